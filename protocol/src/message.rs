@@ -1,0 +1,401 @@
+//! The messages: what a device asks and what the gateway answers.
+//!
+//! Each is a Rust enum encoded with [postcard](https://docs.rs/postcard) (see `docs/protocol.md`
+//! for the byte layout). Every field has a fixed maximum (see [`crate::limits`]), so a message
+//! is decoded into fixed-size storage with no allocation, and input that would overflow a field
+//! is an error, not a truncation.
+//!
+//! Secrets (passwords, tokens, tickets) live in types that wipe themselves when dropped and
+//! never print their contents through `Debug` or `defmt`.
+
+use heapless::{String, Vec};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use crate::limits::{
+    MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_FIRMWARE_VERSION_LEN, MAX_MODEL_LEN, MAX_PASSWORD_LEN,
+    REMEMBER_TOKEN_LEN, SESSION_TICKET_LEN,
+};
+
+/// An account's email address, as typed (the gateway compares case-insensitively).
+pub type Email = String<MAX_EMAIL_LEN>;
+
+/// The name the gateway greets a player with.
+pub type DisplayName = String<MAX_DISPLAY_NAME_LEN>;
+
+/// What a device asks the gateway, carried in Noise message 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no heap to box into; the size is fixed and measured"
+)]
+pub enum Request {
+    /// Sign in with an email address and a password (an app password, or the primary password
+    /// of an account without two-step verification).
+    SignIn {
+        /// The account's email address.
+        account: Email,
+        /// The password as typed; the gateway ignores spaces and case in app passwords.
+        password: Password,
+        /// Ask for a remember-me token.
+        remember: bool,
+        /// What the device is, for the account's list of app password uses.
+        device: DeviceInfo,
+    },
+    /// Sign in again with a remember-me token; the gateway answers with its successor.
+    Resume {
+        /// The token from the last `Granted` (single use).
+        token: RememberToken,
+    },
+    /// Forget a remember-me token on the gateway.
+    SignOut {
+        /// The token to revoke.
+        token: RememberToken,
+    },
+}
+
+/// What the gateway answers, carried in Noise message 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Response {
+    /// The player is signed in.
+    Granted {
+        /// The account's display name.
+        display_name: DisplayName,
+        /// Proof of this sign-in for the device's other services.
+        ticket: SessionTicket,
+        /// A fresh remember-me token, present when the request asked for one (`SignIn` with
+        /// `remember`, or any `Resume`).
+        remember: Option<RememberToken>,
+    },
+    /// The request was refused.
+    Denied {
+        /// Why, in the few words a gateway may say.
+        reason: DenyReason,
+        /// Seconds before another try can succeed; 0 when waiting would not help.
+        retry_after_secs: u32,
+    },
+    /// The token of a `SignOut` is revoked (or was already unknown).
+    SignedOut,
+}
+
+/// Why a request was refused. Deliberately coarse: no reason says which of account or password
+/// was wrong, or whether a primary password was right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DenyReason {
+    /// Unknown account or wrong password; on a two-step account also a correct primary password.
+    WrongCredentials,
+    /// Too many failures for this account or device; `retry_after_secs` says how long to wait.
+    Throttled,
+    /// The remember-me token is expired, revoked, superseded or from another device.
+    TokenInvalid,
+    /// The gateway understood the channel but not the request (a newer device than it knows).
+    UnsupportedVersion,
+    /// The gateway failed; try again later.
+    ServerError,
+}
+
+/// What kind of device is signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DeviceKind {
+    /// An Xbox 360 console.
+    Xbox360,
+    /// A Zune media player.
+    Zune,
+    /// Anything else (set-top boxes, development boards).
+    Other,
+}
+
+/// Describes the device in a `SignIn`, so the player can tell app password uses apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DeviceInfo {
+    /// Kind of device.
+    pub kind: DeviceKind,
+    /// Model name, such as `"Xbox 360 S"`.
+    pub model: String<MAX_MODEL_LEN>,
+    /// Firmware version, such as `"2.0.17559.0"`.
+    pub firmware: String<MAX_FIRMWARE_VERSION_LEN>,
+}
+
+/// A password as typed: bytes of UTF-8 text, wiped on drop, never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(Vec<u8, MAX_PASSWORD_LEN>);
+
+impl Password {
+    /// The password `text`, or `None` if it is longer than [`MAX_PASSWORD_LEN`] bytes.
+    pub fn new(text: &str) -> Option<Self> {
+        Vec::from_slice(text.as_bytes()).ok().map(Self)
+    }
+
+    /// The password's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Password {
+    fn drop(&mut self) {
+        self.0.as_mut_slice().zeroize();
+    }
+}
+
+impl core::fmt::Debug for Password {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Password(<{} bytes>)", self.0.len())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Password {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Password(<{} bytes>)", self.0.len());
+    }
+}
+
+/// Defines a fixed-size secret: wiped on drop, compared by its owner in constant time, printed
+/// as its length only.
+macro_rules! secret_bytes {
+    ($(#[$doc:meta])* $name:ident, $len:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            /// Wraps raw bytes.
+            pub const fn from_bytes(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
+            /// The raw bytes.
+            pub const fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                self.0.zeroize();
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<secret>)"))
+            }
+        }
+
+        #[cfg(feature = "defmt")]
+        impl defmt::Format for $name {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                defmt::write!(f, "{=str}(<secret>)", stringify!($name));
+            }
+        }
+    };
+}
+
+secret_bytes!(
+    /// A remember-me token: lets one device sign in again without a password. Single use: every
+    /// `Resume` returns its successor.
+    RememberToken,
+    REMEMBER_TOKEN_LEN
+);
+
+secret_bytes!(
+    /// Proof of one sign-in, for the device's other services.
+    SessionTicket,
+    SESSION_TICKET_LEN
+);
+
+/// Why a payload could not be encoded or decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PayloadError {
+    /// The output buffer is too small.
+    BufferTooSmall,
+    /// The first byte names a message this version does not know (a newer peer).
+    UnknownMessage,
+    /// The bytes are not a valid message: bad tag, overlong field, invalid UTF-8, early end.
+    Malformed,
+    /// A valid message followed by extra bytes.
+    TrailingBytes,
+}
+
+impl core::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::BufferTooSmall => "output buffer too small",
+            Self::UnknownMessage => "unknown message kind",
+            Self::Malformed => "malformed message",
+            Self::TrailingBytes => "trailing bytes after message",
+        })
+    }
+}
+
+impl core::error::Error for PayloadError {}
+
+/// Number of request kinds in this version; a first byte at or above it is a newer request.
+const REQUEST_KINDS: u8 = 3;
+/// Number of response kinds in this version.
+const RESPONSE_KINDS: u8 = 3;
+
+fn encode<'a, T: Serialize>(value: &T, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
+    match postcard::to_slice(value, out) {
+        Ok(bytes) => Ok(bytes),
+        Err(postcard::Error::SerializeBufferFull) => Err(PayloadError::BufferTooSmall),
+        Err(_) => Err(PayloadError::Malformed),
+    }
+}
+
+fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], kinds: u8) -> Result<T, PayloadError> {
+    // The enum tag is a varint; every v1 tag fits its first byte. A tag beyond ours is a newer
+    // peer, which deserves a different answer than garbage.
+    match bytes.first() {
+        Some(&tag) if tag >= kinds && tag < 0x80 => return Err(PayloadError::UnknownMessage),
+        _ => {}
+    }
+    let (value, rest) = postcard::take_from_bytes(bytes).map_err(|_| PayloadError::Malformed)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(PayloadError::TrailingBytes)
+    }
+}
+
+impl Request {
+    /// Encodes into `out`, returning the bytes written.
+    ///
+    /// # Errors
+    /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
+    /// ([`MAX_REQUEST_LEN`](crate::limits::MAX_REQUEST_LEN) always suffices).
+    pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
+        encode(self, out)
+    }
+
+    /// Decodes exactly one request from `bytes`.
+    ///
+    /// # Errors
+    /// [`PayloadError::UnknownMessage`] for a request kind newer than this version, otherwise
+    /// [`PayloadError::Malformed`] or [`PayloadError::TrailingBytes`].
+    pub fn decode(bytes: &[u8]) -> Result<Self, PayloadError> {
+        decode(bytes, REQUEST_KINDS)
+    }
+}
+
+impl Response {
+    /// Encodes into `out`, returning the bytes written.
+    ///
+    /// # Errors
+    /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
+    /// ([`MAX_RESPONSE_LEN`](crate::limits::MAX_RESPONSE_LEN) always suffices).
+    pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
+        encode(self, out)
+    }
+
+    /// Decodes exactly one response from `bytes`.
+    ///
+    /// # Errors
+    /// As [`Request::decode`].
+    pub fn decode(bytes: &[u8]) -> Result<Self, PayloadError> {
+        decode(bytes, RESPONSE_KINDS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{MAX_REQUEST_LEN, MAX_RESPONSE_LEN};
+
+    fn full_string<const N: usize>(c: char) -> String<N> {
+        let mut s = String::new();
+        while s.push(c).is_ok() {}
+        s
+    }
+
+    fn largest_sign_in() -> Request {
+        Request::SignIn {
+            account: full_string('a'),
+            password: Password::new(&"p".repeat(MAX_PASSWORD_LEN)).unwrap(),
+            remember: true,
+            device: DeviceInfo {
+                kind: DeviceKind::Other,
+                model: full_string('m'),
+                firmware: full_string('f'),
+            },
+        }
+    }
+
+    #[test]
+    fn limits_are_the_largest_encodings() {
+        let mut buf = [0u8; 1024];
+        assert_eq!(
+            largest_sign_in().encode(&mut buf).unwrap().len(),
+            MAX_REQUEST_LEN
+        );
+        let granted = Response::Granted {
+            display_name: full_string('d'),
+            ticket: SessionTicket::from_bytes([7; SESSION_TICKET_LEN]),
+            remember: Some(RememberToken::from_bytes([9; REMEMBER_TOKEN_LEN])),
+        };
+        assert_eq!(granted.encode(&mut buf).unwrap().len(), MAX_RESPONSE_LEN);
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut buf = [0u8; MAX_REQUEST_LEN];
+        let request = largest_sign_in();
+        let bytes = request.encode(&mut buf).unwrap();
+        assert_eq!(Request::decode(bytes).unwrap(), request);
+        let denied = Response::Denied {
+            reason: DenyReason::Throttled,
+            retry_after_secs: 300,
+        };
+        let bytes = denied.encode(&mut buf).unwrap();
+        assert_eq!(bytes, [1, 1, 0xac, 0x02]);
+        assert_eq!(Response::decode(bytes).unwrap(), denied);
+    }
+
+    #[test]
+    fn overlong_field_is_malformed_not_truncated() {
+        // Resume's token is fixed size; a SignIn whose email claims 255 bytes is too long.
+        let mut bytes = [0u8; 300];
+        bytes[0] = 0; // SignIn
+        bytes[1] = 0xff; // varint 255 ...
+        bytes[2] = 0x01;
+        bytes[3..].fill(b'a');
+        assert_eq!(Request::decode(&bytes), Err(PayloadError::Malformed));
+    }
+
+    #[test]
+    fn newer_kinds_and_trailing_bytes_are_told_apart() {
+        assert_eq!(Request::decode(&[3]), Err(PayloadError::UnknownMessage));
+        assert_eq!(Response::decode(&[9, 0]), Err(PayloadError::UnknownMessage));
+        assert_eq!(Response::decode(&[2, 0]), Err(PayloadError::TrailingBytes));
+        assert_eq!(Response::decode(&[]), Err(PayloadError::Malformed));
+        assert_eq!(Request::decode(&[0x80]), Err(PayloadError::Malformed));
+    }
+
+    #[test]
+    fn small_buffer_is_reported() {
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            largest_sign_in().encode(&mut buf),
+            Err(PayloadError::BufferTooSmall)
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let text = std::format!(
+            "{:?} {:?}",
+            Password::new("hunter2").unwrap(),
+            RememberToken::from_bytes([0x41; 32])
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!text.contains("65"), "{text}");
+    }
+}

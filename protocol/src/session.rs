@@ -1,0 +1,492 @@
+//! The secure sign-in exchange: one Noise `IK` handshake whose two messages carry the request
+//! and its answer.
+//!
+//! ```text
+//!  device (initiator)                                     gateway (responder)
+//!  knows the gateway's static key `rs`
+//!  frame [version] [ -> e, es, s, ss + Request  ] ─────────▶
+//!                                                ◀───────── frame [status 0] [ <- e, ee, se + Response ]
+//! ```
+//!
+//! Both sides are sans-IO state machines: they read and write byte slices the caller owns and
+//! never touch a socket, a clock or an allocator. The adapter (smoltcp on the device, tokio on
+//! the gateway) moves the bytes; [`crate::frame`] cuts them into frames.
+//!
+//! **Versioning.** Message 1 starts with one clear byte, the protocol version, and the Noise
+//! prologue is `"padlock"` followed by that byte, so a changed byte fails the handshake. A
+//! gateway that does not speak the version answers with a plain [`ReplyStatus::UnsupportedVersion`]
+//! frame naming the versions it does speak, and the device can say so instead of "garbage".
+//!
+//! **Plain status frames** (unsupported version, rejected handshake, busy) are not
+//! authenticated: anyone on the path could forge one, as they could reset the TCP connection.
+//! A device treats them as "this attempt failed" and nothing more.
+//!
+//! ```
+//! use padlock_protocol::{session::{Initiator, Responder}, frame::FrameDecoder, *};
+//! # let mut rng = rand_core::OsRng;
+//! let gateway = StaticKeypair::generate(&mut rng);
+//! let device = StaticKeypair::derive_from_device_secret(&[7; 32]).unwrap();
+//!
+//! let mut wire = [0u8; limits::MAX_WIRE_FRAME_LEN];
+//! let mut initiator = Initiator::new(&device, gateway.public());
+//! let request = Request::Resume { token: RememberToken::from_bytes([1; 32]) };
+//! let n = initiator.write_request(&request, &mut rng, &mut wire).unwrap();
+//!
+//! // The gateway reads the frame body (after the 2-byte length) and answers.
+//! let mut responder = Responder::new(&gateway);
+//! assert_eq!(responder.read_request(&wire[2..n], &mut rng).unwrap(), request);
+//! assert_eq!(responder.device_key(), Some(device.public()));
+//! let answer = Response::SignedOut;
+//! let n = responder.write_reply(&answer, &mut wire).unwrap();
+//!
+//! assert_eq!(initiator.read_reply(&wire[2..n]).unwrap(), answer);
+//! ```
+
+use clatter::crypto::{cipher::ChaChaPoly, dh::X25519, hash::Sha256};
+use clatter::handshakepattern::noise_ik;
+use clatter::traits::Handshaker;
+use clatter::{KeyPair, NqHandshakeCore};
+use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
+
+use crate::fmt::debug;
+use crate::frame::{FrameError, encode_frame};
+use crate::keys::{KEY_LEN, PublicKey, StaticKeypair};
+use crate::limits::{
+    FRAME_HEADER_LEN, MAX_REPLY_FRAME_LEN, MAX_REQUEST_FRAME_LEN, MAX_REQUEST_LEN,
+    MAX_RESPONSE_LEN, NOISE_MESSAGE_1_OVERHEAD, NOISE_MESSAGE_2_OVERHEAD,
+};
+use crate::message::{PayloadError, Request, Response};
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u8 = 1;
+
+/// The Noise protocol the channel uses.
+pub const NOISE_PROTOCOL_NAME: &str = "Noise_IK_25519_ChaChaPoly_SHA256";
+
+/// The Noise prologue for `version`: the protocol name `padlock` then the version byte.
+pub const fn prologue(version: u8) -> [u8; 8] {
+    [b'p', b'a', b'd', b'l', b'o', b'c', b'k', version]
+}
+
+/// First byte of a reply frame: whether a Noise message follows, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum ReplyStatus {
+    /// Noise message 2 follows.
+    Ok = 0,
+    /// The gateway does not speak the request's version; two bytes follow: the lowest and the
+    /// highest version it does speak.
+    UnsupportedVersion = 1,
+    /// The gateway could not authenticate message 1 (typically: the device holds another
+    /// gateway's public key). Nothing follows.
+    HandshakeRejected = 2,
+    /// The gateway is at capacity; try again later. Nothing follows.
+    Busy = 3,
+}
+
+/// What went wrong in the exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SessionError {
+    /// A call out of order: a second request, a reply before the request, and so on.
+    OutOfOrder,
+    /// The output buffer is too small (size it with [`MAX_WIRE_FRAME_LEN`](crate::limits::MAX_WIRE_FRAME_LEN)).
+    BufferTooSmall,
+    /// The frame body is not a well-formed message of this protocol.
+    Malformed,
+    /// The Noise message did not authenticate: corrupted, forged, or made for another key.
+    Handshake,
+    /// The request speaks a version this gateway does not (responder side).
+    UnsupportedVersion {
+        /// The version the peer asked for.
+        version: u8,
+    },
+    /// The gateway speaks none of our versions (initiator side).
+    GatewayVersion {
+        /// Lowest version the gateway speaks.
+        lowest: u8,
+        /// Highest version the gateway speaks.
+        highest: u8,
+    },
+    /// The gateway could not authenticate our message 1: check its provisioned public key.
+    Rejected,
+    /// The gateway is at capacity.
+    Busy,
+    /// The decrypted payload is not a valid message.
+    Payload(PayloadError),
+}
+
+impl core::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::OutOfOrder => f.write_str("session call out of order"),
+            Self::BufferTooSmall => f.write_str("output buffer too small"),
+            Self::Malformed => f.write_str("malformed frame"),
+            Self::Handshake => f.write_str("handshake message did not authenticate"),
+            Self::UnsupportedVersion { version } => write!(f, "unsupported version {version}"),
+            Self::GatewayVersion { lowest, highest } => {
+                write!(f, "gateway speaks versions {lowest} to {highest} only")
+            }
+            Self::Rejected => f.write_str("gateway rejected the handshake"),
+            Self::Busy => f.write_str("gateway busy"),
+            Self::Payload(e) => write!(f, "payload: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for SessionError {}
+
+impl From<PayloadError> for SessionError {
+    fn from(e: PayloadError) -> Self {
+        match e {
+            PayloadError::BufferTooSmall => Self::BufferTooSmall,
+            other => Self::Payload(other),
+        }
+    }
+}
+
+impl From<FrameError> for SessionError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::BufferTooSmall => Self::BufferTooSmall,
+            _ => Self::Malformed,
+        }
+    }
+}
+
+/// The ephemeral key is always chosen by this module from the caller's RNG and handed to the
+/// handshake, so clatter's own RNG slot is never used. This type fills it.
+#[derive(Default, Clone)]
+struct UnusedRng;
+
+impl RngCore for UnusedRng {
+    fn next_u32(&mut self) -> u32 {
+        unreachable_rng()
+    }
+    fn next_u64(&mut self) -> u64 {
+        unreachable_rng()
+    }
+    fn fill_bytes(&mut self, _: &mut [u8]) {
+        unreachable_rng()
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_core::Error> {
+        unreachable_rng()
+    }
+}
+
+impl CryptoRng for UnusedRng {}
+
+#[allow(
+    clippy::panic,
+    reason = "an invariant of this module, never reachable from input"
+)]
+fn unreachable_rng() -> ! {
+    // clatter draws an ephemeral only when none was given; `handshake()` always gives one.
+    panic!("padlock session: ephemeral key must be supplied")
+}
+
+type Handshake = NqHandshakeCore<X25519, ChaChaPoly, Sha256, UnusedRng>;
+type NoiseKeyPair = KeyPair<[u8; KEY_LEN], clatter::bytearray::SensitiveByteArray<[u8; KEY_LEN]>>;
+
+fn noise_keypair(keys: &StaticKeypair) -> NoiseKeyPair {
+    KeyPair::new(
+        keys.public().0,
+        clatter::bytearray::SensitiveByteArray::new(*keys.secret_bytes()),
+    )
+}
+
+/// Builds the handshake state for one side, drawing its ephemeral key from `rng`.
+fn handshake(
+    initiator: bool,
+    prologue: &[u8],
+    own: &StaticKeypair,
+    remote: Option<PublicKey>,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Handshake, SessionError> {
+    let ephemeral = StaticKeypair::generate(rng);
+    Handshake::new(
+        noise_ik(),
+        prologue,
+        initiator,
+        Some(noise_keypair(own)),
+        Some(noise_keypair(&ephemeral)),
+        remote.map(|key| key.0),
+        None,
+    )
+    .map_err(|_| SessionError::Handshake)
+}
+
+/// The handshake hash of a finished (or half-finished) exchange: a value both sides share and
+/// nobody else can know, usable to bind later messages to this sign-in.
+fn handshake_hash(hs: &Handshake) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(hs.get_state().get_hash().as_slice());
+    out
+}
+
+/// Appends the Noise message for `payload` to `head` in `out` and frames the result.
+fn write_frame(
+    hs: &mut Handshake,
+    head: &[u8],
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, SessionError> {
+    let body_start = FRAME_HEADER_LEN + head.len();
+    let body = out
+        .get_mut(body_start..)
+        .ok_or(SessionError::BufferTooSmall)?;
+    let noise_len = hs.write_message(payload, body).map_err(|e| match e {
+        clatter::error::HandshakeError::BufferTooSmall => SessionError::BufferTooSmall,
+        _ => SessionError::Handshake,
+    })?;
+    // Shift nothing: write the header and head in front of what clatter wrote.
+    let body_len = head.len() + noise_len;
+    let len = u16::try_from(body_len).map_err(|_| SessionError::Malformed)?;
+    let front = out
+        .get_mut(..body_start)
+        .ok_or(SessionError::BufferTooSmall)?;
+    let (header, head_out) = front.split_at_mut(FRAME_HEADER_LEN);
+    header.copy_from_slice(&len.to_be_bytes());
+    head_out.copy_from_slice(head);
+    Ok(FRAME_HEADER_LEN + body_len)
+}
+
+/// Reads a Noise message into `out`, returning the payload.
+fn read_noise<'a>(
+    hs: &mut Handshake,
+    message: &[u8],
+    out: &'a mut [u8],
+) -> Result<&'a [u8], SessionError> {
+    let n = hs
+        .read_message(message, out)
+        .map_err(|_| SessionError::Handshake)?;
+    out.get(..n).ok_or(SessionError::Malformed)
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no heap to box into; the size is fixed and measured"
+)]
+enum InitiatorState {
+    Ready,
+    AwaitingReply(Handshake),
+    Done,
+}
+
+/// The device's side: writes one request, reads its reply.
+pub struct Initiator<'k> {
+    keys: &'k StaticKeypair,
+    gateway: PublicKey,
+    state: InitiatorState,
+}
+
+impl<'k> Initiator<'k> {
+    /// An exchange from the device `keys` to the gateway whose static public key is `gateway`.
+    pub fn new(keys: &'k StaticKeypair, gateway: PublicKey) -> Self {
+        Self {
+            keys,
+            gateway,
+            state: InitiatorState::Ready,
+        }
+    }
+
+    /// Writes the whole request frame (length prefix, version byte, Noise message 1) into `out`
+    /// and returns its length. A fresh ephemeral key is drawn from `rng`.
+    ///
+    /// # Errors
+    /// [`SessionError::BufferTooSmall`] if `out` cannot hold the frame;
+    /// [`SessionError::OutOfOrder`] if a request was already written.
+    pub fn write_request(
+        &mut self,
+        request: &Request,
+        rng: &mut (impl RngCore + CryptoRng),
+        out: &mut [u8],
+    ) -> Result<usize, SessionError> {
+        if !matches!(self.state, InitiatorState::Ready) {
+            return Err(SessionError::OutOfOrder);
+        }
+        let mut payload = Zeroizing::new([0u8; MAX_REQUEST_LEN]);
+        let payload = request.encode(payload.as_mut())?;
+        let mut hs = handshake(
+            true,
+            &prologue(PROTOCOL_VERSION),
+            self.keys,
+            Some(self.gateway),
+            rng,
+        )?;
+        let n = write_frame(&mut hs, &[PROTOCOL_VERSION], payload, out)?;
+        self.state = InitiatorState::AwaitingReply(hs);
+        Ok(n)
+    }
+
+    /// Reads the reply frame's body (what [`FrameDecoder`](crate::frame::FrameDecoder) returns)
+    /// and returns the gateway's response.
+    ///
+    /// # Errors
+    /// [`SessionError::GatewayVersion`], [`SessionError::Rejected`] or [`SessionError::Busy`]
+    /// for a plain status frame; [`SessionError::Handshake`] if the reply does not authenticate
+    /// as coming from the gateway; [`SessionError::Malformed`] or [`SessionError::Payload`] for
+    /// bytes that are not a reply. Any error ends the exchange.
+    pub fn read_reply(&mut self, body: &[u8]) -> Result<Response, SessionError> {
+        let InitiatorState::AwaitingReply(mut hs) =
+            core::mem::replace(&mut self.state, InitiatorState::Done)
+        else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let (&status, rest) = body.split_first().ok_or(SessionError::Malformed)?;
+        match (status, rest) {
+            (s, message) if s == ReplyStatus::Ok as u8 => {
+                if message.len() > MAX_REPLY_FRAME_LEN - 1 {
+                    return Err(SessionError::Malformed);
+                }
+                let mut plain = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
+                let payload = read_noise(&mut hs, message, plain.as_mut())?;
+                Ok(Response::decode(payload)?)
+            }
+            (s, &[lowest, highest]) if s == ReplyStatus::UnsupportedVersion as u8 => {
+                Err(SessionError::GatewayVersion { lowest, highest })
+            }
+            (s, &[]) if s == ReplyStatus::HandshakeRejected as u8 => Err(SessionError::Rejected),
+            (s, &[]) if s == ReplyStatus::Busy as u8 => Err(SessionError::Busy),
+            _ => Err(SessionError::Malformed),
+        }
+    }
+
+    /// The handshake hash once the request is written (complete once the reply is read).
+    pub fn handshake_hash(&self) -> Option<[u8; 32]> {
+        match &self.state {
+            InitiatorState::AwaitingReply(hs) => Some(handshake_hash(hs)),
+            _ => None,
+        }
+    }
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "no heap to box into; the size is fixed and measured"
+)]
+enum ResponderState {
+    Ready,
+    Replying(Handshake),
+    Done,
+}
+
+/// The gateway's side: reads one request, writes one reply.
+pub struct Responder<'k> {
+    keys: &'k StaticKeypair,
+    device: Option<PublicKey>,
+    state: ResponderState,
+}
+
+impl<'k> Responder<'k> {
+    /// An exchange answered with the gateway's static `keys`.
+    pub fn new(keys: &'k StaticKeypair) -> Self {
+        Self {
+            keys,
+            device: None,
+            state: ResponderState::Ready,
+        }
+    }
+
+    /// Reads a request frame's body (what [`FrameDecoder`](crate::frame::FrameDecoder)
+    /// returns). A fresh ephemeral key for the reply is drawn from `rng`.
+    ///
+    /// # Errors
+    /// - [`SessionError::UnsupportedVersion`]: answer with [`write_status`] and
+    ///   [`ReplyStatus::UnsupportedVersion`];
+    /// - [`SessionError::Handshake`]: message 1 did not authenticate; answer
+    ///   [`ReplyStatus::HandshakeRejected`] or just close;
+    /// - [`SessionError::Payload`] with [`PayloadError::UnknownMessage`]: the channel is up but
+    ///   the request is newer than this gateway; [`Responder::write_reply`] still works, answer
+    ///   `Denied { reason: UnsupportedVersion, .. }`;
+    /// - anything else: malformed input, close the connection.
+    pub fn read_request(
+        &mut self,
+        body: &[u8],
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<Request, SessionError> {
+        if !matches!(self.state, ResponderState::Ready) {
+            return Err(SessionError::OutOfOrder);
+        }
+        self.state = ResponderState::Done;
+        let (&version, message) = body.split_first().ok_or(SessionError::Malformed)?;
+        if version != PROTOCOL_VERSION {
+            debug!("request for unsupported version {}", version);
+            return Err(SessionError::UnsupportedVersion { version });
+        }
+        if message.len() < NOISE_MESSAGE_1_OVERHEAD || body.len() > MAX_REQUEST_FRAME_LEN {
+            return Err(SessionError::Malformed);
+        }
+        let mut hs = handshake(false, &prologue(version), self.keys, None, rng)?;
+        let mut plain = Zeroizing::new([0u8; MAX_REQUEST_LEN]);
+        let payload = read_noise(&mut hs, message, plain.as_mut())?;
+        self.device = hs.get_remote_static().map(PublicKey);
+        let request = Request::decode(payload);
+        if matches!(request, Ok(_) | Err(PayloadError::UnknownMessage)) {
+            self.state = ResponderState::Replying(hs);
+        }
+        Ok(request?)
+    }
+
+    /// The device's static public key, once message 1 has authenticated.
+    pub fn device_key(&self) -> Option<PublicKey> {
+        self.device
+    }
+
+    /// The handshake hash, once message 1 has authenticated.
+    pub fn handshake_hash(&self) -> Option<[u8; 32]> {
+        match &self.state {
+            ResponderState::Replying(hs) => Some(handshake_hash(hs)),
+            _ => None,
+        }
+    }
+
+    /// Writes the whole reply frame (length prefix, status, Noise message 2) into `out` and
+    /// returns its length.
+    ///
+    /// # Errors
+    /// [`SessionError::OutOfOrder`] unless a request was read and authenticated;
+    /// [`SessionError::BufferTooSmall`] if `out` cannot hold the frame.
+    pub fn write_reply(
+        &mut self,
+        response: &Response,
+        out: &mut [u8],
+    ) -> Result<usize, SessionError> {
+        let ResponderState::Replying(mut hs) =
+            core::mem::replace(&mut self.state, ResponderState::Done)
+        else {
+            return Err(SessionError::OutOfOrder);
+        };
+        let mut payload = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
+        let payload = response.encode(payload.as_mut())?;
+        write_frame(&mut hs, &[ReplyStatus::Ok as u8], payload, out)
+    }
+}
+
+/// Writes a plain status frame (anything but [`ReplyStatus::Ok`]) into `out` and returns its
+/// length. For [`ReplyStatus::UnsupportedVersion`] it names this crate's versions.
+///
+/// # Errors
+/// [`SessionError::BufferTooSmall`] if `out` has fewer than 5 bytes;
+/// [`SessionError::OutOfOrder`] for [`ReplyStatus::Ok`], which only [`Responder::write_reply`]
+/// can write.
+pub fn write_status(status: ReplyStatus, out: &mut [u8]) -> Result<usize, SessionError> {
+    let body: &[u8] = match status {
+        ReplyStatus::Ok => return Err(SessionError::OutOfOrder),
+        ReplyStatus::UnsupportedVersion => &[status as u8, PROTOCOL_VERSION, PROTOCOL_VERSION],
+        ReplyStatus::HandshakeRejected | ReplyStatus::Busy => &[status as u8],
+    };
+    Ok(encode_frame(body, out)?)
+}
+
+/// The size of Noise message 2 around a response of `payload_len` bytes, for budgets.
+pub const fn reply_body_len(payload_len: usize) -> usize {
+    1 + NOISE_MESSAGE_2_OVERHEAD + payload_len
+}
+
+/// The size of the request frame body around a request of `payload_len` bytes, for budgets.
+pub const fn request_body_len(payload_len: usize) -> usize {
+    1 + NOISE_MESSAGE_1_OVERHEAD + payload_len
+}
