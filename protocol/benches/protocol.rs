@@ -15,6 +15,7 @@ use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, RememberToken, Request, Response, SessionTicket,
     StaticKeypair,
 };
+use padlock_figures::Report;
 use rand_core::OsRng;
 
 const BATCHES: usize = 15;
@@ -145,56 +146,24 @@ fn main() {
     }
     let (init, resp) = (median(init), median(resp));
 
-    let figures = [
-        ("signin_request_bytes", once.request_bytes as f64, "bytes"),
-        ("signin_reply_bytes", once.reply_bytes as f64, "bytes"),
-        ("signin_bytes_total", total_bytes as f64, "bytes"),
-        ("x25519_us", x25519, "us"),
-        ("handshake_us_initiator", init, "us"),
-        ("handshake_us_responder", resp, "us"),
-        ("handshake_initiator_x25519_ratio", init / x25519, "x"),
-        ("handshake_responder_x25519_ratio", resp / x25519, "x"),
-    ];
-    let mut table = String::from("| figure | value | unit |\n|---|---|---|\n");
-    for (name, value, unit) in figures {
-        let value = if value.fract() == 0.0 {
-            format!("{value:.0}")
-        } else {
-            format!("{value:.1}")
-        };
-        println!("figure {name} {value} {unit}");
-        table.push_str(&format!("| `{name}` | {value} | {unit} |\n"));
-    }
-    let section = format!(
-        "Command: `cargo bench -p padlock-protocol` (release build, this machine: {} cores).\n\
-         A sign-in is an app-password `SignIn` with remember = true from an Xbox 360 and a \
-         `Granted` with a remember token; bytes are frames with their length prefixes, TCP/IP \
-         headers not included. Times are medians of {BATCHES} batches of {PER_BATCH}; each side's \
-         handshake does one X25519 key generation and four X25519 agreements.\n\n{table}",
-        std::thread::available_parallelism().map_or(0, usize::from),
-    );
-    if let Err(e) = docs::write_section("padlock-protocol", &section) {
+    let mut report = Report::new("padlock-protocol", "cargo bench -p padlock-protocol");
+    report.note(&format!(
+        "A sign-in is an app-password `SignIn` with remember = true from an Xbox 360 and a \
+         `Granted` with a remember token; bytes are whole frames with their length prefixes \
+         (TCP/IP headers not included). Times are medians of {BATCHES} batches of {PER_BATCH} \
+         on a release build; each side's handshake does one X25519 key generation and four \
+         X25519 agreements, so the ratios to one X25519 are what to compare across machines."
+    ));
+    report
+        .figure("signin_request_bytes", once.request_bytes as f64, "bytes")
+        .figure("signin_reply_bytes", once.reply_bytes as f64, "bytes")
+        .figure("signin_bytes_total", total_bytes as f64, "bytes")
+        .figure("x25519_us", x25519, "us")
+        .figure("handshake_us_initiator", init, "us")
+        .figure("handshake_us_responder", resp, "us")
+        .figure("handshake_initiator_x25519_ratio", init / x25519, "x")
+        .figure("handshake_responder_x25519_ratio", resp / x25519, "x");
+    if let Err(e) = report.write_docs() {
         eprintln!("could not update docs/benchmarks.md: {e}");
-    }
-}
-
-mod docs {
-    //! Keeps one section per crate in `docs/benchmarks.md`, between marker comments, so each
-    //! bench rewrites only its own figures.
-    use std::path::PathBuf;
-
-    pub fn write_section(name: &str, body: &str) -> std::io::Result<()> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/benchmarks.md");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
-        let begin = format!("<!-- {name}:begin -->");
-        let end = format!("<!-- {name}:end -->");
-        let block = format!("{begin}\n## {name}\n\n{body}{end}");
-        let text = match (text.find(&begin), text.find(&end)) {
-            (Some(b), Some(e)) if b < e => {
-                format!("{}{block}{}", &text[..b], &text[e + end.len()..])
-            }
-            _ => format!("{}\n{block}\n", text.trim_end()),
-        };
-        std::fs::write(path, text)
     }
 }
