@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use padlock_figures::Report;
 use padlock_protocol::frame::FrameDecoder;
 use padlock_protocol::limits::MAX_WIRE_FRAME_LEN;
 use padlock_protocol::session::{Initiator, Responder};
@@ -15,7 +16,6 @@ use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, RememberToken, Request, Response, SessionTicket,
     StaticKeypair,
 };
-use padlock_figures::Report;
 use rand_core::OsRng;
 
 const BATCHES: usize = 15;

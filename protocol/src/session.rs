@@ -218,8 +218,7 @@ fn handshake(
     .map_err(|_| SessionError::Handshake)
 }
 
-/// The handshake hash of a finished (or half-finished) exchange: a value both sides share and
-/// nobody else can know, usable to bind later messages to this sign-in.
+/// The Noise handshake hash `h` as it stands.
 fn handshake_hash(hs: &Handshake) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(hs.get_state().get_hash().as_slice());
@@ -280,6 +279,7 @@ pub struct Initiator<'k> {
     keys: &'k StaticKeypair,
     gateway: PublicKey,
     state: InitiatorState,
+    hash: Option<[u8; 32]>,
 }
 
 impl<'k> Initiator<'k> {
@@ -289,6 +289,7 @@ impl<'k> Initiator<'k> {
             keys,
             gateway,
             state: InitiatorState::Ready,
+            hash: None,
         }
     }
 
@@ -317,6 +318,7 @@ impl<'k> Initiator<'k> {
             rng,
         )?;
         let n = write_frame(&mut hs, &[PROTOCOL_VERSION], payload, out)?;
+        self.hash = Some(handshake_hash(&hs));
         self.state = InitiatorState::AwaitingReply(hs);
         Ok(n)
     }
@@ -330,6 +332,9 @@ impl<'k> Initiator<'k> {
     /// as coming from the gateway; [`SessionError::Malformed`] or [`SessionError::Payload`] for
     /// bytes that are not a reply. Any error ends the exchange.
     pub fn read_reply(&mut self, body: &[u8]) -> Result<Response, SessionError> {
+        if !matches!(self.state, InitiatorState::AwaitingReply(_)) {
+            return Err(SessionError::OutOfOrder);
+        }
         let InitiatorState::AwaitingReply(mut hs) =
             core::mem::replace(&mut self.state, InitiatorState::Done)
         else {
@@ -343,6 +348,7 @@ impl<'k> Initiator<'k> {
                 }
                 let mut plain = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
                 let payload = read_noise(&mut hs, message, plain.as_mut())?;
+                self.hash = Some(handshake_hash(&hs));
                 Ok(Response::decode(payload)?)
             }
             (s, &[lowest, highest]) if s == ReplyStatus::UnsupportedVersion as u8 => {
@@ -354,12 +360,10 @@ impl<'k> Initiator<'k> {
         }
     }
 
-    /// The handshake hash once the request is written (complete once the reply is read).
+    /// The Noise handshake hash after the last message this side processed: after the reply
+    /// is read, the value both sides share (usable to bind later messages to this sign-in).
     pub fn handshake_hash(&self) -> Option<[u8; 32]> {
-        match &self.state {
-            InitiatorState::AwaitingReply(hs) => Some(handshake_hash(hs)),
-            _ => None,
-        }
+        self.hash
     }
 }
 
@@ -378,6 +382,7 @@ pub struct Responder<'k> {
     keys: &'k StaticKeypair,
     device: Option<PublicKey>,
     state: ResponderState,
+    hash: Option<[u8; 32]>,
 }
 
 impl<'k> Responder<'k> {
@@ -387,6 +392,7 @@ impl<'k> Responder<'k> {
             keys,
             device: None,
             state: ResponderState::Ready,
+            hash: None,
         }
     }
 
@@ -423,6 +429,7 @@ impl<'k> Responder<'k> {
         let mut plain = Zeroizing::new([0u8; MAX_REQUEST_LEN]);
         let payload = read_noise(&mut hs, message, plain.as_mut())?;
         self.device = hs.get_remote_static().map(PublicKey);
+        self.hash = Some(handshake_hash(&hs));
         let request = Request::decode(payload);
         if matches!(request, Ok(_) | Err(PayloadError::UnknownMessage)) {
             self.state = ResponderState::Replying(hs);
@@ -435,12 +442,10 @@ impl<'k> Responder<'k> {
         self.device
     }
 
-    /// The handshake hash, once message 1 has authenticated.
+    /// The Noise handshake hash after the last message this side processed (see
+    /// [`Initiator::handshake_hash`]).
     pub fn handshake_hash(&self) -> Option<[u8; 32]> {
-        match &self.state {
-            ResponderState::Replying(hs) => Some(handshake_hash(hs)),
-            _ => None,
-        }
+        self.hash
     }
 
     /// Writes the whole reply frame (length prefix, status, Noise message 2) into `out` and
@@ -448,20 +453,27 @@ impl<'k> Responder<'k> {
     ///
     /// # Errors
     /// [`SessionError::OutOfOrder`] unless a request was read and authenticated;
-    /// [`SessionError::BufferTooSmall`] if `out` cannot hold the frame.
+    /// [`SessionError::BufferTooSmall`] if `out` cannot hold the frame (nothing is lost: call
+    /// again with a larger buffer).
     pub fn write_reply(
         &mut self,
         response: &Response,
         out: &mut [u8],
     ) -> Result<usize, SessionError> {
-        let ResponderState::Replying(mut hs) =
-            core::mem::replace(&mut self.state, ResponderState::Done)
-        else {
+        let ResponderState::Replying(hs) = &mut self.state else {
             return Err(SessionError::OutOfOrder);
         };
         let mut payload = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
         let payload = response.encode(payload.as_mut())?;
-        write_frame(&mut hs, &[ReplyStatus::Ok as u8], payload, out)
+        match write_frame(hs, &[ReplyStatus::Ok as u8], payload, out) {
+            // clatter checks the buffer before it touches its state: the caller may retry.
+            Err(SessionError::BufferTooSmall) => Err(SessionError::BufferTooSmall),
+            result => {
+                self.hash = Some(handshake_hash(hs));
+                self.state = ResponderState::Done;
+                result
+            }
+        }
     }
 }
 
@@ -489,4 +501,219 @@ pub const fn reply_body_len(payload_len: usize) -> usize {
 /// The size of the request frame body around a request of `payload_len` bytes, for budgets.
 pub const fn request_body_len(payload_len: usize) -> usize {
     1 + NOISE_MESSAGE_1_OVERHEAD + payload_len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// Hands out fixed bytes as "randomness", so a test can pin an ephemeral key.
+    struct FixedRng<'a>(&'a [u8]);
+
+    impl RngCore for FixedRng<'_> {
+        fn next_u32(&mut self) -> u32 {
+            unimplemented!()
+        }
+        fn next_u64(&mut self) -> u64 {
+            unimplemented!()
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            let (now, rest) = self.0.split_at(dest.len());
+            dest.copy_from_slice(now);
+            self.0 = rest;
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl CryptoRng for FixedRng<'_> {}
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn key(text: &str) -> [u8; 32] {
+        unhex(text).try_into().unwrap()
+    }
+
+    /// The published Noise test vector for exactly this protocol (Cacophony's), run through the
+    /// same handshake construction the session uses.
+    #[test]
+    fn cacophony_vector() {
+        let file: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/vectors/noise_ik_25519_chachapoly_sha256.json"
+        ))
+        .unwrap();
+        let v = &file["vector"];
+        let field = |name: &str| v[name].as_str().unwrap();
+        assert_eq!(field("protocol_name"), NOISE_PROTOCOL_NAME);
+        let messages = v["messages"].as_array().unwrap();
+        let message = |i: usize, part: &str| unhex(messages[i][part].as_str().unwrap());
+
+        let init_static = StaticKeypair::from_secret(key(field("init_static")));
+        let resp_static = StaticKeypair::from_secret(key(field("resp_static")));
+        let init_e = unhex(field("init_ephemeral"));
+        let resp_e = unhex(field("resp_ephemeral"));
+        assert_eq!(
+            key(field("init_remote_static")),
+            resp_static.public().0,
+            "vector's responder key"
+        );
+
+        let prologue = unhex(field("init_prologue"));
+        let mut init = handshake(
+            true,
+            &prologue,
+            &init_static,
+            Some(resp_static.public()),
+            &mut FixedRng(&init_e),
+        )
+        .unwrap();
+        let mut resp = handshake(
+            false,
+            &unhex(field("resp_prologue")),
+            &resp_static,
+            None,
+            &mut FixedRng(&resp_e),
+        )
+        .unwrap();
+
+        let mut wire = [0u8; 1024];
+        let mut plain = [0u8; 1024];
+        for i in 0..2 {
+            let (writer, reader) = if i == 0 {
+                (&mut init, &mut resp)
+            } else {
+                (&mut resp, &mut init)
+            };
+            let n = writer
+                .write_message(&message(i, "payload"), &mut wire)
+                .unwrap();
+            assert_eq!(wire[..n], message(i, "ciphertext")[..], "message {}", i + 1);
+            let got = read_noise(reader, &wire[..n], &mut plain).unwrap();
+            assert_eq!(got, &message(i, "payload")[..]);
+        }
+        let expected_hash = key(field("handshake_hash"));
+        assert_eq!(handshake_hash(&init), expected_hash);
+        assert_eq!(handshake_hash(&resp), expected_hash);
+    }
+
+    #[test]
+    fn calls_out_of_order_are_errors_and_lose_nothing() {
+        let device = StaticKeypair::from_secret([1; 32]);
+        let gateway = StaticKeypair::from_secret([2; 32]);
+        let mut request_wire = [0u8; 1100];
+        let mut initiator = Initiator::new(&device, gateway.public());
+        assert_eq!(initiator.read_reply(&[0]), Err(SessionError::OutOfOrder));
+        let request = Request::SignOut {
+            token: crate::RememberToken::from_bytes([3; 32]),
+        };
+        let mut rng = FixedRng(&[9; 64]);
+        let n = initiator
+            .write_request(&request, &mut rng, &mut request_wire)
+            .unwrap();
+        assert_eq!(
+            initiator.write_request(&request, &mut rng, &mut [0u8; 1100]),
+            Err(SessionError::OutOfOrder)
+        );
+
+        let mut reply_wire = [0u8; 1100];
+        let mut responder = Responder::new(&gateway);
+        assert_eq!(
+            responder.write_reply(&Response::SignedOut, &mut reply_wire),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!(
+            responder.read_request(&request_wire[2..n], &mut FixedRng(&[4; 32])),
+            Ok(request)
+        );
+        assert_eq!(
+            responder.write_reply(&Response::SignedOut, &mut reply_wire[..40]),
+            Err(SessionError::BufferTooSmall)
+        );
+        let n = responder
+            .write_reply(&Response::SignedOut, &mut reply_wire)
+            .unwrap();
+        assert_eq!(
+            responder.write_reply(&Response::SignedOut, &mut reply_wire),
+            Err(SessionError::OutOfOrder)
+        );
+        assert_eq!(
+            initiator.read_reply(&reply_wire[2..n]),
+            Ok(Response::SignedOut)
+        );
+        assert_eq!(initiator.handshake_hash(), responder.handshake_hash());
+        assert_eq!(
+            write_status(ReplyStatus::Ok, &mut reply_wire),
+            Err(SessionError::OutOfOrder)
+        );
+    }
+
+    #[test]
+    fn status_frames_reach_the_device_as_errors() {
+        let device = StaticKeypair::from_secret([1; 32]);
+        let gateway = StaticKeypair::from_secret([2; 32]);
+        let request = Request::SignOut {
+            token: crate::RememberToken::from_bytes([3; 32]),
+        };
+        let cases = [
+            (
+                ReplyStatus::UnsupportedVersion,
+                SessionError::GatewayVersion {
+                    lowest: PROTOCOL_VERSION,
+                    highest: PROTOCOL_VERSION,
+                },
+            ),
+            (ReplyStatus::HandshakeRejected, SessionError::Rejected),
+            (ReplyStatus::Busy, SessionError::Busy),
+        ];
+        for (status, error) in cases {
+            let mut wire = [0u8; 1100];
+            let mut initiator = Initiator::new(&device, gateway.public());
+            initiator
+                .write_request(&request, &mut FixedRng(&[5; 32]), &mut wire)
+                .unwrap();
+            let n = write_status(status, &mut wire).unwrap();
+            assert_eq!(initiator.read_reply(&wire[2..n]), Err(error));
+        }
+    }
+
+    #[test]
+    fn a_newer_version_gets_a_status_and_a_newer_request_gets_a_reply() {
+        let gateway = StaticKeypair::from_secret([2; 32]);
+        let mut responder = Responder::new(&gateway);
+        assert_eq!(
+            responder.read_request(&[2, 0, 0, 0], &mut FixedRng(&[5; 32])),
+            Err(SessionError::UnsupportedVersion { version: 2 })
+        );
+
+        // A request kind this gateway does not know, inside a valid handshake.
+        let device = StaticKeypair::from_secret([1; 32]);
+        let mut hs = handshake(
+            true,
+            &prologue(PROTOCOL_VERSION),
+            &device,
+            Some(gateway.public()),
+            &mut FixedRng(&[6; 32]),
+        )
+        .unwrap();
+        let mut wire = [0u8; 1100];
+        let n = write_frame(&mut hs, &[PROTOCOL_VERSION], &[7, 1, 2], &mut wire).unwrap();
+        let mut responder = Responder::new(&gateway);
+        assert_eq!(
+            responder.read_request(&wire[2..n], &mut FixedRng(&[8; 32])),
+            Err(SessionError::Payload(PayloadError::UnknownMessage))
+        );
+        let denied = Response::Denied {
+            reason: crate::DenyReason::UnsupportedVersion,
+            retry_after_secs: 0,
+        };
+        assert!(responder.write_reply(&denied, &mut wire).is_ok());
+    }
 }

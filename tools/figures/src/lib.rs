@@ -69,7 +69,10 @@ impl Report {
     pub fn write_docs(&self) -> std::io::Result<PathBuf> {
         let path = workspace_root().join("docs/benchmarks.md");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
-        std::fs::write(&path, replace_section(&text, &self.section, &self.markdown()))?;
+        std::fs::write(
+            &path,
+            replace_section(&text, &self.section, &self.markdown()),
+        )?;
         Ok(path)
     }
 }
