@@ -54,7 +54,7 @@ use crate::frame::{FrameError, encode_frame};
 use crate::keys::{KEY_LEN, PublicKey, StaticKeypair};
 use crate::limits::{
     FRAME_HEADER_LEN, MAX_REPLY_FRAME_LEN, MAX_REQUEST_FRAME_LEN, MAX_REQUEST_LEN,
-    MAX_RESPONSE_LEN, NOISE_MESSAGE_1_OVERHEAD, NOISE_MESSAGE_2_OVERHEAD,
+    MAX_RESPONSE_LEN, NOISE_MESSAGE_1_OVERHEAD,
 };
 use crate::message::{PayloadError, Request, Response};
 
@@ -491,16 +491,6 @@ pub fn write_status(status: ReplyStatus, out: &mut [u8]) -> Result<usize, Sessio
         ReplyStatus::HandshakeRejected | ReplyStatus::Busy => &[status as u8],
     };
     Ok(encode_frame(body, out)?)
-}
-
-/// The size of Noise message 2 around a response of `payload_len` bytes, for budgets.
-pub const fn reply_body_len(payload_len: usize) -> usize {
-    1 + NOISE_MESSAGE_2_OVERHEAD + payload_len
-}
-
-/// The size of the request frame body around a request of `payload_len` bytes, for budgets.
-pub const fn request_body_len(payload_len: usize) -> usize {
-    1 + NOISE_MESSAGE_1_OVERHEAD + payload_len
 }
 
 #[cfg(test)]
