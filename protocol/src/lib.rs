@@ -29,8 +29,6 @@
 #[cfg(test)]
 extern crate std;
 
-mod fmt;
-
 pub mod frame;
 pub mod keys;
 pub mod limits;

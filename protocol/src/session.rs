@@ -49,7 +49,6 @@ use clatter::{KeyPair, NqHandshakeCore};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
-use crate::fmt::debug;
 use crate::frame::{FrameError, encode_frame};
 use crate::keys::{KEY_LEN, PublicKey, StaticKeypair};
 use crate::limits::{
@@ -419,7 +418,7 @@ impl<'k> Responder<'k> {
         self.state = ResponderState::Done;
         let (&version, message) = body.split_first().ok_or(SessionError::Malformed)?;
         if version != PROTOCOL_VERSION {
-            debug!("request for unsupported version {}", version);
+            padlock_fmt::debug!("request for unsupported version {}", version);
             return Err(SessionError::UnsupportedVersion { version });
         }
         if message.len() < NOISE_MESSAGE_1_OVERHEAD || body.len() > MAX_REQUEST_FRAME_LEN {
