@@ -1,0 +1,34 @@
+//! # padlock-firmware
+//!
+//! The sign-in module a console or media player runs: `no_std`, no heap. It asks the platform
+//! for a display, buttons, a network device, flash, entropy, a device secret and a clock, and
+//! gives the player a sign-in that works from the couch.
+//!
+//! - [`profile`]: what the module knows about a kind of device, in one place;
+//! - [`input`]: logical buttons, stick sectors, auto-repeat;
+//! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
+//!   buttons, and (host only) the planner that finds the fewest presses for a string;
+//! - [`text`]: the languages of the user-visible strings.
+//!
+//! ## Features
+//! - `defmt` / `log`: where logs go (target / host; exclusive).
+//! - `std`: host-only tools over the real logic (the keyboard planner).
+#![cfg_attr(not(feature = "std"), no_std)]
+// Input paths must not panic on a device.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod input;
+pub mod keyboard;
+pub mod profile;
+pub mod text;
