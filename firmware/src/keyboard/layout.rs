@@ -54,7 +54,7 @@ pub enum Mode {
 }
 
 /// Which key is where. Implemented by Padlock's layouts and by the benchmark anchors.
-pub trait Layout {
+pub trait Layout: Clone {
     /// Number of pages (1 or more).
     fn pages(&self) -> u8;
     /// Grid size of `page` as (rows, columns); rows may end in [`Key::Blank`] cells.
@@ -63,6 +63,12 @@ pub trait Layout {
     fn key(&self, page: u8, row: u8, col: u8, shift: bool) -> Key;
     /// Whether the cursor wraps from one edge to the opposite one.
     fn wraps(&self) -> bool;
+    /// The same arrangement for another mode (a password field switching from app-password
+    /// letters to the full keyboard). Layouts with one arrangement return themselves.
+    fn for_mode(&self, mode: Mode) -> Self {
+        let _ = mode;
+        self.clone()
+    }
 }
 
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
@@ -150,7 +156,8 @@ impl ModeLayout {
         let wanted = [
             (self.backspace, Key::Backspace),
             (self.shift && self.mode == Mode::General, Key::Shift),
-            (self.symbols && self.mode != Mode::AppPassword, Key::Symbols),
+            // On an app-password field this key opens the full keyboard, for account passwords.
+            (self.symbols, Key::Symbols),
             (self.cursor, Key::CursorLeft),
             (self.cursor, Key::CursorRight),
             (self.mode == Mode::AppPassword, Key::Reveal),
@@ -227,6 +234,10 @@ impl Layout for ModeLayout {
 
     fn wraps(&self) -> bool {
         true
+    }
+
+    fn for_mode(&self, mode: Mode) -> Self {
+        Self { mode, ..*self }
     }
 }
 

@@ -346,6 +346,17 @@ impl<L: Layout> Keyboard<L> {
                     change.damage.all_keys = true;
                 }
             }
+            Key::Symbols if self.mode == Mode::AppPassword => {
+                // Not every account has two-step verification: the same field takes an account
+                // password on the full keyboard.
+                self.mode = Mode::General;
+                self.layout = self.layout.for_mode(Mode::General);
+                self.nav.page = 0;
+                self.nav.group = None;
+                self.nav.cell = self.settle(self.nav.cell, Direction::Right);
+                change.damage.all_keys = true;
+                change.damage.field = true;
+            }
             Key::Symbols => {
                 let pages = self.layout.pages();
                 if pages > 1 {

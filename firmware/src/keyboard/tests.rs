@@ -27,13 +27,13 @@ fn cursor_wraps_on_both_axes() {
     assert_eq!(kb.cell(), Cell { row: 0, col: 9 });
     kb.handle(KeyInput::Move(Direction::Right));
     assert_eq!(kb.cell(), Cell { row: 0, col: 0 });
-    // Up wraps to the bottom row, whose keys (the on-screen controls: backspace, cursor left
-    // and right, reveal, done) start at column 5: the nearest to column 0.
+    // Up wraps to the bottom row, whose keys (the on-screen controls: backspace, other
+    // password, cursor left and right, reveal, done) start at column 4: the nearest to 0.
     kb.handle(KeyInput::Move(Direction::Up));
-    assert_eq!(kb.cell(), Cell { row: 3, col: 5 });
+    assert_eq!(kb.cell(), Cell { row: 3, col: 4 });
     assert_eq!(kb.key(kb.cell()), Key::Backspace);
     kb.handle(KeyInput::Move(Direction::Down));
-    assert_eq!(kb.cell(), Cell { row: 0, col: 5 });
+    assert_eq!(kb.cell(), Cell { row: 0, col: 4 });
 }
 
 #[test]
@@ -107,6 +107,13 @@ fn app_password_takes_letters_in_lower_case_and_finishes_at_sixteen() {
     assert_eq!(kb.text(), "abcd", "no spaces in app passwords");
     kb.handle(KeyInput::Reveal);
     assert!(kb.revealed());
+    // An account password needs the full keyboard: the same field switches, text kept.
+    let change = kb.handle(KeyInput::Symbols);
+    assert!(change.damage.all_keys && change.damage.field);
+    assert_eq!(kb.mode(), Mode::General);
+    kb.handle(KeyInput::Symbols);
+    kb.handle(KeyInput::Press);
+    assert_eq!(kb.text(), "abcd0", "digits on the symbols page");
 }
 
 #[test]
