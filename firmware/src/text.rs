@@ -94,6 +94,8 @@ pub enum Text {
     Back,
     /// Button: OK.
     Ok,
+    /// Button: stop signing in.
+    Cancel,
     /// Duration unit: seconds, `{}` is the number.
     Seconds,
     /// Duration unit: minutes, `{}` is the number.
@@ -162,6 +164,7 @@ const fn english(text: Text) -> &'static str {
         Text::UsePassword => "Use password",
         Text::Back => "Back",
         Text::Ok => "OK",
+        Text::Cancel => "Cancel",
         Text::Seconds => "{} s",
         Text::Minutes => "{} min",
         Text::Hours => "{} h",
@@ -208,6 +211,7 @@ const fn dutch(text: Text) -> &'static str {
         Text::UsePassword => "Wachtwoord gebruiken",
         Text::Back => "Terug",
         Text::Ok => "OK",
+        Text::Cancel => "Annuleren",
         Text::Seconds => "{} s",
         Text::Minutes => "{} min",
         Text::Hours => "{} uur",

@@ -37,6 +37,8 @@ pub enum Key {
     Reveal,
     /// Finishes the field.
     Done,
+    /// Leaves the field (for devices with no back button).
+    Back,
     /// An empty cell; the cursor skips it.
     Blank,
 }
@@ -89,6 +91,7 @@ pub struct ModeLayout {
     symbols: bool,
     done: bool,
     cursor: bool,
+    back: bool,
     domains: &'static [&'static str],
 }
 
@@ -124,6 +127,7 @@ impl ModeLayout {
             symbols: !profile.has(Button::Rt),
             done: !profile.has(Button::Start) || two_stroke,
             cursor: !profile.has(Button::Lb),
+            back: !profile.has(Button::B) && !profile.has(Button::Back),
             domains,
         }
     }
@@ -162,6 +166,7 @@ impl ModeLayout {
             (self.cursor, Key::CursorRight),
             (self.mode == Mode::AppPassword, Key::Reveal),
             (self.done, Key::Done),
+            (self.back, Key::Back),
         ];
         for (want, key) in wanted {
             if let (true, Some(slot)) = (want, run.keys.get_mut(run.key_count)) {

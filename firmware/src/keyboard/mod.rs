@@ -370,6 +370,7 @@ impl<L: Layout> Keyboard<L> {
                 change.damage.field = true;
             }
             Key::Done => change.done = true,
+            Key::Back => change.back = true,
             Key::Blank => {}
         }
     }
@@ -480,6 +481,16 @@ impl<L: Layout> Keyboard<L> {
     /// Where the player is, apart from the text (for the planner).
     pub fn nav(&self) -> Nav {
         self.nav
+    }
+
+    /// Empties the field, overwriting what it held (it may have been a password).
+    pub fn wipe(&mut self) {
+        self.text.clear();
+        // heapless offers no safe view of its spare bytes: fill them with NULs, then clear.
+        while self.text.push('\0').is_ok() {}
+        self.text.clear();
+        self.cursor = 0;
+        self.reveal = false;
     }
 
     /// This keyboard with `nav` and `text` (cursor at the end) instead of its own; for the
