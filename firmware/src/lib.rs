@@ -8,7 +8,8 @@
 //! - [`input`]: logical buttons, stick sectors, auto-repeat;
 //! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
 //!   buttons, and (host only) the planner that finds the fewest presses for a string;
-//! - [`text`]: the languages of the user-visible strings.
+//! - [`text`]: every user-visible string, one table per language;
+//! - [`ui`]: the screens as a state machine, and the [`ui::Outcome`] seam the sign-in plugs into.
 //!
 //! ## Features
 //! - `defmt` / `log`: where logs go (target / host; exclusive).
@@ -32,3 +33,4 @@ pub mod input;
 pub mod keyboard;
 pub mod profile;
 pub mod text;
+pub mod ui;

@@ -1,0 +1,583 @@
+//! The screens, as a state machine.
+//!
+//! ```text
+//!  Account ──A/Done──▶ Password ──Sign in──▶ SigningIn ──Granted──▶ SignedIn ──Sign out──▶ Account
+//!     ▲                  │  ▲                  │   │                                        
+//!     └──────Back────────┘  └────Cancel────────┘   └─Denied / failure──▶ Problem ──▶ Password or Account
+//!
+//!  start with a remembered account: SigningIn ("Signing in as …") ──Granted──▶ SignedIn
+//!                                   token no longer valid ──▶ Password, email filled in
+//!                                   unreachable ──▶ Problem [Try again] [Use password]
+//! ```
+//!
+//! [`Ui`] takes physical input ([`Physical`]), sign-in [`Outcome`]s and the time, and answers
+//! with [`Effects`]: a [`Request`] for the sign-in below (sign in, resume, cancel, sign out) and
+//! what to [`Redraw`]. It draws nothing and opens no socket; the renderer reads its state
+//! through the accessors, the sign-in client reads the fields when asked to sign in.
+
+pub mod outcome;
+
+use heapless::String;
+use padlock_protocol::{DenyReason, DisplayName};
+
+use crate::input::{Button, Direction};
+use crate::keyboard::controls::{self, Physical};
+use crate::keyboard::{Damage, Keyboard, Mode};
+use crate::profile::Profile;
+use crate::text::{Language, Text};
+pub use outcome::Outcome;
+
+/// How long one frame of the signing-in animation lasts.
+pub const PROGRESS_FRAME_MS: u64 = 150;
+
+/// Frames in the signing-in animation before it repeats.
+pub const PROGRESS_FRAMES: u8 = 8;
+
+/// What the module is configured with.
+#[derive(Debug, Clone, Copy)]
+pub struct UiConfig {
+    /// The device profile.
+    pub profile: &'static Profile,
+    /// The language of the strings.
+    pub language: Language,
+    /// Where players create app passwords (the account's Security info page).
+    pub security_info_url: &'static str,
+}
+
+/// The screen shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Screen {
+    /// Enter the email address.
+    Account,
+    /// Enter the password; remember checkbox and Sign in button.
+    Password,
+    /// Waiting for the gateway.
+    SigningIn,
+    /// Signed in; Sign out button.
+    SignedIn,
+    /// Something went wrong; one or two buttons.
+    Problem(Problem),
+}
+
+/// What went wrong, as the player is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Problem {
+    /// Wrong email or password; explains app passwords and where to make one.
+    WrongCredentials,
+    /// Too many tries; wait this long.
+    Throttled {
+        /// Seconds to wait.
+        retry_after_secs: u32,
+    },
+    /// No network.
+    NoNetwork,
+    /// The gateway cannot be reached.
+    CannotReach,
+    /// The gateway did not answer in time.
+    TimedOut,
+    /// The connection dropped.
+    ConnectionLost,
+    /// The gateway's answer was not understood.
+    ProtocolError,
+    /// The device needs an update.
+    UpdateNeeded,
+    /// The gateway failed or is busy.
+    ServiceUnavailable,
+}
+
+impl Problem {
+    /// The line that says what happened.
+    pub const fn text(self) -> Text {
+        match self {
+            Problem::WrongCredentials => Text::WrongCredentialsTitle,
+            Problem::Throttled { .. } => Text::Throttled,
+            Problem::NoNetwork => Text::NoNetwork,
+            Problem::CannotReach => Text::CannotReach,
+            Problem::TimedOut => Text::TimedOut,
+            Problem::ConnectionLost => Text::ConnectionLost,
+            Problem::ProtocolError => Text::ProtocolError,
+            Problem::UpdateNeeded => Text::UpdateNeeded,
+            Problem::ServiceUnavailable => Text::ServiceUnavailable,
+        }
+    }
+
+    /// Whether trying the same again may help.
+    const fn retryable(self) -> bool {
+        !matches!(
+            self,
+            Problem::WrongCredentials | Problem::Throttled { .. } | Problem::UpdateNeeded
+        )
+    }
+}
+
+/// Where the focus is on the password screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Focus {
+    /// On the keyboard (typing).
+    Keyboard,
+    /// On the remember checkbox.
+    Remember,
+    /// On the Sign in button.
+    SignIn,
+}
+
+/// What the screens ask of the sign-in below them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Request {
+    /// Sign in with [`Ui::email`], [`Ui::password`] and [`Ui::remember`].
+    SignIn,
+    /// Sign in with the remembered token.
+    Resume,
+    /// Stop the attempt in progress.
+    Cancel,
+    /// Sign out: revoke and forget the remembered token.
+    SignOut,
+    /// The player left the sign-in (back from the first screen): the device's own menu.
+    Leave,
+}
+
+/// What to redraw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Redraw {
+    /// Nothing changed.
+    #[default]
+    Nothing,
+    /// The whole screen.
+    Screen,
+    /// Part of the keyboard or its field.
+    Keyboard(Damage),
+    /// The focus moved between controls (checkbox, buttons), or the checkbox changed.
+    Controls,
+    /// The progress animation advanced.
+    Progress,
+}
+
+/// The answer to one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Effects {
+    /// A request for the sign-in below.
+    pub request: Option<Request>,
+    /// What to redraw.
+    pub redraw: Redraw,
+}
+
+impl Effects {
+    fn screen() -> Self {
+        Self {
+            request: None,
+            redraw: Redraw::Screen,
+        }
+    }
+
+    fn request(request: Request) -> Self {
+        Self {
+            request: Some(request),
+            redraw: Redraw::Screen,
+        }
+    }
+}
+
+/// The button on a problem screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Choice {
+    /// Try the same request again.
+    Retry,
+    /// Back to the password screen.
+    UsePassword,
+    /// Acknowledge: back to the password screen.
+    Ok,
+    /// Back to the screen before.
+    Back,
+}
+
+impl Choice {
+    /// The button's label.
+    pub const fn text(self) -> Text {
+        match self {
+            Choice::Retry => Text::Retry,
+            Choice::UsePassword => Text::UsePassword,
+            Choice::Ok => Text::Ok,
+            Choice::Back => Text::Back,
+        }
+    }
+}
+
+/// The screens' state machine.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    config: UiConfig,
+    screen: Screen,
+    email: Keyboard,
+    password: Keyboard,
+    remember: bool,
+    focus: Focus,
+    /// Selected button on a problem screen (index into [`Ui::choices`]).
+    choice: u8,
+    /// The request in flight or last made, for Try again.
+    last: Request,
+    display_name: DisplayName,
+    notice: Option<Text>,
+    frame: u8,
+    next_frame_ms: u64,
+}
+
+impl Ui {
+    /// The screens at power-up. With a `remembered` account the module resumes at once (call
+    /// [`Ui::start`] for the request); otherwise it asks for the email address.
+    pub fn new(config: UiConfig, remembered: Option<&str>) -> Self {
+        let email =
+            Keyboard::for_profile(config.profile, Mode::Email).with_text(remembered.unwrap_or(""));
+        Self {
+            config,
+            screen: if remembered.is_some() {
+                Screen::SigningIn
+            } else {
+                Screen::Account
+            },
+            email,
+            password: Keyboard::for_profile(config.profile, Mode::AppPassword),
+            remember: false,
+            focus: Focus::Keyboard,
+            choice: 0,
+            last: Request::Resume,
+            display_name: DisplayName::new(),
+            notice: None,
+            frame: 0,
+            next_frame_ms: 0,
+        }
+    }
+
+    /// The first effects: a resume when starting on a remembered account.
+    pub fn start(&mut self) -> Effects {
+        if self.screen == Screen::SigningIn {
+            self.last = Request::Resume;
+            Effects::request(Request::Resume)
+        } else {
+            Effects::screen()
+        }
+    }
+
+    /// Reacts to a button or the stick.
+    pub fn input(&mut self, physical: Physical) -> Effects {
+        match self.screen {
+            Screen::Account => self.type_into_email(physical),
+            Screen::Password => self.on_password(physical),
+            Screen::SigningIn => match physical {
+                Physical::Press(Button::A | Button::B | Button::Back) => {
+                    self.screen = Screen::Password;
+                    self.focus = Focus::Keyboard;
+                    Effects::request(Request::Cancel)
+                }
+                _ => Effects::default(),
+            },
+            Screen::SignedIn => match physical {
+                Physical::Press(Button::A) => {
+                    self.password.wipe();
+                    self.display_name.clear();
+                    self.screen = Screen::Account;
+                    Effects::request(Request::SignOut)
+                }
+                Physical::Press(Button::B | Button::Back) => Effects::request(Request::Leave),
+                _ => Effects::default(),
+            },
+            Screen::Problem(problem) => self.on_problem(problem, physical),
+        }
+    }
+
+    /// Reacts to how the requested sign-in went.
+    pub fn outcome(&mut self, outcome: Outcome) -> Effects {
+        if self.screen != Screen::SigningIn {
+            // A late answer to a cancelled attempt: nothing to show.
+            return Effects::default();
+        }
+        let problem = match outcome {
+            Outcome::Granted { display_name } => {
+                self.display_name = display_name;
+                self.password.wipe();
+                self.screen = Screen::SignedIn;
+                return Effects::screen();
+            }
+            Outcome::Denied {
+                reason: DenyReason::TokenInvalid,
+                ..
+            } => {
+                self.notice = Some(Text::TokenInvalid);
+                self.show_password_screen();
+                return Effects::screen();
+            }
+            Outcome::Denied {
+                reason: DenyReason::WrongCredentials,
+                ..
+            } => Problem::WrongCredentials,
+            Outcome::Denied {
+                reason: DenyReason::Throttled,
+                retry_after_secs,
+            } => Problem::Throttled { retry_after_secs },
+            Outcome::Denied {
+                reason: DenyReason::UnsupportedVersion,
+                ..
+            }
+            | Outcome::UnsupportedVersion => Problem::UpdateNeeded,
+            Outcome::Denied {
+                reason: DenyReason::ServerError,
+                ..
+            }
+            | Outcome::Busy => Problem::ServiceUnavailable,
+            Outcome::NoNetwork => Problem::NoNetwork,
+            Outcome::CannotReach => Problem::CannotReach,
+            Outcome::TimedOut => Problem::TimedOut,
+            Outcome::ConnectionLost => Problem::ConnectionLost,
+            Outcome::ProtocolError => Problem::ProtocolError,
+        };
+        if problem == Problem::WrongCredentials {
+            self.password.wipe();
+        }
+        self.screen = Screen::Problem(problem);
+        self.choice = 0;
+        Effects::screen()
+    }
+
+    /// Advances the progress animation; call from the main loop.
+    pub fn tick(&mut self, now_ms: u64) -> Effects {
+        if self.screen != Screen::SigningIn || now_ms < self.next_frame_ms {
+            return Effects::default();
+        }
+        self.frame = (self.frame + 1) % PROGRESS_FRAMES;
+        self.next_frame_ms = now_ms.saturating_add(PROGRESS_FRAME_MS);
+        Effects {
+            request: None,
+            redraw: Redraw::Progress,
+        }
+    }
+
+    /// When [`Ui::tick`] next has something to do, for the platform's sleep.
+    pub fn next_tick(&self) -> Option<u64> {
+        (self.screen == Screen::SigningIn).then_some(self.next_frame_ms)
+    }
+
+    fn type_into_email(&mut self, physical: Physical) -> Effects {
+        let Some(input) = controls::map(self.config.profile, &self.email, physical) else {
+            return Effects::default();
+        };
+        let change = self.email.handle(input);
+        if change.back {
+            return Effects::request(Request::Leave);
+        }
+        if change.done && !self.email.text().is_empty() {
+            self.notice = None;
+            self.show_password_screen();
+            return Effects::screen();
+        }
+        Effects {
+            request: None,
+            redraw: Redraw::Keyboard(change.damage),
+        }
+    }
+
+    fn on_password(&mut self, physical: Physical) -> Effects {
+        if self.focus == Focus::Keyboard {
+            let Some(input) = controls::map(self.config.profile, &self.password, physical) else {
+                return Effects::default();
+            };
+            let change = self.password.handle(input);
+            if change.back {
+                self.screen = Screen::Account;
+                return Effects::screen();
+            }
+            if change.done {
+                self.focus = Focus::SignIn;
+                return Effects {
+                    request: None,
+                    redraw: Redraw::Controls,
+                };
+            }
+            return Effects {
+                request: None,
+                redraw: Redraw::Keyboard(change.damage),
+            };
+        }
+        let Physical::Press(button) = physical else {
+            return Effects::default();
+        };
+        let focus = match (self.focus, button.direction(), button) {
+            (Focus::Remember, Some(Direction::Up), _) => Focus::Keyboard,
+            (Focus::Remember, Some(Direction::Down | Direction::Right), _) => Focus::SignIn,
+            (Focus::SignIn, Some(Direction::Up | Direction::Left), _) => Focus::Remember,
+            (Focus::Remember, None, Button::A) => {
+                self.remember = !self.remember;
+                Focus::Remember
+            }
+            (Focus::SignIn, None, Button::A | Button::Start) => {
+                if self.password.text().is_empty() {
+                    Focus::Keyboard
+                } else {
+                    self.screen = Screen::SigningIn;
+                    self.notice = None;
+                    self.last = Request::SignIn;
+                    return Effects::request(Request::SignIn);
+                }
+            }
+            (_, None, Button::B | Button::Back) => Focus::Keyboard,
+            (focus, _, _) => focus,
+        };
+        self.focus = focus;
+        Effects {
+            request: None,
+            redraw: Redraw::Controls,
+        }
+    }
+
+    fn on_problem(&mut self, problem: Problem, physical: Physical) -> Effects {
+        let choices = self.choices();
+        // Every problem screen has at least one button.
+        let count = (choices.iter().flatten().count() as u8).max(1);
+        let Physical::Press(button) = physical else {
+            return Effects::default();
+        };
+        let chosen = match button {
+            Button::Up | Button::Left => {
+                self.choice = (self.choice + count - 1) % count;
+                return Effects {
+                    request: None,
+                    redraw: Redraw::Controls,
+                };
+            }
+            Button::Down | Button::Right => {
+                self.choice = (self.choice + 1) % count;
+                return Effects {
+                    request: None,
+                    redraw: Redraw::Controls,
+                };
+            }
+            Button::A | Button::Start => choices
+                .get(usize::from(self.choice))
+                .copied()
+                .flatten()
+                .unwrap_or(Choice::Ok),
+            Button::B | Button::Back => choices
+                .iter()
+                .flatten()
+                .last()
+                .copied()
+                .unwrap_or(Choice::Back),
+            _ => return Effects::default(),
+        };
+        match chosen {
+            Choice::Retry if problem.retryable() => {
+                self.screen = Screen::SigningIn;
+                Effects::request(self.last)
+            }
+            Choice::Back if problem == Problem::WrongCredentials => {
+                self.screen = Screen::Account;
+                Effects::screen()
+            }
+            _ => {
+                self.show_password_screen();
+                Effects::screen()
+            }
+        }
+    }
+
+    fn show_password_screen(&mut self) {
+        self.screen = Screen::Password;
+        self.focus = Focus::Keyboard;
+    }
+
+    /// The buttons of the problem screen shown, first selected by default.
+    pub fn choices(&self) -> [Option<Choice>; 2] {
+        match self.screen {
+            Screen::Problem(p) if p.retryable() && self.last == Request::Resume => {
+                [Some(Choice::Retry), Some(Choice::UsePassword)]
+            }
+            Screen::Problem(p) if p.retryable() => [Some(Choice::Retry), Some(Choice::Back)],
+            Screen::Problem(Problem::WrongCredentials) => [Some(Choice::Ok), Some(Choice::Back)],
+            Screen::Problem(_) => [Some(Choice::Ok), None],
+            _ => [None, None],
+        }
+    }
+
+    /// The screen shown.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &UiConfig {
+        &self.config
+    }
+
+    /// The email field's keyboard.
+    pub fn email(&self) -> &Keyboard {
+        &self.email
+    }
+
+    /// The password field's keyboard.
+    pub fn password(&self) -> &Keyboard {
+        &self.password
+    }
+
+    /// Whether "remember my info" is ticked.
+    pub fn remember(&self) -> bool {
+        self.remember
+    }
+
+    /// Focus on the password screen.
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// The selected button on a problem screen.
+    pub fn choice(&self) -> u8 {
+        self.choice
+    }
+
+    /// The signed-in account's display name.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// A line to show on the password screen (why the player is asked again), if any.
+    pub fn notice(&self) -> Option<Text> {
+        self.notice
+    }
+
+    /// The progress animation's frame, `0..PROGRESS_FRAMES`.
+    pub fn progress_frame(&self) -> u8 {
+        self.frame
+    }
+
+    /// Whether the signing-in screen is a resume ("Signing in as …").
+    pub fn resuming(&self) -> bool {
+        self.last == Request::Resume
+    }
+
+    /// The remember checkbox's label for this kind of device.
+    pub fn remember_text(&self) -> Text {
+        match self.config.profile.kind {
+            padlock_protocol::DeviceKind::Zune => Text::RememberMyIdAndPassword,
+            _ => Text::RememberMyInfo,
+        }
+    }
+
+    /// The signing-in line for this attempt, filled in: "Signing in as alex@outlook.com".
+    pub fn signing_in_line(&self) -> String<{ 32 + crate::keyboard::MAX_TEXT_LEN }> {
+        let mut line = String::new();
+        let language = self.config.language;
+        let _ = crate::text::fill(
+            &mut line,
+            Text::SigningInAs.get(language),
+            self.email.text(),
+        );
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,40 @@
+//! The seam between the screens and the sign-in below them.
+//!
+//! The screens ask for a sign-in ([`super::Request`]) and later hear how it went as an
+//! [`Outcome`]. Whatever does the asking (the smoltcp client on a device, a test, the
+//! simulator) only has to produce these; the screens know nothing of sockets or tokens.
+
+use padlock_protocol::{DenyReason, DisplayName};
+
+/// How a sign-in, resume or sign-out attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Outcome {
+    /// Signed in.
+    Granted {
+        /// The account's display name.
+        display_name: DisplayName,
+    },
+    /// The gateway said no.
+    Denied {
+        /// Why.
+        reason: DenyReason,
+        /// Seconds before a retry can succeed (for [`DenyReason::Throttled`]).
+        retry_after_secs: u32,
+    },
+    /// No network link, or no address yet.
+    NoNetwork,
+    /// The gateway refused the connection, or there is no route to it.
+    CannotReach,
+    /// The gateway did not answer in time.
+    TimedOut,
+    /// The connection dropped before the answer.
+    ConnectionLost,
+    /// The answer was not a valid reply, or the gateway could not authenticate the device
+    /// (its provisioned key is wrong).
+    ProtocolError,
+    /// The gateway is at capacity.
+    Busy,
+    /// The gateway speaks another protocol version.
+    UnsupportedVersion,
+}

@@ -1,0 +1,307 @@
+use super::*;
+use crate::keyboard::planner::plan;
+use crate::profile::{OLED, XBOX360, ZUNE};
+
+const URL: &str = "https://account.example.com/security";
+
+fn new_ui(profile: &'static Profile, remembered: Option<&str>) -> Ui {
+    Ui::new(
+        UiConfig {
+            profile,
+            language: Language::English,
+            security_info_url: URL,
+        },
+        remembered,
+    )
+}
+
+fn press(ui: &mut Ui, button: Button) -> Effects {
+    ui.input(Physical::Press(button))
+}
+
+/// Types `text` into the focused field with the planner's presses, as a player would.
+fn type_text(ui: &mut Ui, text: &str) {
+    let profile = ui.config().profile;
+    let keyboard = if ui.screen() == Screen::Account {
+        ui.email().clone()
+    } else {
+        ui.password().clone()
+    };
+    let plan = plan(profile, &keyboard, text).expect("typeable");
+    for action in plan.actions {
+        ui.input(action);
+    }
+}
+
+/// From a fresh device to the Sign in request, on any profile.
+fn sign_in(ui: &mut Ui, email: &str, password: &str) -> Effects {
+    type_text(ui, email);
+    finish_with_on_screen_done(ui);
+    assert_eq!(ui.screen(), Screen::Password);
+    type_text(ui, password);
+    assert_eq!(ui.focus(), Focus::SignIn, "16 letters move on to Sign in");
+    press(ui, Button::A)
+}
+
+fn finish_with_on_screen_done(ui: &mut Ui) {
+    press_on_screen(ui, crate::keyboard::Key::Done);
+}
+
+/// Presses `key` of the focused field's keyboard as a player would: through the grid, or with
+/// Start for Done where there is no Done key.
+fn press_on_screen(ui: &mut Ui, key: crate::keyboard::Key) {
+    use crate::keyboard::Cell;
+    let field = |ui: &Ui| {
+        if ui.screen() == Screen::Account {
+            ui.email().clone()
+        } else {
+            ui.password().clone()
+        }
+    };
+    let kb = field(ui);
+    let (rows, cols) = crate::keyboard::Layout::size(kb.layout(), kb.page());
+    let target = (0..rows)
+        .flat_map(|row| (0..cols).map(move |col| Cell { row, col }))
+        .find(|c| kb.key(*c) == key);
+    let Some(target) = target else {
+        // The Xbox 360 has Start for Done, and no Done key.
+        press(ui, Button::Start);
+        return;
+    };
+    if ui.config().profile.quick_entry == crate::profile::QuickEntry::TwoStroke {
+        // The row's stroke, then the column's.
+        use crate::keyboard::controls::STROKES;
+        press(ui, STROKES[usize::from(target.row)]);
+        press(ui, STROKES[usize::from(target.col)]);
+        return;
+    }
+    // Walk there: down then right; the grid wraps, so this always arrives.
+    while field(ui).cell().row != target.row {
+        press(ui, Button::Down);
+    }
+    while field(ui).cell().col != target.col {
+        press(ui, Button::Right);
+    }
+    press(ui, Button::A);
+}
+
+#[test]
+fn first_sign_in_on_every_profile() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        let mut ui = new_ui(profile, None);
+        assert_eq!(ui.start(), Effects::screen());
+        let effects = sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+        assert_eq!(effects.request, Some(Request::SignIn), "{}", profile.name);
+        assert_eq!(ui.screen(), Screen::SigningIn);
+        assert_eq!(ui.email().text(), "alex@outlook.com");
+        assert_eq!(ui.password().text(), "abcdefghijklmnop");
+        let effects = ui.outcome(Outcome::Granted {
+            display_name: "Alex".try_into().unwrap(),
+        });
+        assert_eq!(effects.redraw, Redraw::Screen);
+        assert_eq!(ui.screen(), Screen::SignedIn);
+        assert_eq!(ui.display_name(), "Alex");
+        assert_eq!(ui.password().text(), "", "the password is not kept");
+    }
+}
+
+#[test]
+fn remember_checkbox_is_reached_and_toggled() {
+    let mut ui = new_ui(&XBOX360, None);
+    type_text(&mut ui, "a@b.c");
+    press(&mut ui, Button::Start);
+    type_text(&mut ui, "abcdefghijklmnop");
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert_eq!(press(&mut ui, Button::Up).redraw, Redraw::Controls);
+    assert_eq!(ui.focus(), Focus::Remember);
+    press(&mut ui, Button::A);
+    assert!(ui.remember());
+    press(&mut ui, Button::Down);
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+}
+
+#[test]
+fn wrong_credentials_explain_app_passwords_and_lead_back() {
+    let mut ui = new_ui(&XBOX360, None);
+    sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    assert_eq!(ui.screen(), Screen::Problem(Problem::WrongCredentials));
+    assert_eq!(ui.password().text(), "", "a wrong password is wiped");
+    assert_eq!(ui.choices(), [Some(Choice::Ok), Some(Choice::Back)]);
+    press(&mut ui, Button::A);
+    assert_eq!(ui.screen(), Screen::Password);
+    assert_eq!(ui.email().text(), "alex@outlook.com");
+
+    // B on the explanation goes back to the account, to fix a mistyped address.
+    sign_in_again(&mut ui);
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    press(&mut ui, Button::B);
+    assert_eq!(ui.screen(), Screen::Account);
+}
+
+fn sign_in_again(ui: &mut Ui) {
+    type_text(ui, "abcdefghijklmnop");
+    press(ui, Button::A);
+    assert_eq!(ui.screen(), Screen::SigningIn);
+}
+
+#[test]
+fn throttled_says_when_and_goes_back_to_the_password() {
+    let mut ui = new_ui(&ZUNE, None);
+    sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::Throttled,
+        retry_after_secs: 300,
+    });
+    assert_eq!(
+        ui.screen(),
+        Screen::Problem(Problem::Throttled {
+            retry_after_secs: 300
+        })
+    );
+    assert_eq!(ui.choices(), [Some(Choice::Ok), None]);
+    press(&mut ui, Button::A);
+    assert_eq!(ui.screen(), Screen::Password);
+}
+
+#[test]
+fn network_failures_offer_retry_which_asks_again() {
+    for outcome in [
+        Outcome::NoNetwork,
+        Outcome::CannotReach,
+        Outcome::TimedOut,
+        Outcome::ConnectionLost,
+        Outcome::ProtocolError,
+        Outcome::Busy,
+    ] {
+        let mut ui = new_ui(&XBOX360, None);
+        sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+        ui.outcome(outcome.clone());
+        assert!(matches!(ui.screen(), Screen::Problem(_)), "{outcome:?}");
+        assert_eq!(ui.choices(), [Some(Choice::Retry), Some(Choice::Back)]);
+        let effects = press(&mut ui, Button::A);
+        assert_eq!(effects.request, Some(Request::SignIn), "{outcome:?}");
+        assert_eq!(
+            ui.password().text(),
+            "abcdefghijklmnop",
+            "kept for the retry"
+        );
+        ui.outcome(outcome);
+        press(&mut ui, Button::Right);
+        assert_eq!(ui.choice(), 1);
+        press(&mut ui, Button::A);
+        assert_eq!(ui.screen(), Screen::Password);
+    }
+}
+
+#[test]
+fn remembered_account_resumes_silently() {
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    assert_eq!(ui.screen(), Screen::SigningIn);
+    assert_eq!(ui.start().request, Some(Request::Resume));
+    assert!(ui.resuming());
+    assert_eq!(ui.signing_in_line(), "Signing in as alex@outlook.com");
+    ui.outcome(Outcome::Granted {
+        display_name: "Alex".try_into().unwrap(),
+    });
+    assert_eq!(ui.screen(), Screen::SignedIn);
+    // Sign out forgets, and the next player starts at the account with the email kept.
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignOut));
+    assert_eq!(ui.screen(), Screen::Account);
+    assert_eq!(ui.email().text(), "alex@outlook.com");
+}
+
+#[test]
+fn invalid_token_goes_to_the_password_with_the_email_filled_in() {
+    let mut ui = new_ui(&ZUNE, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    assert_eq!(ui.screen(), Screen::Password);
+    assert_eq!(ui.email().text(), "alex@outlook.com");
+    assert_eq!(ui.notice(), Some(Text::TokenInvalid));
+}
+
+#[test]
+fn unreachable_on_resume_offers_retry_or_password() {
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::CannotReach);
+    assert_eq!(
+        ui.choices(),
+        [Some(Choice::Retry), Some(Choice::UsePassword)]
+    );
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Resume));
+    ui.outcome(Outcome::CannotReach);
+    press(&mut ui, Button::B);
+    assert_eq!(ui.screen(), Screen::Password);
+}
+
+#[test]
+fn cancel_and_late_answers() {
+    let mut ui = new_ui(&OLED, None);
+    sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+    assert_eq!(ui.screen(), Screen::Password);
+    let late = ui.outcome(Outcome::Granted {
+        display_name: "Alex".try_into().unwrap(),
+    });
+    assert_eq!(late, Effects::default());
+    assert_eq!(ui.screen(), Screen::Password);
+}
+
+#[test]
+fn back_always_leads_somewhere() {
+    let mut ui = new_ui(&XBOX360, None);
+    assert_eq!(press(&mut ui, Button::B).request, Some(Request::Leave));
+    type_text(&mut ui, "a@b.c");
+    press(&mut ui, Button::Start);
+    assert_eq!(press(&mut ui, Button::B).redraw, Redraw::Screen);
+    assert_eq!(ui.screen(), Screen::Account);
+    // On the board, with no back button, an on-screen Back key does it.
+    let mut ui = new_ui(&OLED, None);
+    type_text(&mut ui, "a@b.c");
+    finish_with_on_screen_done(&mut ui);
+    assert_eq!(ui.screen(), Screen::Password);
+    press_on_screen(&mut ui, crate::keyboard::Key::Back);
+    assert_eq!(ui.screen(), Screen::Account);
+    press_on_screen(&mut ui, crate::keyboard::Key::Back);
+    assert_eq!(
+        ui.screen(),
+        Screen::Account,
+        "leaving is the device's business"
+    );
+}
+
+#[test]
+fn progress_ticks_only_while_signing_in() {
+    let mut ui = new_ui(&XBOX360, Some("a@b.c"));
+    ui.start();
+    assert_eq!(ui.tick(0).redraw, Redraw::Progress);
+    assert_eq!(ui.tick(100).redraw, Redraw::Nothing);
+    assert_eq!(ui.tick(150).redraw, Redraw::Progress);
+    assert_eq!(ui.progress_frame(), 2);
+    assert_eq!(ui.next_tick(), Some(300));
+    ui.outcome(Outcome::Busy);
+    assert_eq!(ui.tick(1000).redraw, Redraw::Nothing);
+    assert_eq!(ui.next_tick(), None);
+}
+
+#[test]
+fn an_empty_password_cannot_be_submitted() {
+    let mut ui = new_ui(&XBOX360, None);
+    type_text(&mut ui, "a@b.c");
+    press(&mut ui, Button::Start);
+    press(&mut ui, Button::Start);
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert_eq!(press(&mut ui, Button::A).request, None);
+    assert_eq!(ui.focus(), Focus::Keyboard);
+}
