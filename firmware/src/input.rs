@@ -4,10 +4,11 @@
 //! module turns it into what the module reacts to:
 //! - [`Button`]: the logical buttons of DESIGN.md section 5; a profile says which exist;
 //! - [`StickSector`]: one of eight directions, or none inside the dead zone;
-//! - [`AutoRepeat`]: held directions repeat after a delay, at a rate, both configurable.
+//! - [`AutoRepeat`]: held directions repeat after a delay, at a rate, both configurable;
+//! - [`Controller`]: all of the above in one place: raw events in, [`Physical`] actions out.
 //!
-//! Nothing here knows about screens or keyboards; [`crate::keyboard::controls`] maps these onto
-//! keyboard actions per profile.
+//! Nothing here knows about screens or keyboards; [`crate::keyboard::controls`] maps
+//! [`Physical`] actions onto keyboard actions per profile.
 
 /// A logical button. Profiles name the physical buttons they map onto these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -239,6 +240,108 @@ impl AutoRepeat {
     }
 }
 
+/// A physical action, what the screens react to: a button press (down, or an auto-repeat; a
+/// release does nothing) or the stick entering a sector (`None`: back to centre).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Physical {
+    /// A button went down, or auto-repeated.
+    Press(Button),
+    /// The stick entered a sector, or returned to centre.
+    Stick(Option<StickSector>),
+}
+
+/// What a platform's input driver reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RawInput {
+    /// A button went down.
+    Down(Button),
+    /// A button came up.
+    Up(Button),
+    /// The left stick's position (`x` right, `y` up, full scale ±32767).
+    Stick {
+        /// Horizontal deflection.
+        x: i16,
+        /// Vertical deflection.
+        y: i16,
+    },
+}
+
+/// Tuning of a [`Controller`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InputConfig {
+    /// Hold time before a direction repeats.
+    pub repeat_delay_ms: u32,
+    /// Time between repeats.
+    pub repeat_interval_ms: u32,
+    /// Stick radius, out of 32767, inside which the stick counts as centred.
+    pub dead_zone: u16,
+}
+
+impl Default for InputConfig {
+    /// 400 ms, then 10 repeats a second; a quarter of the stick's travel as dead zone.
+    fn default() -> Self {
+        Self {
+            repeat_delay_ms: 400,
+            repeat_interval_ms: 100,
+            dead_zone: 8192,
+        }
+    }
+}
+
+/// Turns a platform's raw input into [`Physical`] actions: presses, auto-repeats of held
+/// directions, and stick sector changes (a stick wobbling inside one sector is one action).
+#[derive(Debug, Clone)]
+pub struct Controller {
+    config: InputConfig,
+    repeat: AutoRepeat,
+    sector: Option<StickSector>,
+}
+
+impl Controller {
+    /// A controller with nothing held and the stick centred.
+    pub const fn new(config: InputConfig) -> Self {
+        Self {
+            config,
+            repeat: AutoRepeat::new(config.repeat_delay_ms, config.repeat_interval_ms),
+            sector: None,
+        }
+    }
+
+    /// The action a raw event at `now_ms` makes, if any.
+    pub fn event(&mut self, raw: RawInput, now_ms: u64) -> Option<Physical> {
+        match raw {
+            RawInput::Down(button) => {
+                self.repeat.press(button, now_ms);
+                Some(Physical::Press(button))
+            }
+            RawInput::Up(button) => {
+                self.repeat.release(button);
+                None
+            }
+            RawInput::Stick { x, y } => {
+                let sector = StickSector::from_position(x, y, self.config.dead_zone);
+                (sector != self.sector).then(|| {
+                    self.sector = sector;
+                    Physical::Stick(sector)
+                })
+            }
+        }
+    }
+
+    /// The auto-repeat due at `now_ms`, if any.
+    pub fn poll(&mut self, now_ms: u64) -> Option<Physical> {
+        self.repeat.poll(now_ms).map(Physical::Press)
+    }
+
+    /// When [`Controller::poll`] next has something, for the platform's sleep.
+    pub fn next_due(&self) -> Option<u64> {
+        self.repeat.next_due()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +377,29 @@ mod tests {
         repeat.release(Button::Right);
         assert_eq!(repeat.poll(10_000), None);
         assert_eq!(repeat.next_due(), None);
+    }
+
+    #[test]
+    fn controller_turns_raw_input_into_actions() {
+        let mut pad = Controller::new(InputConfig::default());
+        assert_eq!(
+            pad.event(RawInput::Down(Button::Down), 0),
+            Some(Physical::Press(Button::Down))
+        );
+        assert_eq!(pad.poll(399), None);
+        assert_eq!(pad.poll(400), Some(Physical::Press(Button::Down)));
+        assert_eq!(pad.event(RawInput::Up(Button::Down), 450), None);
+        assert_eq!(pad.poll(1000), None);
+        let right = StickSector::new(2);
+        assert_eq!(
+            pad.event(RawInput::Stick { x: 30000, y: 0 }, 0),
+            Some(Physical::Stick(right))
+        );
+        assert_eq!(pad.event(RawInput::Stick { x: 31000, y: 900 }, 0), None);
+        assert_eq!(
+            pad.event(RawInput::Stick { x: 100, y: -50 }, 0),
+            Some(Physical::Stick(None))
+        );
     }
 
     #[test]

@@ -17,19 +17,8 @@
 //! Functions a profile has no button for are keys on the grid (see [`super::layout`]).
 
 use super::{KeyInput, Keyboard, Layout};
-use crate::input::{Button, Direction, StickSector};
+use crate::input::{Button, Direction, Physical, StickSector};
 use crate::profile::{Profile, QuickEntry};
-
-/// A physical action: a button press (down; releases do nothing here) or the stick entering a
-/// sector (`None`: back to centre).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Physical {
-    /// A button went down (or auto-repeated).
-    Press(Button),
-    /// The stick entered a sector, or returned to centre.
-    Stick(Option<StickSector>),
-}
 
 /// Face buttons from the top of the diamond: the stick wheel's rows.
 const FACE_ROWS: [Button; 4] = [Button::Y, Button::X, Button::B, Button::A];

@@ -13,8 +13,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::controls::{self, Physical};
+use super::controls;
 use super::{Keyboard, Layout, Nav};
+use crate::input::Physical;
 use crate::profile::Profile;
 
 /// A minimal way to type a string.

@@ -1,7 +1,7 @@
-use super::controls::{Physical, map};
+use super::controls::map;
 use super::layout::anchors::{PS4, SWITCH};
 use super::*;
-use crate::input::{Button, StickSector};
+use crate::input::{Button, Physical, StickSector};
 use crate::profile::{OLED, Profile, XBOX360, ZUNE};
 
 fn press<L: Layout>(profile: &Profile, keyboard: &mut Keyboard<L>, button: Button) -> Change {

@@ -20,8 +20,9 @@ pub mod outcome;
 use heapless::String;
 use padlock_protocol::{DenyReason, DisplayName};
 
+use crate::input::Physical;
 use crate::input::{Button, Direction};
-use crate::keyboard::controls::{self, Physical};
+use crate::keyboard::controls;
 use crate::keyboard::{Damage, Keyboard, Mode};
 use crate::profile::Profile;
 use crate::text::{Language, Text};
