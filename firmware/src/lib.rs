@@ -9,7 +9,8 @@
 //! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
 //!   buttons, and (host only) the planner that finds the fewest presses for a string;
 //! - [`text`]: every user-visible string, one table per language;
-//! - [`ui`]: the screens as a state machine, and the [`ui::Outcome`] seam the sign-in plugs into.
+//! - [`ui`]: the screens as a state machine, and the [`ui::Outcome`] seam the sign-in plugs into;
+//! - [`vault`]: the sealed remember-me token in the platform's flash.
 //!
 //! ## Features
 //! - `defmt` / `log`: where logs go (target / host; exclusive).
@@ -34,3 +35,4 @@ pub mod keyboard;
 pub mod profile;
 pub mod text;
 pub mod ui;
+pub mod vault;

@@ -1,0 +1,234 @@
+//! The "remember me" vault: one sealed remember-me token in the platform's flash.
+//!
+//! ```text
+//! device secret ──HKDF-SHA256("padlock v1 vault key")──▶ vault key (never stored)
+//!
+//! record = version (1) ‖ nonce (12) ‖ email length (1) ‖ email ‖ sealed token (32) ‖ tag (16)
+//!          sealed with ChaCha20-Poly1305 under the vault key,
+//!          associated data = "padlock vault" ‖ version ‖ email length ‖ email
+//! ```
+//!
+//! - The token is never in flash in clear. The email address is (it is shown on screen before
+//!   any secret is entered, "Signing in as …"), but it is bound to the token by the
+//!   associated data: change a byte and the record no longer opens.
+//! - A record from another device (another device secret), of another format version, or
+//!   with any bit flipped does not open, and counts as no token: [`Vault::load`] never fails.
+//! - Records live in a `sequential-storage` map on the platform's `NorFlash` range: an update
+//!   writes the new record before the old one stops counting, so a power cut at any step
+//!   leaves the old token or the new one.
+//! - [`Vault::forget`] erases the whole range: after sign-out not even the sealed bytes remain.
+//!
+//! The key is derived with the same HKDF-SHA256 and the cipher is the same ChaCha20-Poly1305
+//! as the Noise channel's (one RustCrypto generation on the device).
+
+mod blocking;
+#[cfg(any(test, feature = "std"))]
+pub mod mem_flash;
+
+use core::ops::Range;
+
+use chacha20poly1305::aead::AeadInPlace;
+use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce, Tag};
+use embedded_storage::nor_flash::NorFlash;
+use heapless::Vec;
+use hkdf::Hkdf;
+use padlock_protocol::limits::{MAX_EMAIL_LEN, REMEMBER_TOKEN_LEN};
+use padlock_protocol::{Email, RememberToken};
+use rand_core::{CryptoRng, RngCore};
+use sequential_storage::cache::{Cache, Uncached};
+use sequential_storage::map::{MapConfig, MapStorage};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use blocking::{Blocking, block_on};
+
+/// Format of the records this code writes; older or newer ones count as no token.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// HKDF `info` for the vault key (the Noise static key uses another label).
+pub const VAULT_KEY_INFO: &[u8] = b"padlock v1 vault key";
+
+const AAD_LABEL: &[u8] = b"padlock vault";
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+/// The record's one key in the map.
+const RECORD_KEY: u8 = 1;
+/// Largest record, and the storage buffer: record plus the map's key, rounded up to any
+/// flash word up to 32 bytes.
+const MAX_RECORD_LEN: usize = 1 + NONCE_LEN + 1 + MAX_EMAIL_LEN + REMEMBER_TOKEN_LEN + TAG_LEN;
+const BUFFER_LEN: usize = (MAX_RECORD_LEN + 1).next_multiple_of(32);
+
+/// A remembered sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    /// The account's email address.
+    pub email: Email,
+    /// The current remember-me token.
+    pub token: RememberToken,
+}
+
+/// Why the vault could not store or forget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum VaultError {
+    /// The flash range is unusable: not sector aligned, or under two sectors.
+    BadRange,
+    /// The flash failed (or lost power) part-way; what was there before is still there.
+    Flash,
+    /// The flash range is too small for the record.
+    Full,
+}
+
+/// The sealed token store over flash `F`.
+pub struct Vault<F: NorFlash> {
+    map: MapStorage<u8, Blocking<F>, Cache<Uncached, Uncached, Uncached, u8>>,
+    key: Zeroizing<[u8; 32]>,
+    buffer: [u8; BUFFER_LEN],
+}
+
+impl<F: NorFlash> Vault<F> {
+    /// A vault in `range` of `flash` (whole sectors, at least two), sealed with a key derived
+    /// from `device_secret`.
+    ///
+    /// # Errors
+    /// [`VaultError::BadRange`] if the range is not whole sectors, or fewer than two.
+    pub fn new(flash: F, range: Range<u32>, device_secret: &[u8]) -> Result<Self, VaultError> {
+        let config = MapConfig::<Blocking<F>>::try_new(range).map_err(|_| VaultError::BadRange)?;
+        let mut key = Zeroizing::new([0u8; 32]);
+        Hkdf::<Sha256>::new(None, device_secret)
+            .expand(VAULT_KEY_INFO, key.as_mut())
+            .map_err(|_| VaultError::BadRange)?;
+        Ok(Self {
+            map: MapStorage::new(Blocking(flash), config, Cache::new_uncached()),
+            key,
+            buffer: [0; BUFFER_LEN],
+        })
+    }
+
+    /// The remembered sign-in, if there is one that opens. Anything else (nothing stored,
+    /// a torn or tampered record, another device's, another format) is `None`.
+    pub fn load(&mut self) -> Option<Remembered> {
+        let record: Vec<u8, MAX_RECORD_LEN> = {
+            let fetched = block_on(self.map.fetch_item::<&[u8]>(&mut self.buffer, &RECORD_KEY));
+            match fetched {
+                Ok(Some(bytes)) => Vec::from_slice(bytes).ok()?,
+                Ok(None) => return None,
+                Err(_) => {
+                    padlock_fmt::warn!("vault: stored record unreadable, treated as none");
+                    return None;
+                }
+            }
+        };
+        let opened = self.open(&record);
+        if opened.is_none() {
+            padlock_fmt::warn!("vault: stored record does not open, treated as none");
+        }
+        opened
+    }
+
+    /// Seals and stores `token` for `email`, replacing what was there. A fresh nonce comes
+    /// from `rng`.
+    ///
+    /// # Errors
+    /// [`VaultError::Flash`] if the flash failed part-way (the previous record still loads);
+    /// [`VaultError::Full`] if the range cannot hold the record.
+    pub fn store(
+        &mut self,
+        email: &str,
+        token: &RememberToken,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<(), VaultError> {
+        let email_len = u8::try_from(email.len()).map_err(|_| VaultError::Full)?;
+        if email.len() > MAX_EMAIL_LEN {
+            return Err(VaultError::Full);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        let mut sealed = Zeroizing::new(*token.as_bytes());
+        let tag = ChaCha20Poly1305::new(self.key.as_ref().into())
+            .encrypt_in_place_detached(
+                Nonce::from_slice(&nonce),
+                associated_data(email_len, email).as_slice(),
+                sealed.as_mut(),
+            )
+            .map_err(|_| VaultError::Full)?;
+
+        let mut record: Vec<u8, MAX_RECORD_LEN> = Vec::new();
+        let parts: [&[u8]; 5] = [
+            &[FORMAT_VERSION],
+            &nonce,
+            &[email_len],
+            email.as_bytes(),
+            sealed.as_ref(),
+        ];
+        for part in parts.into_iter().chain([tag.as_slice()]) {
+            record
+                .extend_from_slice(part)
+                .map_err(|_| VaultError::Full)?;
+        }
+        block_on(
+            self.map
+                .store_item(&mut self.buffer, &RECORD_KEY, &record.as_slice()),
+        )
+        .map_err(|e| match e {
+            sequential_storage::Error::FullStorage | sequential_storage::Error::ItemTooBig => {
+                VaultError::Full
+            }
+            _ => VaultError::Flash,
+        })
+    }
+
+    /// Forgets the remembered sign-in: erases the whole range.
+    ///
+    /// # Errors
+    /// [`VaultError::Flash`] if the erase failed; call again.
+    pub fn forget(&mut self) -> Result<(), VaultError> {
+        block_on(self.map.erase_all()).map_err(|_| VaultError::Flash)
+    }
+
+    /// The flash, back (for a reboot in tests and the simulator).
+    pub fn into_flash(self) -> F {
+        self.map.destroy().0.0
+    }
+
+    fn open(&self, record: &[u8]) -> Option<Remembered> {
+        let (&version, rest) = record.split_first()?;
+        if version != FORMAT_VERSION {
+            return None;
+        }
+        let (nonce, rest) = rest.split_at_checked(NONCE_LEN)?;
+        let (&email_len, rest) = rest.split_first()?;
+        let (email, rest) = rest.split_at_checked(usize::from(email_len))?;
+        let (sealed, tag) = rest.split_at_checked(REMEMBER_TOKEN_LEN)?;
+        if tag.len() != TAG_LEN {
+            return None;
+        }
+        let email = core::str::from_utf8(email).ok()?;
+        let mut token = Zeroizing::new([0u8; REMEMBER_TOKEN_LEN]);
+        token.copy_from_slice(sealed);
+        ChaCha20Poly1305::new(self.key.as_ref().into())
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                associated_data(email_len, email).as_slice(),
+                token.as_mut(),
+                Tag::from_slice(tag),
+            )
+            .ok()?;
+        Some(Remembered {
+            email: email.try_into().ok()?,
+            token: RememberToken::from_bytes(*token),
+        })
+    }
+}
+
+fn associated_data(email_len: u8, email: &str) -> Vec<u8, { 13 + 2 + MAX_EMAIL_LEN }> {
+    let mut aad = Vec::new();
+    // Cannot fail: the capacity is the label, two bytes and the longest email.
+    let _ = aad.extend_from_slice(AAD_LABEL);
+    let _ = aad.extend_from_slice(&[FORMAT_VERSION, email_len]);
+    let _ = aad.extend_from_slice(email.as_bytes());
+    aad
+}
+
+#[cfg(test)]
+mod tests;
