@@ -8,6 +8,8 @@
 //! - [`input`]: logical buttons, stick sectors, auto-repeat;
 //! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
 //!   buttons, and (host only) the planner that finds the fewest presses for a string;
+//! - [`net`]: the sign-in over a smoltcp interface: connect, one Noise exchange, bounded
+//!   retries where safe, a distinct failure for each way it can go wrong;
 //! - [`text`]: every user-visible string, one table per language;
 //! - [`ui`]: the screens as a state machine, and the [`ui::Outcome`] seam the sign-in plugs into;
 //! - [`vault`]: the sealed remember-me token in the platform's flash.
@@ -32,6 +34,7 @@ extern crate std;
 
 pub mod input;
 pub mod keyboard;
+pub mod net;
 pub mod profile;
 pub mod text;
 pub mod ui;
