@@ -8,6 +8,7 @@
 //! - [`input`]: logical buttons, stick sectors, auto-repeat;
 //! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
 //!   buttons, and (host only) the planner that finds the fewest presses for a string;
+//! - [`module`]: all of it wired together: the integrator's one object;
 //! - [`net`]: the sign-in over a smoltcp interface: connect, one Noise exchange, bounded
 //!   retries where safe, a distinct failure for each way it can go wrong;
 //! - [`text`]: every user-visible string, one table per language;
@@ -34,6 +35,7 @@ extern crate std;
 
 pub mod input;
 pub mod keyboard;
+pub mod module;
 pub mod net;
 pub mod profile;
 pub mod text;

@@ -490,4 +490,6 @@ fn instant(now_ms: u64) -> Instant {
 }
 
 #[cfg(test)]
+pub(crate) mod test_gateway;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,314 @@
+//! The whole module: screens, sign-in and vault, wired together behind one small surface.
+//!
+//! An integrator gives it what DESIGN.md section 2 lists (a smoltcp device, a `NorFlash`
+//! range, a CSPRNG, the device secret, the time) and calls three things from the main loop:
+//!
+//! ```text
+//! loop {
+//!     for event in buttons() { redraw |= module.input(event, now) }
+//!     redraw |= module.poll(&mut nic, now)
+//!     draw(module.ui(), redraw)                   // the renderer reads the screen state
+//!     sleep_until(module.next_wake(now))
+//! }
+//! ```
+//!
+//! What the module does between them:
+//! - at start, a sealed token in the vault means "Signing in as …" and a `Resume`;
+//! - `Granted` with a token stores it (a resume's successor replaces the token it used);
+//!   a sign-in without "remember" forgets any token;
+//! - `TokenInvalid` forgets the token; the screens ask for the password, email filled in;
+//! - sign-out sends `SignOut` (best effort) and erases the vault.
+
+use embedded_storage::nor_flash::NorFlash;
+use padlock_protocol::session::SessionError;
+use padlock_protocol::{DenyReason, DeviceInfo, Password, Request, Response, StaticKeypair};
+use rand_core::{CryptoRng, RngCore};
+use smoltcp::phy::Device;
+
+use crate::input::{Controller, InputConfig, RawInput};
+use crate::net::{Failure, Finished, NetBuffers, NetConfig, Network};
+use crate::ui::{Effects, Outcome, Redraw, Request as UiRequest, Ui, UiConfig};
+use crate::vault::Vault;
+
+/// What the module tells the platform besides what to redraw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Step {
+    /// What to redraw.
+    pub redraw: Redraw,
+    /// The player backed out of the sign-in: show the device's own menu.
+    pub leave: bool,
+}
+
+impl Step {
+    fn merge(&mut self, other: Step) {
+        if other.redraw != Redraw::Nothing {
+            // A whole-screen redraw covers any partial one.
+            self.redraw = match (self.redraw, other.redraw) {
+                (Redraw::Screen, _) | (_, Redraw::Screen) => Redraw::Screen,
+                (_, later) => later,
+            };
+        }
+        self.leave |= other.leave;
+    }
+}
+
+/// Which request is in flight, for what to do with its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    SignIn { remember: bool },
+    Resume,
+    SignOut,
+}
+
+/// The sign-in module over flash `F` and random generator `R`.
+pub struct Module<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> {
+    ui: Ui,
+    net: Network<'a, 'k>,
+    vault: Vault<F>,
+    rng: R,
+    controller: Controller,
+    device: DeviceInfo,
+    pending: Option<Pending>,
+}
+
+impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
+    /// Starts the module: reads the vault and, with a remembered account, begins resuming.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the integrator surface, each argument once"
+    )]
+    pub fn new(
+        ui: UiConfig,
+        net: NetConfig,
+        keys: &'k StaticKeypair,
+        nic: &mut impl Device,
+        buffers: &'a mut NetBuffers<'a>,
+        vault: Vault<F>,
+        mut rng: R,
+        firmware_version: &str,
+        now_ms: u64,
+    ) -> Self {
+        let network = Network::new(net, keys, nic, buffers, &mut rng, now_ms);
+        let mut vault = vault;
+        let remembered = vault.load();
+        let device = DeviceInfo {
+            kind: ui.profile.kind,
+            model: truncated(ui.profile.model),
+            firmware: truncated(firmware_version),
+        };
+        let mut module = Self {
+            ui: Ui::new(ui, remembered.as_ref().map(|r| r.email.as_str())),
+            net: network,
+            vault,
+            rng,
+            controller: Controller::new(InputConfig::default()),
+            device,
+            pending: None,
+        };
+        let effects = module.ui.start();
+        module.apply(effects, now_ms);
+        module
+    }
+
+    /// The screens' state, for the renderer.
+    pub fn ui(&self) -> &Ui {
+        &self.ui
+    }
+
+    /// The network, for link state and diagnostics.
+    pub fn network(&mut self) -> &mut Network<'a, 'k> {
+        &mut self.net
+    }
+
+    /// Reacts to a button or stick event.
+    pub fn input(&mut self, event: RawInput, now_ms: u64) -> Step {
+        match self.controller.event(event, now_ms) {
+            Some(physical) => {
+                let effects = self.ui.input(physical);
+                self.apply(effects, now_ms)
+            }
+            None => Step::default(),
+        }
+    }
+
+    /// Runs the network, auto-repeat and animation; call from the main loop.
+    pub fn poll(&mut self, nic: &mut impl Device, now_ms: u64) -> Step {
+        let mut step = Step::default();
+        if let Some(physical) = self.controller.poll(now_ms) {
+            let effects = self.ui.input(physical);
+            step.merge(self.apply(effects, now_ms));
+        }
+        if let Some(finished) = self.net.poll(nic, &mut self.rng, now_ms) {
+            step.merge(self.finished(finished, now_ms));
+        }
+        let tick = self.ui.tick(now_ms);
+        step.merge(self.apply(tick, now_ms));
+        step
+    }
+
+    /// When the main loop should run next (the platform may sleep until then or an input).
+    pub fn next_wake(&mut self, now_ms: u64) -> u64 {
+        let mut wake = now_ms.saturating_add(1000);
+        for due in [
+            self.net
+                .poll_delay(now_ms)
+                .map(|d| now_ms.saturating_add(d)),
+            self.controller.next_due(),
+            self.ui.next_tick(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            wake = wake.min(due);
+        }
+        wake
+    }
+
+    fn apply(&mut self, effects: Effects, now_ms: u64) -> Step {
+        let mut step = Step {
+            redraw: effects.redraw,
+            leave: false,
+        };
+        match effects.request {
+            None => {}
+            Some(UiRequest::SignIn) => {
+                let (Ok(account), Some(password)) = (
+                    self.ui.email().text().try_into(),
+                    Password::new(self.ui.password().text()),
+                ) else {
+                    return step;
+                };
+                let remember = self.ui.remember();
+                self.pending = Some(Pending::SignIn { remember });
+                self.net.start(
+                    Request::SignIn {
+                        account,
+                        password,
+                        remember,
+                        device: self.device.clone(),
+                    },
+                    now_ms,
+                );
+            }
+            Some(UiRequest::Resume) => match self.vault.load() {
+                Some(remembered) => {
+                    self.pending = Some(Pending::Resume);
+                    self.net.start(
+                        Request::Resume {
+                            token: remembered.token,
+                        },
+                        now_ms,
+                    );
+                }
+                None => {
+                    let effects = self.ui.outcome(Outcome::Denied {
+                        reason: DenyReason::TokenInvalid,
+                        retry_after_secs: 0,
+                    });
+                    step.merge(self.apply(effects, now_ms));
+                }
+            },
+            Some(UiRequest::Cancel) => {
+                self.net.cancel();
+                self.pending = None;
+            }
+            Some(UiRequest::SignOut) => {
+                if let Some(remembered) = self.vault.load() {
+                    self.pending = Some(Pending::SignOut);
+                    self.net.start(
+                        Request::SignOut {
+                            token: remembered.token,
+                        },
+                        now_ms,
+                    );
+                }
+                self.forget();
+            }
+            Some(UiRequest::Leave) => step.leave = true,
+        }
+        step
+    }
+
+    fn finished(&mut self, finished: Finished, now_ms: u64) -> Step {
+        let pending = self.pending.take();
+        if pending == Some(Pending::SignOut) {
+            // Best effort: the vault is already erased and the screens have moved on.
+            return Step::default();
+        }
+        let outcome = match finished {
+            Ok(Response::Granted {
+                display_name,
+                remember,
+                ..
+            }) => {
+                let keep = matches!(
+                    pending,
+                    Some(Pending::Resume | Pending::SignIn { remember: true })
+                );
+                match (keep, remember) {
+                    (true, Some(token)) => {
+                        let email = self.ui.email().text();
+                        if self.vault.store(email, &token, &mut self.rng).is_err() {
+                            // Signed in all the same; the next start will ask for the password.
+                            padlock_fmt::warn!("vault: could not store the token");
+                        }
+                    }
+                    (false, _) => self.forget(),
+                    (true, None) => {}
+                }
+                Outcome::Granted { display_name }
+            }
+            Ok(Response::Denied {
+                reason,
+                retry_after_secs,
+            }) => {
+                if reason == DenyReason::TokenInvalid {
+                    self.forget();
+                }
+                Outcome::Denied {
+                    reason,
+                    retry_after_secs,
+                }
+            }
+            Ok(Response::SignedOut) => return Step::default(),
+            Err(failure) => match failure {
+                Failure::NoNetwork => Outcome::NoNetwork,
+                Failure::CannotReach => Outcome::CannotReach,
+                Failure::TimedOut => Outcome::TimedOut,
+                Failure::ConnectionLost => Outcome::ConnectionLost,
+                Failure::Protocol(SessionError::Busy) => Outcome::Busy,
+                Failure::Protocol(SessionError::GatewayVersion { .. }) => {
+                    Outcome::UnsupportedVersion
+                }
+                Failure::Protocol(_) => Outcome::ProtocolError,
+            },
+        };
+        let effects = self.ui.outcome(outcome);
+        self.apply(effects, now_ms)
+    }
+
+    fn forget(&mut self) {
+        if self.vault.forget().is_err() {
+            padlock_fmt::warn!("vault: could not erase");
+        }
+    }
+
+    /// Takes the module apart (for a simulated reboot): the vault's flash.
+    pub fn into_flash(self) -> F {
+        self.vault.into_flash()
+    }
+}
+
+fn truncated<const N: usize>(text: &str) -> heapless::String<N> {
+    let mut out = heapless::String::new();
+    for c in text.chars() {
+        if out.push(c).is_err() {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
