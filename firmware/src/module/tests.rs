@@ -117,6 +117,18 @@ fn sign_in_remember_reboot_resume_sign_out() {
     assert_eq!(module.ui().screen(), Screen::SignedIn);
     assert_eq!(module.ui().display_name(), "Alex");
     let flash = module.into_flash();
+    // Flash dump scan: neither the app password nor any 8 bytes of the token are in flash.
+    let image = flash.image();
+    let token = [2u8; 32];
+    assert!(
+        !image.windows(16).any(|w| w == b"abcdefghijklmnop"),
+        "app password in flash"
+    );
+    assert!(
+        !image.windows(8).any(|w| w == &token[..8]),
+        "token bytes in flash"
+    );
+    assert!(image.iter().any(|b| *b != 0xFF), "something was remembered");
 
     // Reboot: resumes silently with the remembered token, which the gateway rotates.
     let mut buffers = NetBuffers::new();
