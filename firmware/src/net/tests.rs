@@ -6,28 +6,47 @@ use super::*;
 use padlock_protocol::RememberToken;
 use rand_core::OsRng;
 
-fn device_keys() -> StaticKeypair {
-    StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap()
-}
-
-#[test]
-fn signs_in() {
-    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
-    let keys = device_keys();
+/// One attempt with `request` from a fresh device, run on virtual time for at most
+/// `limit_ms`. `setup` adjusts the configuration and the network before the start.
+fn attempt(
+    rig: &mut Rig,
+    request: Request,
+    limit_ms: u64,
+    setup: impl FnOnce(&mut NetConfig),
+    before_start: impl FnOnce(&mut Network<'_, '_>),
+) -> Option<Finished> {
+    let keys = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
     let mut buffers = NetBuffers::new();
+    let mut config = rig.config();
+    setup(&mut config);
     let mut net = Network::new(
-        rig.config(),
+        config,
         &keys,
         &mut rig.device_end,
         &mut buffers,
         &mut OsRng,
         0,
     );
-    net.start(sign_in(), 0);
-    let done = rig.run(&mut net, 20_000).expect("finishes");
+    before_start(&mut net);
+    net.start(request, 0);
+    let done = rig.run(&mut net, limit_ms);
+    assert!(
+        done.is_none() || !net.busy(),
+        "a finished attempt leaves the network idle"
+    );
+    done
+}
+
+fn plain(rig: &mut Rig, request: Request, limit_ms: u64) -> Option<Finished> {
+    attempt(rig, request, limit_ms, |_| {}, |_| {})
+}
+
+#[test]
+fn signs_in() {
+    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
+    let done = plain(&mut rig, sign_in(), 20_000).expect("finishes");
     assert!(matches!(done, Ok(Response::Granted { .. })), "{done:?}");
     assert_eq!(rig.gateway.requests, [sign_in()]);
-    assert!(!net.busy());
 }
 
 #[test]
@@ -39,21 +58,11 @@ fn signs_in_through_loss_and_latency() {
     };
     for seed in 0..5 {
         let mut rig = Rig::seeded(seed, true, Behaviour::Answer, faults);
-        let keys = device_keys();
-        let mut buffers = NetBuffers::new();
-        let mut config = rig.config();
-        config.exchange_timeout_ms = 30_000;
-        config.connect_timeout_ms = 15_000;
-        let mut net = Network::new(
-            config,
-            &keys,
-            &mut rig.device_end,
-            &mut buffers,
-            &mut OsRng,
-            0,
-        );
-        net.start(sign_in(), 0);
-        let done = rig.run(&mut net, 120_000).expect("finishes");
+        let patient = |config: &mut NetConfig| {
+            config.exchange_timeout_ms = 30_000;
+            config.connect_timeout_ms = 15_000;
+        };
+        let done = attempt(&mut rig, sign_in(), 120_000, patient, |_| {}).expect("finishes");
         assert!(
             matches!(done, Ok(Response::Granted { .. })),
             "seed {seed}: {done:?}"
@@ -64,122 +73,68 @@ fn signs_in_through_loss_and_latency() {
 #[test]
 fn nobody_listening_is_cannot_reach_after_bounded_retries() {
     let mut rig = Rig::new(false, Behaviour::Answer, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut net = Network::new(
-        rig.config(),
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
+    assert_eq!(
+        plain(&mut rig, sign_in(), 20_000),
+        Some(Err(Failure::CannotReach))
     );
-    net.start(sign_in(), 0);
-    let done = rig.run(&mut net, 20_000).expect("finishes");
-    assert_eq!(done, Err(Failure::CannotReach));
-    // Three connects: backoff 0.5 s then 1 s before giving up.
+    // Three connects, 0.5 s then 1 s apart.
     assert!(rig.now_ms >= 1_500 && rig.now_ms < 5_000, "{}", rig.now_ms);
 }
 
 #[test]
 fn a_dead_wire_times_out() {
-    let faults = Faults {
+    let down = Faults {
         down: true,
         ..Faults::default()
     };
-    let mut rig = Rig::new(true, Behaviour::Answer, faults);
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut net = Network::new(
-        rig.config(),
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
+    let mut rig = Rig::new(true, Behaviour::Answer, down);
+    assert_eq!(
+        plain(&mut rig, sign_in(), 60_000),
+        Some(Err(Failure::TimedOut))
     );
-    net.start(sign_in(), 0);
-    assert_eq!(rig.run(&mut net, 60_000), Some(Err(Failure::TimedOut)));
 }
 
 #[test]
 fn link_down_is_no_network() {
     let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut net = Network::new(
-        rig.config(),
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
+    let done = attempt(
+        &mut rig,
+        sign_in(),
+        1_000,
+        |_| {},
+        |net| net.set_link(false),
     );
-    net.set_link(false);
-    net.start(sign_in(), 0);
-    assert_eq!(rig.run(&mut net, 1_000), Some(Err(Failure::NoNetwork)));
+    assert_eq!(done, Some(Err(Failure::NoNetwork)));
 }
 
 #[test]
 fn no_dhcp_answer_is_no_network() {
     let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut config = rig.config();
-    config.ip = IpConfig::Dhcp;
-    let mut net = Network::new(
-        config,
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
-    );
-    net.start(sign_in(), 0);
-    assert_eq!(rig.run(&mut net, 30_000), Some(Err(Failure::NoNetwork)));
-    assert!(rig.now_ms >= 10_000);
+    let dhcp = |config: &mut NetConfig| config.ip = IpConfig::Dhcp;
+    let done = attempt(&mut rig, sign_in(), 30_000, dhcp, |_| {});
+    assert_eq!(done, Some(Err(Failure::NoNetwork)));
+    assert!(rig.now_ms >= 10_000, "waited for an address first");
 }
 
 #[test]
 fn a_hang_up_after_the_request_is_retried_once_then_connection_lost() {
     let mut rig = Rig::new(true, Behaviour::HangUpAfterRequest, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut net = Network::new(
-        rig.config(),
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
-    );
-    net.start(sign_in(), 0);
     assert_eq!(
-        rig.run(&mut net, 30_000),
+        plain(&mut rig, sign_in(), 30_000),
         Some(Err(Failure::ConnectionLost))
     );
+    assert_eq!(rig.gateway.frames, 2);
 }
 
+/// How an attempt ends against a gateway that behaves so, and how many requests it got.
 fn requests_sent(
     request: Request,
     behaviour: Behaviour,
     exchange_timeout_ms: u64,
 ) -> (Option<Finished>, usize) {
     let mut rig = Rig::new(true, behaviour, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut config = rig.config();
-    config.exchange_timeout_ms = exchange_timeout_ms;
-    let mut net = Network::new(
-        config,
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
-    );
-    net.start(request, 0);
-    let done = rig.run(&mut net, 200_000);
+    let slow = |config: &mut NetConfig| config.exchange_timeout_ms = exchange_timeout_ms;
+    let done = attempt(&mut rig, request, 200_000, slow, |_| {});
     (done, rig.gateway.frames)
 }
 
@@ -202,27 +157,14 @@ fn a_lost_resume_is_retried_only_inside_the_grace_window() {
 #[test]
 fn a_garbage_reply_is_a_protocol_error() {
     let mut rig = Rig::new(true, Behaviour::Garbage, Faults::default());
-    let keys = device_keys();
-    let mut buffers = NetBuffers::new();
-    let mut net = Network::new(
-        rig.config(),
-        &keys,
-        &mut rig.device_end,
-        &mut buffers,
-        &mut OsRng,
-        0,
-    );
-    net.start(sign_in(), 0);
-    assert!(matches!(
-        rig.run(&mut net, 20_000),
-        Some(Err(Failure::Protocol(_)))
-    ));
+    let done = plain(&mut rig, sign_in(), 20_000);
+    assert!(matches!(done, Some(Err(Failure::Protocol(_)))), "{done:?}");
 }
 
 #[test]
 fn cancel_stops_the_attempt() {
     let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
-    let keys = device_keys();
+    let keys = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
     let mut buffers = NetBuffers::new();
     let mut net = Network::new(
         rig.config(),
@@ -236,4 +178,5 @@ fn cancel_stops_the_attempt() {
     net.cancel();
     assert!(!net.busy());
     assert_eq!(rig.run(&mut net, 2_000), None);
+    assert!(rig.gateway.requests.is_empty());
 }
