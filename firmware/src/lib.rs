@@ -38,6 +38,7 @@ pub mod keyboard;
 pub mod module;
 pub mod net;
 pub mod profile;
+pub mod render;
 pub mod text;
 pub mod ui;
 pub mod vault;

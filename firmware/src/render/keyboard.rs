@@ -1,0 +1,474 @@
+//! The on-screen keyboard widget: its text field, its keys, and the quick-entry labels, drawn
+//! in full or only where a [`Damage`] says something changed.
+//!
+//! ```text
+//!            ↑     ↗     →     ↘     ↓    …      column labels: the stick's sectors (Xbox 360)
+//!        Y [ a ] [ e ] [ i ] [ m ] [ q ]  …      or the second stroke (Zune)
+//!        X [ b ] [ f ] [ j ] [ n ] [ r ]  …
+//!        B [ c ] [ g ] [ k ] [ o ] [ s ]  …      row labels: the face buttons, or the first
+//!        A [ d ] [ h ] [ l ] [ p ] [ t ]  …      stroke
+//! ```
+//!
+//! Each key is one filled rectangle and its label, so redrawing a key costs its area and
+//! nothing else: a D-pad move ([`Damage::keys`]) repaints the key the cursor left and the one
+//! it entered; picking a quick-entry group repaints that group's keys and label; a typed
+//! character repaints the field. [`KeyboardView::redraw`] is that rule, and the counting
+//! target in the tests checks it.
+
+use embedded_graphics::prelude::{DrawTarget, Point, Size};
+use embedded_graphics::primitives::Rectangle;
+
+use super::face::Face;
+use super::layout::Grid;
+use super::theme::Themed;
+use crate::input::{Button, StickSector};
+use crate::keyboard::controls::STROKES;
+use crate::keyboard::{Cell, Damage, Key, Keyboard, Layout, Mode};
+use crate::profile::QuickEntry;
+use crate::text::{Language, Text};
+
+/// Face buttons from the top of the diamond: the rows the stick wheel's buttons pick (as
+/// `keyboard::controls` maps them).
+const FACE_LETTERS: [&str; 4] = ["Y", "X", "B", "A"];
+
+/// The glyph shown for a two-stroke button.
+fn stroke_glyph(button: Button) -> char {
+    match button {
+        Button::Up => '↑',
+        Button::Right => '→',
+        Button::Down => '↓',
+        Button::Left => '←',
+        Button::Start => '▶',
+        _ => '●',
+    }
+}
+
+/// What a key shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// One character.
+    Char(char),
+    /// A word or a domain.
+    Str(&'static str),
+    /// Nothing (a blank cell).
+    None,
+}
+
+/// The label of `key` on `keyboard`, in `language`.
+pub fn label<L: Layout>(keyboard: &Keyboard<L>, key: Key, language: Language) -> Label {
+    let text = match key {
+        Key::Char(' ') => Text::KeySpace,
+        Key::Char(c) => return Label::Char(c),
+        Key::Text(s) => return Label::Str(s),
+        Key::Blank => return Label::None,
+        // Text cursor keys: the guillemets are in Latin-1 and read as "move through text".
+        Key::CursorLeft => return Label::Char('«'),
+        Key::CursorRight => return Label::Char('»'),
+        Key::Backspace => Text::KeyBackspace,
+        Key::Shift => Text::KeyShift,
+        Key::Symbols if keyboard.mode() == Mode::AppPassword => Text::KeyOtherPassword,
+        Key::Symbols if keyboard.page() > 0 => Text::KeyLetters,
+        Key::Symbols => Text::KeySymbols,
+        Key::Reveal if keyboard.revealed() => Text::KeyHide,
+        Key::Reveal => Text::KeyShow,
+        Key::Done => Text::KeyDone,
+        Key::Back => Text::Back,
+    };
+    Label::Str(text.get(language))
+}
+
+/// The keyboard widget: where its field and keys are, and how to draw them.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyboardView {
+    /// The keys.
+    pub grid: Grid,
+    /// The text field's box.
+    pub field: Rectangle,
+    /// The field's face.
+    pub field_face: Face,
+    /// Padding inside the field.
+    pub pad: u32,
+    /// Which quick-entry labels to show.
+    pub quick: QuickEntry,
+    /// Language of the key words.
+    pub language: Language,
+    /// Whether the field hides its text (passwords).
+    pub masked: bool,
+}
+
+impl KeyboardView {
+    /// Draws everything: the field, the labels and every key.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        self.draw_field(target, keyboard, focused)?;
+        self.draw_keys(target, keyboard, focused)
+    }
+
+    /// Draws the labels and every key (another page, shift).
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_keys<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        for col in 0..self.grid.cols {
+            self.draw_column_label(target, keyboard, col)?;
+        }
+        for row in 0..self.grid.rows {
+            self.draw_row_label(target, keyboard, row)?;
+            for col in 0..self.grid.cols {
+                self.draw_key(target, keyboard, Cell { row, col }, focused)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Redraws what `damage` names, and nothing else.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn redraw<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        damage: &Damage,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        if damage.all_keys {
+            self.draw_keys(target, keyboard, focused)?;
+        } else {
+            let mut groups = [None, None];
+            if let Some((from, to)) = damage.group {
+                groups = [from, to];
+            }
+            for group in groups.into_iter().flatten() {
+                self.draw_group(target, keyboard, group, focused)?;
+            }
+            for cell in damage.keys.into_iter().flatten() {
+                // A key of a group just drawn is already up to date.
+                let drawn = groups.into_iter().flatten().any(|g| self.in_group(cell, g));
+                if !drawn {
+                    self.draw_key(target, keyboard, cell, focused)?;
+                }
+            }
+        }
+        if damage.field {
+            self.draw_field(target, keyboard, focused)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `cell` belongs to quick-entry group `group`.
+    fn in_group(&self, cell: Cell, group: u8) -> bool {
+        match self.quick {
+            QuickEntry::StickWheel => cell.col == group,
+            QuickEntry::TwoStroke => cell.row == group,
+            QuickEntry::None => false,
+        }
+    }
+
+    /// Draws a group's label and keys.
+    fn draw_group<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        group: u8,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        match self.quick {
+            QuickEntry::StickWheel => {
+                self.draw_column_label(target, keyboard, group)?;
+                for row in 0..self.grid.rows {
+                    self.draw_key(target, keyboard, Cell { row, col: group }, focused)?;
+                }
+            }
+            QuickEntry::TwoStroke => {
+                self.draw_row_label(target, keyboard, group)?;
+                for col in 0..self.grid.cols {
+                    self.draw_key(target, keyboard, Cell { row: group, col }, focused)?;
+                }
+            }
+            QuickEntry::None => {}
+        }
+        Ok(())
+    }
+
+    /// Draws one key: its background (by state: cursor, picked group, at rest) and its label.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_key<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        cell: Cell,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        let p = D::Color::PALETTE;
+        let area = self.grid.key(cell.row, cell.col);
+        let key = keyboard.key(cell);
+        if key == Key::Blank {
+            return target.fill_solid(&area, p.background);
+        }
+        let grouped = keyboard.group().is_some_and(|g| self.in_group(cell, g));
+        let (fill, ink) = if focused && keyboard.cell() == cell {
+            (p.focus, p.focus_text)
+        } else if grouped {
+            (p.group, p.surface_text)
+        } else {
+            (p.surface, p.surface_text)
+        };
+        target.fill_solid(&area, fill)?;
+        let mut buf = [0u8; 4];
+        let text = match label(keyboard, key, self.language) {
+            Label::Char(c) => &*c.encode_utf8(&mut buf),
+            Label::Str(s) => s,
+            Label::None => "",
+        };
+        draw_label(target, text, area, self.grid.key_face, self.grid.gap, ink)
+    }
+
+    fn draw_label_cell<D>(
+        &self,
+        target: &mut D,
+        area: Rectangle,
+        text: &str,
+        picked: bool,
+        ink: D::Color,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let (fill, ink) = if picked {
+            (p.focus, p.focus_text)
+        } else {
+            (p.background, ink)
+        };
+        target.fill_solid(&area, fill)?;
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            // A lone symbol (an arrow, a stroke mark) fills most of its cell, not just a
+            // character's width: it is the label the player looks for.
+            (Some(c), None) if super::glyph::is_shape(c) => {
+                let side = area.size.width.min(area.size.height) * 3 / 4;
+                super::glyph::draw(
+                    target,
+                    c,
+                    Rectangle::with_center(area.center(), Size::new(side, side)),
+                    ink,
+                )
+            }
+            _ => self.grid.label_face.draw_centered(target, text, area, ink),
+        }
+    }
+
+    /// Draws the quick-entry label above column `col` (the stick's sector, the second stroke).
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_column_label<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        col: u8,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        let glyph = match self.quick {
+            QuickEntry::StickWheel => StickSector::new(col).map(StickSector::arrow),
+            QuickEntry::TwoStroke => STROKES.get(usize::from(col)).map(|b| stroke_glyph(*b)),
+            QuickEntry::None => None,
+        };
+        let Some(glyph) = glyph else { return Ok(()) };
+        let picked = self.quick == QuickEntry::StickWheel && keyboard.group() == Some(col);
+        let mut buf = [0u8; 4];
+        let area = self.grid.column_label(col);
+        self.draw_label_cell(
+            target,
+            area,
+            glyph.encode_utf8(&mut buf),
+            picked,
+            D::Color::PALETTE.dim,
+        )
+    }
+
+    /// Draws the quick-entry label left of row `row` (the face button, the first stroke).
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_row_label<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        row: u8,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        let p = D::Color::PALETTE;
+        let mut buf = [0u8; 4];
+        let (text, ink, picked) = match self.quick {
+            QuickEntry::StickWheel => match (
+                FACE_LETTERS.get(usize::from(row)),
+                p.face.get(usize::from(row)),
+            ) {
+                (Some(letter), Some(color)) => (*letter, *color, false),
+                _ => return Ok(()),
+            },
+            QuickEntry::TwoStroke => match STROKES.get(usize::from(row)) {
+                Some(b) => (
+                    &*stroke_glyph(*b).encode_utf8(&mut buf),
+                    p.dim,
+                    keyboard.group() == Some(row),
+                ),
+                None => return Ok(()),
+            },
+            QuickEntry::None => return Ok(()),
+        };
+        self.draw_label_cell(target, self.grid.row_label(row), text, picked, ink)
+    }
+
+    /// Draws the text field: its box, the text (masked if the field is a password, scrolled
+    /// so the text cursor shows), and the text cursor if `focused`.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_field<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
+        let p = D::Color::PALETTE;
+        target.fill_solid(&self.field, p.surface)?;
+        let face = self.field_face;
+        let inner_w = self.field.size.width.saturating_sub(2 * self.pad);
+        // One column is kept for the cursor at the end.
+        let columns = face.columns(inner_w).saturating_sub(1).max(1);
+        let before = keyboard
+            .text()
+            .get(..keyboard.text_cursor())
+            .map_or(0, |t| t.chars().count());
+        // Position of the cursor among the characters shown (app passwords show a space
+        // between groups of four).
+        let cursor = if keyboard.mode() == Mode::AppPassword && before > 0 {
+            before + (before - 1) / 4
+        } else {
+            before
+        };
+        let start = cursor.saturating_sub(columns);
+        let y = (self.field.size.height.saturating_sub(face.height()) / 2) as i32;
+        let at = self.field.top_left + Point::new(self.pad as i32, y);
+        face.draw_chars(
+            target,
+            keyboard.shown(self.masked).skip(start).take(columns),
+            at,
+            p.surface_text,
+        )?;
+        if focused {
+            let x = at.x + ((cursor - start) as u32 * face.advance()) as i32;
+            let bar = Size::new((face.scale * 2).max(1), face.height());
+            target.fill_solid(&Rectangle::new(Point::new(x, at.y), bar), p.focus)?;
+        }
+        Ok(())
+    }
+}
+
+/// Draws a key's label centred in `area`, in the largest face up to `face` that fits: on one
+/// line, or broken in two before its last dot or space (`@outlook` / `.com`) when that allows
+/// a larger face.
+fn draw_label<D: DrawTarget>(
+    target: &mut D,
+    text: &str,
+    area: Rectangle,
+    face: Face,
+    pad: u32,
+    ink: D::Color,
+) -> Result<(), D::Error> {
+    let width = area.size.width.saturating_sub(2 * pad);
+    let one = Face::fitting(face.height(), width, &[text]);
+    let fits_one = one.width(text) <= width;
+    let split = text
+        .rfind(['.', ' '])
+        .filter(|i| *i > 0)
+        .map(|i| text.split_at(i))
+        .map(|(head, tail)| (head, tail.trim_start()));
+    if let Some((head, tail)) = split {
+        let two = Face::fitting(
+            face.height().min(area.size.height / 2),
+            width,
+            &[head, tail],
+        );
+        let fits_two = two.width(head) <= width && two.width(tail) <= width;
+        if fits_two && (!fits_one || two.height() > one.height()) {
+            let half = Size::new(area.size.width, area.size.height / 2);
+            let lines = Rectangle::with_center(
+                area.center(),
+                Size::new(area.size.width, 2 * two.height() + pad),
+            );
+            two.draw_centered(
+                target,
+                head,
+                Rectangle::new(lines.top_left, Size::new(half.width, two.height())),
+                ink,
+            )?;
+            return two.draw_centered(
+                target,
+                tail,
+                Rectangle::new(
+                    lines.top_left + Point::new(0, (two.height() + pad) as i32),
+                    Size::new(half.width, two.height()),
+                ),
+                ink,
+            );
+        }
+    }
+    one.draw_centered(target, text, area, ink)
+}

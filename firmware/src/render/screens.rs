@@ -1,0 +1,678 @@
+//! The screens of [`Ui`], drawn in full or in part.
+//!
+//! [`Renderer::draw`] paints the screen [`Ui::screen`] names; [`Renderer::redraw`] takes the
+//! [`Redraw`] that came with the event and repaints only that: the keyboard's damaged keys or
+//! field, the focus on the password screen's controls, the problem screen's buttons, or one
+//! frame of the progress animation. Areas come from [`Plan::new`], which stacks the screen's
+//! parts from the display size, so the partial redraws land exactly where the full draw put
+//! them.
+
+use embedded_graphics::Drawable;
+use embedded_graphics::prelude::{DrawTarget, Point, Primitive, Size};
+use embedded_graphics::primitives::{Circle, PrimitiveStyle, Rectangle};
+use heapless::String;
+
+use super::face::{Face, wrap};
+use super::keyboard::KeyboardView;
+use super::layout::{Grid, Metrics, Stack};
+use super::qr;
+use super::theme::Themed;
+use crate::keyboard::{Keyboard, Layout};
+use crate::profile::QuickEntry;
+use crate::text::{self, Language, Text};
+use crate::ui::{Focus, PROGRESS_FRAMES, Problem, Redraw, Screen, Ui};
+
+/// Draws [`Ui`]'s screens on displays of one size.
+#[derive(Debug, Clone, Copy)]
+pub struct Renderer {
+    metrics: Metrics,
+}
+
+/// Where the parts of the screen shown go.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// The title line, if there is room.
+    pub title: Option<Rectangle>,
+    /// The field's label, if there is room.
+    pub label: Option<Rectangle>,
+    /// A hint or notice under the field (one or two lines), if there is room.
+    pub hint: Option<Rectangle>,
+    /// Face of the hint.
+    pub hint_face: Face,
+    /// The keyboard, on the account and password screens.
+    pub keyboard: Option<KeyboardView>,
+    /// The controls band: the checkbox and Sign in (password), the buttons (others).
+    pub controls: Rectangle,
+    /// Face of the controls.
+    pub controls_face: Face,
+    /// Whether the password screen's controls take two rows (narrow screens).
+    pub stacked: bool,
+    /// What is left for the screen's message (all screens but the keyboards).
+    pub body: Rectangle,
+}
+
+impl Renderer {
+    /// A renderer for a display of `size`.
+    pub fn new(size: Size) -> Self {
+        Self {
+            metrics: Metrics::new(size),
+        }
+    }
+
+    /// The metrics in use.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Where the parts of `ui`'s screen go.
+    pub fn plan(&self, ui: &Ui) -> Plan {
+        let m = &self.metrics;
+        let inner = Rectangle::new(
+            m.screen.top_left + Point::new(m.margin as i32, m.margin as i32),
+            m.screen
+                .size
+                .saturating_sub(Size::new(2 * m.margin, 2 * m.margin)),
+        );
+        let gap = (m.margin / 2).max(1);
+        let mut stack = Stack::new(inner, gap);
+        let keyboard = match ui.screen() {
+            Screen::Account => Some(ui.email()),
+            Screen::Password => Some(ui.password()),
+            _ => None,
+        };
+        let language = ui.config().language;
+        let Some(keyboard) = keyboard else {
+            let title = stack.top_if_room(m.title.height(), m.body.height() * 3);
+            let controls = stack.bottom(m.boxed(m.body));
+            return Plan {
+                title,
+                label: None,
+                hint: None,
+                hint_face: m.body,
+                keyboard: None,
+                controls,
+                controls_face: m.body,
+                stacked: false,
+                body: stack.rest(),
+            };
+        };
+        let (rows, cols) = keyboard.layout().size(keyboard.page());
+        let quick = ui.config().profile.quick_entry;
+        // The keys need at least a line of small text each, the labels half that again.
+        let min_keys = u32::from(rows) * (Face::SMALLEST.height() + 4) * 3 / 2;
+        let password = ui.screen() == Screen::Password;
+        let field_h = m.boxed(m.body);
+        let mut room = stack.left().saturating_sub(field_h + gap + min_keys);
+        let (controls_h, controls_face, stacked) = if password {
+            let (face, stacked) = self.controls_face(ui, room);
+            let rows = if stacked { 2 } else { 1 };
+            (
+                rows * (face.height() + 2 * m.pad) + (rows - 1) * gap,
+                face,
+                stacked,
+            )
+        } else {
+            (0, m.body, false)
+        };
+        room = room.saturating_sub(controls_h + gap);
+        // Optional lines, most useful first, each only if the keys keep their minimum.
+        let mut fits = |h: u32| {
+            let take = room >= h + gap;
+            if take {
+                room -= h + gap;
+            }
+            take
+        };
+        let label = fits(m.body.height());
+        let title = fits(m.title.height());
+        let (hint_face, hint_h) = self.hint_face(ui, inner.size.width);
+        let hint = password && fits(hint_h);
+        let title = title.then(|| stack.top(m.title.height()));
+        let label = label.then(|| stack.top(m.body.height()));
+        let field = stack.top(field_h);
+        let hint = hint.then(|| stack.top(hint_h));
+        let controls = if password {
+            stack.bottom(controls_h)
+        } else {
+            Rectangle::new(inner.top_left, Size::zero())
+        };
+        let grid = Grid::new(stack.rest(), rows, cols, quick != QuickEntry::None);
+        Plan {
+            title,
+            label,
+            hint,
+            hint_face,
+            keyboard: Some(KeyboardView {
+                grid,
+                field,
+                field_face: m.body,
+                pad: m.pad,
+                quick,
+                language,
+                masked: password,
+            }),
+            controls,
+            controls_face,
+            stacked,
+            body: Rectangle::new(inner.top_left, Size::zero()),
+        }
+    }
+
+    /// The password hint's face and height: the largest face up to the body's in which it
+    /// takes at most two lines of `width`.
+    fn hint_face(&self, ui: &Ui, width: u32) -> (Face, u32) {
+        let body = self.metrics.body;
+        let text = hint_text(ui);
+        let (face, lines) = super::face::FACES
+            .iter()
+            .rev()
+            .filter(|f| f.height() <= body.height())
+            .map(|f| (*f, wrap(text, f.columns(width)).count() as u32))
+            .find(|(_, lines)| *lines <= 2)
+            .unwrap_or((Face::SMALLEST, 2));
+        (face, lines.max(1) * face.height())
+    }
+
+    /// The face of the password screen's controls, and whether they take two rows, given
+    /// `budget` pixels of height to spare.
+    fn controls_face(&self, ui: &Ui, budget: u32) -> (Face, bool) {
+        let m = &self.metrics;
+        let language = ui.config().language;
+        let remember = ui.remember_text().get(language);
+        let sign_in = Text::SignInButton.get(language);
+        let width = m.screen.size.width.saturating_sub(2 * m.margin);
+        let one_row = |f: Face| {
+            f.height() + 2 * m.pad + f.width(remember) + 4 * m.pad + f.width(sign_in) + 2 * m.margin
+        };
+        if one_row(m.body) <= width {
+            return (m.body, false);
+        }
+        let two_rows = |f: Face| 2 * (f.height() + 2 * m.pad) + m.margin / 2;
+        let stacked = Face::fitting(
+            m.body.height(),
+            width.saturating_sub(m.body.height() + 2 * m.pad),
+            &[remember],
+        );
+        if two_rows(stacked) <= budget {
+            return (stacked, true);
+        }
+        let small = super::face::FACES
+            .iter()
+            .rev()
+            .find(|f| f.height() <= m.body.height() && one_row(**f) <= width)
+            .copied();
+        match small {
+            Some(face) => (face, false),
+            None => (Face::SMALLEST, true),
+        }
+    }
+
+    /// Draws `ui`'s screen in full.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw<D>(&self, target: &mut D, ui: &Ui) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        target.clear(p.background)?;
+        let plan = self.plan(ui);
+        let language = ui.config().language;
+        let m = &self.metrics;
+        if let Some(title) = plan.title {
+            m.title.draw(
+                target,
+                Text::SignInTitle.get(language),
+                title.top_left,
+                p.text,
+            )?;
+        }
+        match ui.screen() {
+            Screen::Account | Screen::Password => {
+                let (label, keyboard) = if ui.screen() == Screen::Account {
+                    (Text::EmailLabel, ui.email())
+                } else {
+                    (Text::PasswordLabel, ui.password())
+                };
+                if let Some(area) = plan.label {
+                    m.body
+                        .draw(target, label.get(language), area.top_left, p.dim)?;
+                }
+                if let Some(area) = plan.hint {
+                    let face = plan.hint_face;
+                    let mut at = area.top_left;
+                    for line in wrap(hint_text(ui), face.columns(area.size.width)).take(2) {
+                        face.draw(target, line, at, p.dim)?;
+                        at.y += face.height() as i32;
+                    }
+                }
+                if let Some(view) = plan.keyboard {
+                    view.draw(target, keyboard, self.keyboard_focused(ui))?;
+                }
+                if ui.screen() == Screen::Password {
+                    self.draw_password_controls(target, ui, &plan)?;
+                }
+                Ok(())
+            }
+            Screen::SigningIn => {
+                let line = if ui.resuming() {
+                    ui.signing_in_line()
+                } else {
+                    let mut s = String::new();
+                    let _ = s.push_str(Text::SigningIn.get(language));
+                    s
+                };
+                let rest = self.draw_paragraphs(target, plan.body, &[(&line, p.text)])?;
+                self.draw_progress(target, ui, rest)?;
+                self.draw_buttons(target, &plan, &[Text::Cancel], 0, language)
+            }
+            Screen::SignedIn => {
+                let mut line: String<96> = String::new();
+                let _ = text::fill(&mut line, Text::Welcome.get(language), ui.display_name());
+                self.draw_paragraphs(target, plan.body, &[(&line, p.text)])?;
+                self.draw_buttons(target, &plan, &[Text::SignOutButton], 0, language)
+            }
+            Screen::Problem(problem) => {
+                self.draw_problem(target, ui, problem, &plan)?;
+                self.draw_choices(target, ui, &plan)
+            }
+        }
+    }
+
+    /// Redraws what `redraw` names, after [`Renderer::draw`] drew the same screen.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn redraw<D>(&self, target: &mut D, ui: &Ui, redraw: Redraw) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        match redraw {
+            Redraw::Nothing => Ok(()),
+            Redraw::Screen => self.draw(target, ui),
+            Redraw::Keyboard(damage) => {
+                let plan = self.plan(ui);
+                let keyboard = self.keyboard(ui);
+                match (plan.keyboard, keyboard) {
+                    (Some(view), Some(keyboard)) => {
+                        view.redraw(target, keyboard, &damage, self.keyboard_focused(ui))
+                    }
+                    _ => self.draw(target, ui),
+                }
+            }
+            Redraw::Controls => {
+                let plan = self.plan(ui);
+                match ui.screen() {
+                    Screen::Password => {
+                        // The focus may have left or entered the keyboard: its cursor key and
+                        // the field's text cursor show it.
+                        if let Some(view) = plan.keyboard {
+                            let keyboard = ui.password();
+                            let focused = self.keyboard_focused(ui);
+                            view.draw_key(target, keyboard, keyboard.cell(), focused)?;
+                            view.draw_field(target, keyboard, focused)?;
+                        }
+                        self.draw_password_controls(target, ui, &plan)
+                    }
+                    Screen::Problem(_) => self.draw_choices(target, ui, &plan),
+                    _ => self.draw(target, ui),
+                }
+            }
+            Redraw::Progress => {
+                let plan = self.plan(ui);
+                let rest = self.paragraphs_end(ui, plan.body);
+                self.draw_progress(target, ui, rest)
+            }
+        }
+    }
+
+    fn keyboard<'u>(&self, ui: &'u Ui) -> Option<&'u Keyboard> {
+        match ui.screen() {
+            Screen::Account => Some(ui.email()),
+            Screen::Password => Some(ui.password()),
+            _ => None,
+        }
+    }
+
+    fn keyboard_focused(&self, ui: &Ui) -> bool {
+        ui.screen() == Screen::Account || ui.focus() == Focus::Keyboard
+    }
+
+    /// The checkbox and the Sign in button.
+    fn draw_password_controls<D>(
+        &self,
+        target: &mut D,
+        ui: &Ui,
+        plan: &Plan,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let m = &self.metrics;
+        let face = plan.controls_face;
+        let language = ui.config().language;
+        let area = plan.controls;
+        target.fill_solid(&area, p.background)?;
+        let row_h = face.height() + 2 * m.pad;
+        let remember = ui.remember_text().get(language);
+        let sign_in = Text::SignInButton.get(language);
+        // The checkbox row: a box, ticked or not, and its label; all highlighted with focus.
+        let check_w = row_h + m.pad + face.width(remember) + 2 * m.pad;
+        let check = Rectangle::new(
+            area.top_left,
+            Size::new(check_w.min(area.size.width), row_h),
+        );
+        let focused = ui.focus() == Focus::Remember;
+        let (fill, ink) = if focused {
+            (p.focus, p.focus_text)
+        } else {
+            (p.background, p.text)
+        };
+        target.fill_solid(&check, fill)?;
+        let side = face.height();
+        let bx = Rectangle::new(
+            check.top_left + Point::new(m.pad as i32, m.pad as i32),
+            Size::new(side, side),
+        );
+        target.fill_solid(&bx, ink)?;
+        let inner_pad = (side / 6).max(1);
+        let hole = Rectangle::new(
+            bx.top_left + Point::new(inner_pad as i32, inner_pad as i32),
+            bx.size
+                .saturating_sub(Size::new(2 * inner_pad, 2 * inner_pad)),
+        );
+        target.fill_solid(&hole, fill)?;
+        if ui.remember() {
+            let tick = Rectangle::new(
+                hole.top_left + Point::new(inner_pad as i32, inner_pad as i32),
+                hole.size
+                    .saturating_sub(Size::new(2 * inner_pad, 2 * inner_pad)),
+            );
+            target.fill_solid(&tick, ink)?;
+        }
+        face.draw(
+            target,
+            remember,
+            bx.top_left + Point::new((side + m.pad) as i32, 0),
+            ink,
+        )?;
+        // The Sign in button: right of the checkbox, or under it on narrow screens.
+        let button_w = face.width(sign_in) + 4 * m.pad;
+        let at = if plan.stacked {
+            area.top_left + Point::new(0, (row_h + (m.margin / 2).max(1)) as i32)
+        } else {
+            area.top_left + Point::new(area.size.width.saturating_sub(button_w) as i32, 0)
+        };
+        let button = Rectangle::new(at, Size::new(button_w, row_h));
+        let focused = ui.focus() == Focus::SignIn;
+        self.draw_button(target, face, sign_in, button, focused)
+    }
+
+    fn draw_button<D>(
+        &self,
+        target: &mut D,
+        face: Face,
+        text: &str,
+        area: Rectangle,
+        focused: bool,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let (fill, ink) = if focused {
+            (p.focus, p.focus_text)
+        } else {
+            (p.surface, p.surface_text)
+        };
+        target.fill_solid(&area, fill)?;
+        face.draw_centered(target, text, area, ink)
+    }
+
+    /// Buttons centred in the controls band, `selected` highlighted.
+    fn draw_buttons<D>(
+        &self,
+        target: &mut D,
+        plan: &Plan,
+        texts: &[Text],
+        selected: usize,
+        language: Language,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let m = &self.metrics;
+        let area = plan.controls;
+        target.fill_solid(&area, p.background)?;
+        let count = texts.len().max(1) as u32;
+        let gap = m.margin;
+        let slot = area.size.width.saturating_sub(gap * (count - 1)) / count;
+        let widest = texts
+            .iter()
+            .map(|t| plan.controls_face.width(t.get(language)))
+            .max()
+            .unwrap_or(0);
+        let face = Face::fitting(
+            plan.controls_face.height(),
+            slot.saturating_sub(2 * m.pad),
+            &texts_of(texts, language),
+        );
+        let w = (widest + 4 * m.pad)
+            .min(slot)
+            .max(face.width("OK") + 4 * m.pad);
+        let total = w * count + gap * (count - 1);
+        let mut x = area.top_left.x + (area.size.width.saturating_sub(total) / 2) as i32;
+        for (i, t) in texts.iter().enumerate() {
+            let button = Rectangle::new(
+                Point::new(x, area.top_left.y),
+                Size::new(w, area.size.height),
+            );
+            self.draw_button(target, face, t.get(language), button, i == selected)?;
+            x += (w + gap) as i32;
+        }
+        Ok(())
+    }
+
+    /// The problem screen's buttons.
+    fn draw_choices<D>(&self, target: &mut D, ui: &Ui, plan: &Plan) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let choices = ui.choices();
+        let mut texts = [Text::Ok; 2];
+        let mut n = 0;
+        for (slot, choice) in texts.iter_mut().zip(choices.iter().flatten()) {
+            *slot = choice.text();
+            n += 1;
+        }
+        let texts = texts.get(..n.max(1)).unwrap_or(&[Text::Ok]);
+        self.draw_buttons(
+            target,
+            plan,
+            texts,
+            usize::from(ui.choice()),
+            ui.config().language,
+        )
+    }
+
+    /// Paragraphs of wrapped body text from the top of `area`; returns what is left below.
+    fn draw_paragraphs<D>(
+        &self,
+        target: &mut D,
+        area: Rectangle,
+        paragraphs: &[(&str, D::Color)],
+    ) -> Result<Rectangle, D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let face = self.metrics.body;
+        let columns = face.columns(area.size.width);
+        let line_h = face.height() + face.height() / 4;
+        let mut y = area.top_left.y;
+        let bottom = area.top_left.y + area.size.height as i32;
+        for (text, color) in paragraphs {
+            for line in wrap(text, columns) {
+                if y + face.height() as i32 > bottom {
+                    break;
+                }
+                face.draw(target, line, Point::new(area.top_left.x, y), *color)?;
+                y += line_h as i32;
+            }
+            y += (line_h / 2) as i32;
+        }
+        Ok(Rectangle::new(
+            Point::new(area.top_left.x, y),
+            Size::new(area.size.width, (bottom - y).max(0) as u32),
+        ))
+    }
+
+    /// Where [`Renderer::draw_paragraphs`] ended on the signing-in screen.
+    fn paragraphs_end(&self, ui: &Ui, area: Rectangle) -> Rectangle {
+        let face = self.metrics.body;
+        let columns = face.columns(area.size.width);
+        let line = if ui.resuming() {
+            ui.signing_in_line()
+        } else {
+            let mut s = String::new();
+            let _ = s.push_str(Text::SigningIn.get(ui.config().language));
+            s
+        };
+        let line_h = face.height() + face.height() / 4;
+        let lines = wrap(&line, columns).count() as u32;
+        let used = (lines * line_h + line_h / 2).min(area.size.height);
+        Rectangle::new(
+            area.top_left + Point::new(0, used as i32),
+            Size::new(area.size.width, area.size.height - used),
+        )
+    }
+
+    /// A ring of dots, one lit per frame, centred in `area`.
+    fn draw_progress<D>(&self, target: &mut D, ui: &Ui, area: Rectangle) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let side = area.size.width.min(area.size.height) * 3 / 4;
+        if side < 8 {
+            return Ok(());
+        }
+        let ring = Rectangle::with_center(area.center(), Size::new(side, side));
+        let dot = (side / 6).max(2);
+        let radius = (side.saturating_sub(dot) / 2) as i32;
+        // Eight positions around the ring, clockwise from the top, in 1/1000ths.
+        const RING: [(i32, i32); 8] = [
+            (0, -1000),
+            (707, -707),
+            (1000, 0),
+            (707, 707),
+            (0, 1000),
+            (-707, 707),
+            (-1000, 0),
+            (-707, -707),
+        ];
+        let frames = u32::from(PROGRESS_FRAMES).max(1);
+        let lit = u32::from(ui.progress_frame()) % frames;
+        for (i, (x, y)) in RING.into_iter().enumerate() {
+            let center = ring.center() + Point::new(x * radius / 1000, y * radius / 1000);
+            let bounds = Rectangle::with_center(center, Size::new(dot, dot));
+            target.fill_solid(&bounds, p.background)?;
+            let color = if i as u32 == lit { p.focus } else { p.surface };
+            Circle::with_center(center, dot)
+                .into_styled(PrimitiveStyle::with_fill(color))
+                .draw(target)?;
+        }
+        Ok(())
+    }
+
+    /// The problem: what happened, and for wrong credentials the app-password line, where to
+    /// make one, and a QR code of that address when there is room.
+    fn draw_problem<D>(
+        &self,
+        target: &mut D,
+        ui: &Ui,
+        problem: Problem,
+        plan: &Plan,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        let language = ui.config().language;
+        let mut headline: String<160> = String::new();
+        match problem {
+            Problem::Throttled { retry_after_secs } => {
+                let mut wait: String<24> = String::new();
+                let _ = text::duration(&mut wait, language, retry_after_secs);
+                let _ = text::fill(&mut headline, problem.text().get(language), wait.as_str());
+            }
+            _ => {
+                let _ = headline.push_str(problem.text().get(language));
+            }
+        }
+        if problem != Problem::WrongCredentials {
+            self.draw_paragraphs(target, plan.body, &[(&headline, p.alert)])?;
+            return Ok(());
+        }
+        let url = ui.config().security_info_url;
+        // A QR code beside the text on wide screens, below it on tall ones, none if too small.
+        let body = plan.body;
+        let wide = body.size.width > body.size.height * 3 / 2;
+        let (text_area, qr_area) = if wide {
+            let side = body.size.height;
+            (
+                Rectangle::new(
+                    body.top_left,
+                    Size::new(
+                        body.size.width.saturating_sub(side + self.metrics.margin),
+                        body.size.height,
+                    ),
+                ),
+                Rectangle::new(
+                    body.top_left + Point::new((body.size.width - side) as i32, 0),
+                    Size::new(side, side),
+                ),
+            )
+        } else {
+            (body, Rectangle::new(body.top_left, Size::zero()))
+        };
+        let rest = self.draw_paragraphs(
+            target,
+            text_area,
+            &[
+                (&headline, p.alert),
+                (Text::AppPasswordExplained.get(language), p.text),
+                (Text::CreateAppPasswordAt.get(language), p.text),
+                (url, p.focus),
+            ],
+        )?;
+        let qr_area = if wide { qr_area } else { rest };
+        qr::draw(target, url, qr_area, p.text, p.background).map(|_| ())
+    }
+}
+
+/// The line under the password field: why the player is asked again, or the app-password hint.
+fn hint_text(ui: &Ui) -> &'static str {
+    ui.notice()
+        .unwrap_or(Text::PasswordHint)
+        .get(ui.config().language)
+}
+
+fn texts_of(texts: &[Text], language: Language) -> [&'static str; 2] {
+    let mut out = [""; 2];
+    for (slot, t) in out.iter_mut().zip(texts) {
+        *slot = t.get(language);
+    }
+    out
+}

@@ -1,0 +1,230 @@
+//! Golden images: every screen, on every profile, in English and Dutch, rendered into an
+//! in-memory display and compared pixel for pixel with the PNGs committed under
+//! `firmware/tests/golden/` (named `<profile>-<language>-<screen>.png`).
+//!
+//! The screens are reached as a player reaches them: through [`Ui`], with the keyboard
+//! planner typing and buttons pressed, so the images show real states (a half-typed email
+//! address, a masked app password in groups of four, a picked stick column).
+//!
+//! # Regenerating
+//! After a deliberate change to the look, regenerate the images and review them before
+//! committing (every changed PNG is a visible change):
+//!
+//! ```sh
+//! PADLOCK_BLESS=1 cargo test -p padlock-firmware --test golden
+//! ```
+//!
+//! `PADLOCK_PREVIEW=<dir>` also writes every image magnified (×4 for the small displays) into
+//! `<dir>`, for reviewing the small screens by eye.
+//!
+//! On a mismatch the test writes what it rendered next to the target directory's temporary
+//! folder (the path is in the failure message) so the two can be compared side by side.
+
+use std::path::PathBuf;
+
+use embedded_graphics::Drawable;
+use embedded_graphics::pixelcolor::{Gray4, Rgb565, Rgb888};
+use embedded_graphics::prelude::{Dimensions, PixelColor, Point, Size};
+use embedded_graphics_simulator::{OutputSettings, SimulatorDisplay};
+use padlock_firmware::input::{Button, Physical, StickSector};
+use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::profile::{ColorDepth, OLED, Profile, QuickEntry, XBOX360, ZUNE};
+use padlock_firmware::render::{Renderer, Themed};
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::{Outcome, Screen, Ui, UiConfig};
+use padlock_protocol::DenyReason;
+
+const URL: &str = "https://account.example.com/security";
+const EMAIL: &str = "alex.morgan@outlook.com";
+
+fn config(profile: &'static Profile, language: Language) -> UiConfig {
+    UiConfig {
+        profile,
+        language,
+        security_info_url: URL,
+    }
+}
+
+/// Types `text` into the focused field with the planner's presses.
+fn type_text(ui: &mut Ui, text: &str) {
+    let keyboard = if ui.screen() == Screen::Account {
+        ui.email().clone()
+    } else {
+        ui.password().clone()
+    };
+    let plan = plan(ui.config().profile, &keyboard, text)
+        .unwrap_or_else(|| panic!("cannot type {text:?}"));
+    for action in plan.actions {
+        ui.input(action);
+    }
+}
+
+fn press(ui: &mut Ui, button: Button) {
+    ui.input(Physical::Press(button));
+}
+
+/// The password screen with the email filled in: a remembered account, cancelled.
+fn password_screen(c: UiConfig) -> Ui {
+    let mut ui = Ui::new(c, Some(EMAIL));
+    ui.start();
+    press(&mut ui, Button::B);
+    if ui.screen() != Screen::Password {
+        press(&mut ui, Button::A);
+    }
+    assert_eq!(ui.screen(), Screen::Password);
+    ui
+}
+
+fn resumed(c: UiConfig) -> Ui {
+    let mut ui = Ui::new(c, Some(EMAIL));
+    ui.start();
+    ui
+}
+
+/// Every screen state the goldens show, by name.
+fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, Ui)> {
+    let c = config(profile, language);
+    let mut out = Vec::new();
+
+    let mut ui = Ui::new(c, None);
+    ui.start();
+    out.push(("account-empty", ui.clone()));
+    type_text(&mut ui, "alex.m");
+    out.push(("account-typing", ui.clone()));
+    match profile.quick_entry {
+        QuickEntry::StickWheel => {
+            let mut picked = ui.clone();
+            picked.input(Physical::Stick(StickSector::new(2)));
+            out.push(("account-group", picked));
+        }
+        QuickEntry::TwoStroke => {
+            let mut picked = ui.clone();
+            press(&mut picked, Button::Down);
+            out.push(("account-group", picked));
+        }
+        QuickEntry::None => {}
+    }
+    // Typing a digit leaves the keyboard on its digits page.
+    type_text(&mut ui, "alex.m7");
+    out.push(("account-digits", ui));
+
+    let mut ui = password_screen(c);
+    out.push(("password-empty", ui.clone()));
+    type_text(&mut ui, "abcdefg");
+    out.push(("password-typing", ui.clone()));
+    type_text(&mut ui, "abcdefghijklmnop");
+    press(&mut ui, Button::Up);
+    press(&mut ui, Button::A);
+    out.push(("password-remember", ui));
+
+    let mut ui = resumed(c);
+    for t in 0..4 {
+        ui.tick(t * 1000);
+    }
+    out.push(("signing-in", ui.clone()));
+    ui.outcome(Outcome::Granted {
+        display_name: "Alex Morgan".try_into().unwrap(),
+    });
+    out.push(("signed-in", ui));
+
+    let mut ui = resumed(c);
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    out.push(("problem-wrong-credentials", ui));
+    let mut ui = resumed(c);
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::Throttled,
+        retry_after_secs: 300,
+    });
+    out.push(("problem-throttled", ui));
+    let mut ui = resumed(c);
+    ui.outcome(Outcome::CannotReach);
+    out.push(("problem-cannot-reach", ui));
+    out
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Renders `ui` on a display of the profile's size and colour, as RGB for the PNG.
+fn render<C>(ui: &Ui) -> SimulatorDisplay<Rgb888>
+where
+    C: PixelColor + Themed + Into<Rgb888>,
+{
+    let d = ui.config().profile.display;
+    let size = Size::new(d.width, d.height);
+    let mut display = SimulatorDisplay::<C>::with_default_color(size, C::PALETTE.background);
+    Renderer::new(size).draw(&mut display, ui).unwrap();
+    let mut rgb = SimulatorDisplay::<Rgb888>::new(size);
+    for y in 0..size.height as i32 {
+        for x in 0..size.width as i32 {
+            let p = Point::new(x, y);
+            embedded_graphics::Pixel(p, display.get_pixel(p).into())
+                .draw(&mut rgb)
+                .unwrap();
+        }
+    }
+    rgb
+}
+
+#[test]
+fn every_screen_matches_its_golden_image() {
+    let bless = std::env::var_os("PADLOCK_BLESS").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            for (name, ui) in screens(profile, language) {
+                let rendered = match profile.display.color {
+                    ColorDepth::Rgb565 => render::<Rgb565>(&ui),
+                    ColorDepth::Gray4 => render::<Gray4>(&ui),
+                };
+                let file = format!("{}-{}-{}.png", profile.name, language.code(), name);
+                let path = golden_dir().join(&file);
+                count += 1;
+                if let Some(dir) = std::env::var_os("PADLOCK_PREVIEW") {
+                    let scale = if profile.display.width >= 640 { 1 } else { 4 };
+                    let settings = embedded_graphics_simulator::OutputSettingsBuilder::new()
+                        .scale(scale)
+                        .build();
+                    rendered
+                        .to_rgb_output_image(&settings)
+                        .save_png(PathBuf::from(dir).join(&file))
+                        .unwrap();
+                }
+                if bless {
+                    rendered
+                        .to_rgb_output_image(&OutputSettings::default())
+                        .save_png(&path)
+                        .unwrap();
+                    continue;
+                }
+                let same = SimulatorDisplay::<Rgb888>::load_png(&path)
+                    .ok()
+                    .is_some_and(|golden| {
+                        golden.bounding_box() == rendered.bounding_box()
+                            && golden.diff(&rendered).is_none()
+                    });
+                if !same {
+                    let actual = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(&file);
+                    rendered
+                        .to_rgb_output_image(&OutputSettings::default())
+                        .save_png(&actual)
+                        .unwrap();
+                    failures.push(format!("{file} (rendered: {})", actual.display()));
+                }
+            }
+        }
+    }
+    assert!(count >= 60, "only {count} screens");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} screens differ from tests/golden (regenerate with PADLOCK_BLESS=1 if \
+         the change is intended):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
