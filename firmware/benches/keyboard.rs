@@ -6,13 +6,24 @@
 //! the stick into a sector; the stick's return to centre is free; the cursor starts where the
 //! keyboard opens; typing ends when the field holds the text (the final Done is not counted,
 //! for our keyboard or the anchors).
+//!
+//! It also measures display traffic: the bytes a D-pad move sends to the display, through the
+//! real renderer's partial redraw and a counting draw target, as a share of a full frame.
 
+use embedded_graphics::Pixel;
+use embedded_graphics::pixelcolor::{Gray4, Rgb565};
+use embedded_graphics::prelude::{DrawTarget, OriginDimensions, PixelColor, Size};
 use padlock_figures::Report;
+use padlock_firmware::input::Physical;
 use padlock_firmware::input::{Button, ButtonSet};
 use padlock_firmware::keyboard::layout::anchors::{self, GridLayout};
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::keyboard::{Keyboard, Layout, Mode};
 use padlock_firmware::profile::{OLED, Profile, QuickEntry, XBOX360, ZUNE};
+use padlock_firmware::render::count::Counting;
+use padlock_firmware::render::{Renderer, Themed};
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::{Screen, Ui, UiConfig};
 
 const APP_PASSWORDS: &str = include_str!("corpus/app_passwords.txt");
 const EMAILS: &str = include_str!("corpus/emails.txt");
@@ -155,10 +166,96 @@ fn main() {
             "%",
         );
 
+    display_figures(&mut report, if quick { 20 } else { 2_000 });
+
     if quick {
         return;
     }
     if let Err(e) = report.write_docs() {
         eprintln!("could not update docs/benchmarks.md: {e}");
     }
+}
+
+/// A display that keeps nothing: the counting target around it is the measurement.
+struct NullDisplay<C>(Size, core::marker::PhantomData<C>);
+
+impl<C> OriginDimensions for NullDisplay<C> {
+    fn size(&self) -> Size {
+        self.0
+    }
+}
+
+impl<C: PixelColor> DrawTarget for NullDisplay<C> {
+    type Color = C;
+    type Error = core::convert::Infallible;
+
+    fn draw_iter<I: IntoIterator<Item = Pixel<C>>>(
+        &mut self,
+        pixels: I,
+    ) -> Result<(), Self::Error> {
+        pixels.into_iter().for_each(drop);
+        Ok(())
+    }
+}
+
+/// Average bytes sent to the display per pad press, as a percentage of a full frame, over
+/// `presses` presses of a seeded random walk on the email screen. On a cursor profile each
+/// press moves the grid cursor; on the two-stroke Zune each press is a stroke (a row, then
+/// a key, which types it), so its figure includes the typed character's field redraw.
+fn dpad_share<C: PixelColor + Themed>(profile: &'static Profile, presses: u32) -> f64 {
+    let config = UiConfig {
+        profile,
+        language: Language::English,
+        security_info_url: "https://account.example.com/security",
+    };
+    let mut ui = Ui::new(config, None);
+    ui.start();
+    let size = Size::new(profile.display.width, profile.display.height);
+    let renderer = Renderer::new(size);
+    let mut display = Counting::new(NullDisplay::<C>(size, core::marker::PhantomData));
+    let _ = renderer.draw(&mut display, &ui);
+    display.reset();
+    let directions = [Button::Up, Button::Down, Button::Left, Button::Right];
+    // A fixed linear congruential sequence: the same walk on every run.
+    let mut seed: u32 = 0x5eed;
+    let mut counted = 0u64;
+    for _ in 0..presses {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let button = directions[(seed >> 16) as usize % directions.len()];
+        let effects = ui.input(Physical::Press(button));
+        if ui.screen() != Screen::Account {
+            break;
+        }
+        let _ = renderer.redraw(&mut display, &ui, effects.redraw);
+        counted += 1;
+    }
+    let per_press = display.bytes() as f64 / counted.max(1) as f64;
+    100.0 * per_press / display.frame_bytes() as f64
+}
+
+fn display_figures(report: &mut Report, presses: u32) {
+    report.note(
+        "Display traffic: a seeded random walk of D-pad presses on the email screen, each \
+         redrawn through the renderer's partial redraw into a counting draw target; bytes are \
+         pixels written x bits per pixel / 8 (RGB565: 2 bytes, 4-bit grey: half a byte), as a \
+         share of one full frame. On the Zune the pad's presses are strokes (row, then key), \
+         so its figure includes the picked row's highlight and each typed character's field. \
+         Bar: at most 5% of a frame on the Xbox 360.",
+    );
+    report
+        .figure(
+            "display_bytes_per_dpad_move_xbox360",
+            dpad_share::<Rgb565>(&XBOX360, presses),
+            "% of a frame",
+        )
+        .figure(
+            "display_bytes_per_dpad_move_zune",
+            dpad_share::<Rgb565>(&ZUNE, presses),
+            "% of a frame",
+        )
+        .figure(
+            "display_bytes_per_dpad_move_oled",
+            dpad_share::<Gray4>(&OLED, presses),
+            "% of a frame",
+        );
 }

@@ -19,6 +19,28 @@ pub const MIN_MODULE: u32 = 2;
 /// Light modules around the code.
 pub const QUIET: u32 = 2;
 
+/// Whether a QR code of `text` fits a square of `side` pixels with readable modules.
+pub fn fits(text: &str, side: u32) -> bool {
+    let mut temp = [0u8; BUFFER];
+    let mut out = [0u8; BUFFER];
+    encode(text, &mut temp, &mut out)
+        .is_some_and(|code| side / (code.size().max(0) as u32 + 2 * QUIET) >= MIN_MODULE)
+}
+
+fn encode<'a>(text: &str, temp: &mut [u8], out: &'a mut [u8]) -> Option<QrCode<'a>> {
+    QrCode::encode_text(
+        text,
+        temp,
+        out,
+        QrCodeEcc::Low,
+        Version::MIN,
+        Version::new(MAX_VERSION),
+        None,
+        true,
+    )
+    .ok()
+}
+
 /// Draws a QR code of `text` centred in `area`, dark modules on a light square. Returns
 /// whether it was drawn: not if the text is too long for [`MAX_VERSION`] or the area too small
 /// for modules of [`MIN_MODULE`] pixels.
@@ -34,16 +56,7 @@ pub fn draw<D: DrawTarget>(
 ) -> Result<bool, D::Error> {
     let mut temp = [0u8; BUFFER];
     let mut out = [0u8; BUFFER];
-    let Ok(code) = QrCode::encode_text(
-        text,
-        &mut temp,
-        &mut out,
-        QrCodeEcc::Low,
-        Version::MIN,
-        Version::new(MAX_VERSION),
-        None,
-        true,
-    ) else {
+    let Some(code) = encode(text, &mut temp, &mut out) else {
         return Ok(false);
     };
     let modules = code.size().max(0) as u32 + 2 * QUIET;

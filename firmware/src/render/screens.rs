@@ -82,7 +82,7 @@ impl Renderer {
         };
         let language = ui.config().language;
         let Some(keyboard) = keyboard else {
-            let title = stack.top_if_room(m.title.height(), m.body.height() * 3);
+            let title = stack.top_if_room(m.title.height(), m.body.height() * 6 + m.boxed(m.body));
             let controls = stack.bottom(m.boxed(m.body));
             return Plan {
                 title,
@@ -257,21 +257,16 @@ impl Renderer {
                 Ok(())
             }
             Screen::SigningIn => {
-                let line = if ui.resuming() {
-                    ui.signing_in_line()
-                } else {
-                    let mut s = String::new();
-                    let _ = s.push_str(Text::SigningIn.get(language));
-                    s
-                };
-                let rest = self.draw_paragraphs(target, plan.body, &[(&line, p.text)])?;
+                let line = signing_in_text(ui);
+                let rest =
+                    self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
                 self.draw_progress(target, ui, rest)?;
                 self.draw_buttons(target, &plan, &[Text::Cancel], 0, language)
             }
             Screen::SignedIn => {
                 let mut line: String<96> = String::new();
                 let _ = text::fill(&mut line, Text::Welcome.get(language), ui.display_name());
-                self.draw_paragraphs(target, plan.body, &[(&line, p.text)])?;
+                self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
                 self.draw_buttons(target, &plan, &[Text::SignOutButton], 0, language)
             }
             Screen::Problem(problem) => {
@@ -504,31 +499,36 @@ impl Renderer {
         )
     }
 
-    /// Paragraphs of wrapped body text from the top of `area`; returns what is left below.
+    /// Paragraphs of wrapped text from the top of `area`, in the largest face up to the body
+    /// face in which they all fit; returns what is left below.
     fn draw_paragraphs<D>(
         &self,
         target: &mut D,
         area: Rectangle,
-        paragraphs: &[(&str, D::Color)],
+        paragraphs: &[Paragraph<'_, D::Color>],
     ) -> Result<Rectangle, D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
     {
-        let face = self.metrics.body;
-        let columns = face.columns(area.size.width);
-        let line_h = face.height() + face.height() / 4;
+        let face = self.paragraph_face(area, paragraphs);
         let mut y = area.top_left.y;
         let bottom = area.top_left.y + area.size.height as i32;
-        for (text, color) in paragraphs {
-            for line in wrap(text, columns) {
+        for paragraph in paragraphs {
+            let face = paragraph.face(face, area.size.width);
+            for line in wrap(paragraph.text, face.columns(area.size.width)) {
                 if y + face.height() as i32 > bottom {
                     break;
                 }
-                face.draw(target, line, Point::new(area.top_left.x, y), *color)?;
-                y += line_h as i32;
+                face.draw(
+                    target,
+                    line,
+                    Point::new(area.top_left.x, y),
+                    paragraph.color,
+                )?;
+                y += line_height(face) as i32;
             }
-            y += (line_h / 2) as i32;
+            y += (line_height(face) / 2) as i32;
         }
         Ok(Rectangle::new(
             Point::new(area.top_left.x, y),
@@ -536,20 +536,23 @@ impl Renderer {
         ))
     }
 
+    /// The largest face up to the body face in which `paragraphs` fit `area`.
+    fn paragraph_face<C>(&self, area: Rectangle, paragraphs: &[Paragraph<'_, C>]) -> Face {
+        super::face::FACES
+            .iter()
+            .rev()
+            .filter(|f| f.height() <= self.metrics.body.height())
+            .find(|f| paragraphs_height(**f, area.size.width, paragraphs) <= area.size.height)
+            .copied()
+            .unwrap_or(Face::SMALLEST)
+    }
+
     /// Where [`Renderer::draw_paragraphs`] ended on the signing-in screen.
     fn paragraphs_end(&self, ui: &Ui, area: Rectangle) -> Rectangle {
-        let face = self.metrics.body;
-        let columns = face.columns(area.size.width);
-        let line = if ui.resuming() {
-            ui.signing_in_line()
-        } else {
-            let mut s = String::new();
-            let _ = s.push_str(Text::SigningIn.get(ui.config().language));
-            s
-        };
-        let line_h = face.height() + face.height() / 4;
-        let lines = wrap(&line, columns).count() as u32;
-        let used = (lines * line_h + line_h / 2).min(area.size.height);
+        let line = signing_in_text(ui);
+        let paragraphs = [Paragraph::new(&line, ())];
+        let face = self.paragraph_face(area, &paragraphs);
+        let used = paragraphs_height(face, area.size.width, &paragraphs).min(area.size.height);
         Rectangle::new(
             area.top_left + Point::new(0, used as i32),
             Size::new(area.size.width, area.size.height - used),
@@ -622,43 +625,94 @@ impl Renderer {
             }
         }
         if problem != Problem::WrongCredentials {
-            self.draw_paragraphs(target, plan.body, &[(&headline, p.alert)])?;
+            self.draw_paragraphs(target, plan.body, &[Paragraph::new(&headline, p.alert)])?;
             return Ok(());
         }
         let url = ui.config().security_info_url;
-        // A QR code beside the text on wide screens, below it on tall ones, none if too small.
         let body = plan.body;
-        let wide = body.size.width > body.size.height * 3 / 2;
-        let (text_area, qr_area) = if wide {
-            let side = body.size.height;
-            (
-                Rectangle::new(
-                    body.top_left,
-                    Size::new(
-                        body.size.width.saturating_sub(side + self.metrics.margin),
-                        body.size.height,
-                    ),
-                ),
-                Rectangle::new(
-                    body.top_left + Point::new((body.size.width - side) as i32, 0),
-                    Size::new(side, side),
-                ),
-            )
-        } else {
-            (body, Rectangle::new(body.top_left, Size::zero()))
-        };
-        let rest = self.draw_paragraphs(
-            target,
-            text_area,
-            &[
-                (&headline, p.alert),
-                (Text::AppPasswordExplained.get(language), p.text),
-                (Text::CreateAppPasswordAt.get(language), p.text),
-                (url, p.focus),
-            ],
-        )?;
-        let qr_area = if wide { qr_area } else { rest };
-        qr::draw(target, url, qr_area, p.text, p.background).map(|_| ())
+        let paragraphs = [
+            Paragraph::new(&headline, p.alert),
+            Paragraph::new(Text::AppPasswordExplained.get(language), p.text),
+            Paragraph::new(Text::CreateAppPasswordAt.get(language), p.text),
+            Paragraph {
+                one_line: true,
+                ..Paragraph::new(url, p.focus)
+            },
+        ];
+        // A QR code beside the text where the screen is wide and the code still readable,
+        // below it where there is room left, none on the smallest screens.
+        let beside = body.size.height;
+        if body.size.width > beside * 3 / 2 && qr::fits(url, beside) {
+            let text_w = body.size.width.saturating_sub(beside + self.metrics.margin);
+            let text_area = Rectangle::new(body.top_left, Size::new(text_w, body.size.height));
+            self.draw_paragraphs(target, text_area, &paragraphs)?;
+            let qr_area = Rectangle::new(
+                body.top_left + Point::new((body.size.width - beside) as i32, 0),
+                Size::new(beside, beside),
+            );
+            return qr::draw(target, url, qr_area, p.text, p.background).map(|_| ());
+        }
+        let rest = self.draw_paragraphs(target, body, &paragraphs)?;
+        qr::draw(target, url, rest, p.text, p.background).map(|_| ())
+    }
+}
+
+/// A paragraph of a message screen.
+#[derive(Debug, Clone, Copy)]
+struct Paragraph<'a, C> {
+    text: &'a str,
+    color: C,
+    /// Kept on one line in a smaller face if that fits (an address is easier to type from
+    /// one line).
+    one_line: bool,
+}
+
+impl<'a, C> Paragraph<'a, C> {
+    fn new(text: &'a str, color: C) -> Self {
+        Self {
+            text,
+            color,
+            one_line: false,
+        }
+    }
+
+    /// The face this paragraph uses when the others use `face`.
+    fn face(&self, face: Face, width: u32) -> Face {
+        if self.one_line && face.width(self.text) > width {
+            let smaller = Face::fitting(face.height(), width, &[self.text]);
+            if smaller.width(self.text) <= width {
+                return smaller;
+            }
+        }
+        face
+    }
+}
+
+/// Distance between lines of `face`.
+fn line_height(face: Face) -> u32 {
+    face.height() + face.height() / 4
+}
+
+/// Height `paragraphs` take in `face` across `width`.
+fn paragraphs_height<C>(face: Face, width: u32, paragraphs: &[Paragraph<'_, C>]) -> u32 {
+    paragraphs
+        .iter()
+        .map(|p| {
+            let face = p.face(face, width);
+            let lines = wrap(p.text, face.columns(width)).count() as u32;
+            lines * line_height(face) + line_height(face) / 2
+        })
+        .sum()
+}
+
+/// The signing-in screen's line.
+fn signing_in_text(ui: &Ui) -> String<{ 32 + crate::keyboard::MAX_TEXT_LEN }> {
+    if ui.resuming() {
+        ui.signing_in_line()
+    } else {
+        let mut s = String::new();
+        let _ = s.push_str(Text::SigningIn.get(ui.config().language));
+        s
     }
 }
 
