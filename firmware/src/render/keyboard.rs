@@ -24,7 +24,7 @@ use super::theme::Themed;
 use crate::input::{Button, StickSector};
 use crate::keyboard::controls::STROKES;
 use crate::keyboard::{Cell, Damage, Key, Keyboard, Layout, Mode};
-use crate::profile::QuickEntry;
+use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
 
 /// Face buttons from the top of the diamond: the rows the stick wheel's buttons pick (as
@@ -94,6 +94,10 @@ pub struct KeyboardView {
     pub language: Language,
     /// Whether the field hides its text (passwords).
     pub masked: bool,
+    /// The profile (for the button legend).
+    pub profile: &'static Profile,
+    /// The button legend's band and face, where there is one.
+    pub legend: Option<(Rectangle, Face)>,
 }
 
 impl KeyboardView {
@@ -116,7 +120,7 @@ impl KeyboardView {
         self.draw_keys(target, keyboard, focused)
     }
 
-    /// Draws the labels and every key (another page, shift).
+    /// Draws the labels, the button legend and every key (another page, shift).
     ///
     /// # Errors
     /// Whatever the target returns.
@@ -131,6 +135,10 @@ impl KeyboardView {
         D::Color: Themed,
         L: Layout,
     {
+        if let Some((area, face)) = self.legend {
+            let entries = super::legend::entries(self.profile, keyboard, self.language);
+            super::legend::draw(target, &entries, area, face, self.pad)?;
+        }
         for col in 0..self.grid.cols {
             self.draw_column_label(target, keyboard, col)?;
         }

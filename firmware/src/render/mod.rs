@@ -18,7 +18,8 @@
 //!   wrapping; [`scaled`]: the magnifying `DrawTarget` behind scaled text; [`glyph`]: arrows
 //!   and marks no font has, drawn as shapes;
 //! - [`layout`]: margins, faces and bands from the display size; the keyboard grid;
-//! - [`keyboard`]: the keyboard widget, full and partial redraws;
+//! - [`keyboard`]: the keyboard widget, full and partial redraws; [`legend`]: what each
+//!   controller button does while typing;
 //! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws;
 //! - [`qr`]: the QR code of the app-password page;
 //! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial.
@@ -63,6 +64,7 @@ pub mod face;
 pub mod glyph;
 pub mod keyboard;
 pub mod layout;
+pub mod legend;
 pub mod qr;
 pub mod scaled;
 pub mod screens;

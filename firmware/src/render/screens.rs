@@ -82,8 +82,17 @@ impl Renderer {
         };
         let language = ui.config().language;
         let Some(keyboard) = keyboard else {
-            let title = stack.top_if_room(m.title.height(), m.body.height() * 6 + m.boxed(m.body));
-            let controls = stack.bottom(m.boxed(m.body));
+            // On the smallest displays the buttons shrink so the message keeps its lines.
+            let controls_face = if m.screen.size.height < 100 {
+                Face::SMALLEST
+            } else {
+                m.body
+            };
+            let title = stack.top_if_room(
+                m.title.height(),
+                m.body.height() * 6 + m.boxed(controls_face),
+            );
+            let controls = stack.bottom(m.boxed(controls_face));
             return Plan {
                 title,
                 label: None,
@@ -91,7 +100,7 @@ impl Renderer {
                 hint_face: m.body,
                 keyboard: None,
                 controls,
-                controls_face: m.body,
+                controls_face,
                 stacked: false,
                 body: stack.rest(),
             };
@@ -124,6 +133,14 @@ impl Renderer {
             take
         };
         let label = fits(m.body.height());
+        let legend_face = super::legend::face(
+            ui.config().profile,
+            language,
+            m.body,
+            inner.size.width,
+            m.pad,
+        );
+        let legend = legend_face.filter(|f| fits(f.height()));
         let title = fits(m.title.height());
         let (hint_face, hint_h) = self.hint_face(ui, inner.size.width);
         let hint = password && fits(hint_h);
@@ -136,6 +153,7 @@ impl Renderer {
         } else {
             Rectangle::new(inner.top_left, Size::zero())
         };
+        let legend = legend.map(|face| (stack.bottom(face.height()), face));
         let grid = Grid::new(stack.rest(), rows, cols, quick != QuickEntry::None);
         Plan {
             title,
@@ -150,6 +168,8 @@ impl Renderer {
                 quick,
                 language,
                 masked: password,
+                profile: ui.config().profile,
+                legend,
             }),
             controls,
             controls_face,
@@ -511,10 +531,10 @@ impl Renderer {
         D: DrawTarget,
         D::Color: Themed,
     {
-        let face = self.paragraph_face(area, paragraphs);
+        let (face, with_optional) = self.paragraph_face(area, paragraphs);
         let mut y = area.top_left.y;
         let bottom = area.top_left.y + area.size.height as i32;
-        for paragraph in paragraphs {
+        for paragraph in paragraphs.iter().filter(|p| with_optional || !p.optional) {
             let face = paragraph.face(face, area.size.width);
             for line in wrap(paragraph.text, face.columns(area.size.width)) {
                 if y + face.height() as i32 > bottom {
@@ -528,7 +548,7 @@ impl Renderer {
                 )?;
                 y += line_height(face) as i32;
             }
-            y += (line_height(face) / 2) as i32;
+            y += paragraph_gap(face) as i32;
         }
         Ok(Rectangle::new(
             Point::new(area.top_left.x, y),
@@ -536,23 +556,38 @@ impl Renderer {
         ))
     }
 
-    /// The largest face up to the body face in which `paragraphs` fit `area`.
-    fn paragraph_face<C>(&self, area: Rectangle, paragraphs: &[Paragraph<'_, C>]) -> Face {
-        super::face::FACES
-            .iter()
-            .rev()
-            .filter(|f| f.height() <= self.metrics.body.height())
-            .find(|f| paragraphs_height(**f, area.size.width, paragraphs) <= area.size.height)
-            .copied()
-            .unwrap_or(Face::SMALLEST)
+    /// The largest face up to the body face in which `paragraphs` fit `area`, and whether
+    /// the optional ones fit too (they are left out when nothing else would fit).
+    fn paragraph_face<C: Copy>(
+        &self,
+        area: Rectangle,
+        paragraphs: &[Paragraph<'_, C>],
+    ) -> (Face, bool) {
+        let fitting = |with_optional: bool| {
+            super::face::FACES
+                .iter()
+                .rev()
+                .filter(|f| f.height() <= self.metrics.body.height())
+                .find(|f| {
+                    paragraphs_height(**f, area.size.width, paragraphs, with_optional)
+                        <= area.size.height
+                })
+                .copied()
+        };
+        match (fitting(true), fitting(false)) {
+            (Some(face), _) => (face, true),
+            (None, Some(face)) => (face, false),
+            (None, None) => (Face::SMALLEST, false),
+        }
     }
 
     /// Where [`Renderer::draw_paragraphs`] ended on the signing-in screen.
     fn paragraphs_end(&self, ui: &Ui, area: Rectangle) -> Rectangle {
         let line = signing_in_text(ui);
         let paragraphs = [Paragraph::new(&line, ())];
-        let face = self.paragraph_face(area, &paragraphs);
-        let used = paragraphs_height(face, area.size.width, &paragraphs).min(area.size.height);
+        let (face, _) = self.paragraph_face(area, &paragraphs);
+        let used =
+            paragraphs_height(face, area.size.width, &paragraphs, true).min(area.size.height);
         Rectangle::new(
             area.top_left + Point::new(0, used as i32),
             Size::new(area.size.width, area.size.height - used),
@@ -633,7 +668,10 @@ impl Renderer {
         let paragraphs = [
             Paragraph::new(&headline, p.alert),
             Paragraph::new(Text::AppPasswordExplained.get(language), p.text),
-            Paragraph::new(Text::CreateAppPasswordAt.get(language), p.text),
+            Paragraph {
+                optional: true,
+                ..Paragraph::new(Text::CreateAppPasswordAt.get(language), p.text)
+            },
             Paragraph {
                 one_line: true,
                 ..Paragraph::new(url, p.focus)
@@ -665,6 +703,8 @@ struct Paragraph<'a, C> {
     /// Kept on one line in a smaller face if that fits (an address is easier to type from
     /// one line).
     one_line: bool,
+    /// Left out when the display is too small for every paragraph.
+    optional: bool,
 }
 
 impl<'a, C> Paragraph<'a, C> {
@@ -673,6 +713,7 @@ impl<'a, C> Paragraph<'a, C> {
             text,
             color,
             one_line: false,
+            optional: false,
         }
     }
 
@@ -688,19 +729,39 @@ impl<'a, C> Paragraph<'a, C> {
     }
 }
 
-/// Distance between lines of `face`.
+/// Distance between lines of `face`: a quarter of a line of leading, none for the tiniest
+/// faces (their cells already hold a pixel of spacing).
 fn line_height(face: Face) -> u32 {
-    face.height() + face.height() / 4
+    if face.height() < 8 {
+        face.height()
+    } else {
+        face.height() + face.height() / 4
+    }
+}
+
+/// Extra space after a paragraph.
+fn paragraph_gap(face: Face) -> u32 {
+    if face.height() < 8 {
+        1
+    } else {
+        line_height(face) / 2
+    }
 }
 
 /// Height `paragraphs` take in `face` across `width`.
-fn paragraphs_height<C>(face: Face, width: u32, paragraphs: &[Paragraph<'_, C>]) -> u32 {
+fn paragraphs_height<C>(
+    face: Face,
+    width: u32,
+    paragraphs: &[Paragraph<'_, C>],
+    with_optional: bool,
+) -> u32 {
     paragraphs
         .iter()
+        .filter(|p| with_optional || !p.optional)
         .map(|p| {
             let face = p.face(face, width);
             let lines = wrap(p.text, face.columns(width)).count() as u32;
-            lines * line_height(face) + line_height(face) / 2
+            lines * line_height(face) + paragraph_gap(face)
         })
         .sum()
 }
