@@ -104,6 +104,10 @@ fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, 
         }
         QuickEntry::None => {}
     }
+    // A whole address: the cursor rests on the domain key it ended with.
+    let mut domain = ui.clone();
+    type_text(&mut domain, EMAIL);
+    out.push(("account-domain", domain));
     // Typing a digit leaves the keyboard on its digits page.
     type_text(&mut ui, "alex.m7");
     out.push(("account-digits", ui));

@@ -185,10 +185,29 @@ impl KeyboardView {
                 }
             }
         }
-        if damage.field {
+        // The field shows the full label of a cut key under the cursor: it changes when the
+        // cursor enters or leaves such a key, or the keys change under it.
+        let tip_changed = damage.all_keys
+            || damage
+                .keys
+                .into_iter()
+                .flatten()
+                .any(|cell| self.cut(keyboard, cell));
+        if damage.field || (focused && tip_changed) {
             self.draw_field(target, keyboard, focused)?;
         }
         Ok(())
+    }
+
+    /// Whether the key at `cell` is too small to show its whole label.
+    pub fn cut<L: Layout>(&self, keyboard: &Keyboard<L>, cell: Cell) -> bool {
+        let mut buf = [0u8; 4];
+        let text = label_text(keyboard, keyboard.key(cell), self.language, &mut buf);
+        let area = self.grid.key(cell.row, cell.col);
+        matches!(
+            label_layout(text, area, self.grid.key_face, self.grid.gap),
+            LabelLayout::Cut(_)
+        )
     }
 
     /// Whether `cell` belongs to quick-entry group `group`.
@@ -263,11 +282,7 @@ impl KeyboardView {
         };
         target.fill_solid(&area, fill)?;
         let mut buf = [0u8; 4];
-        let text = match label(keyboard, key, self.language) {
-            Label::Char(c) => &*c.encode_utf8(&mut buf),
-            Label::Str(s) => s,
-            Label::None => "",
-        };
+        let text = label_text(keyboard, key, self.language, &mut buf);
         draw_label(target, text, area, self.grid.key_face, self.grid.gap, ink)
     }
 
@@ -397,7 +412,26 @@ impl KeyboardView {
         let p = D::Color::PALETTE;
         target.fill_solid(&self.field, p.surface)?;
         let face = self.field_face;
-        let inner_w = self.field.size.width.saturating_sub(2 * self.pad);
+        let mut inner_w = self.field.size.width.saturating_sub(2 * self.pad);
+        if focused && self.cut(keyboard, keyboard.cell()) {
+            // The cursor's key is too small for its label: show it whole, at the field's end.
+            let mut buf = [0u8; 4];
+            let text = label_text(
+                keyboard,
+                keyboard.key(keyboard.cell()),
+                self.language,
+                &mut buf,
+            );
+            let tip_face = Face::fitting(face.height(), inner_w / 2, &[text]);
+            let w = (tip_face.width(text) + 2 * self.pad).min(inner_w / 2);
+            let tip = Rectangle::new(
+                self.field.top_left + Point::new((self.field.size.width - w) as i32, 0),
+                Size::new(w, self.field.size.height),
+            );
+            target.fill_solid(&tip, p.focus)?;
+            tip_face.draw_centered(target, text, tip, p.focus_text)?;
+            inner_w = inner_w.saturating_sub(w);
+        }
         // One column is kept for the cursor at the end.
         let columns = face.columns(inner_w).saturating_sub(1).max(1);
         let before = keyboard
@@ -429,17 +463,33 @@ impl KeyboardView {
     }
 }
 
-/// Draws a key's label centred in `area`, in the largest face up to `face` that fits: on one
-/// line, or broken in two before its last dot or space (`@outlook` / `.com`) when that allows
-/// a larger face.
-fn draw_label<D: DrawTarget>(
-    target: &mut D,
-    text: &str,
-    area: Rectangle,
-    face: Face,
-    pad: u32,
-    ink: D::Color,
-) -> Result<(), D::Error> {
+/// The text of `key`'s label (a character is written into `buf`).
+fn label_text<'a, L: Layout>(
+    keyboard: &Keyboard<L>,
+    key: Key,
+    language: Language,
+    buf: &'a mut [u8; 4],
+) -> &'a str {
+    match label(keyboard, key, language) {
+        Label::Char(c) => c.encode_utf8(buf),
+        Label::Str(s) => s,
+        Label::None => "",
+    }
+}
+
+/// How a label fits its key.
+enum LabelLayout<'a> {
+    /// On one line, whole.
+    One(Face),
+    /// On two lines, whole.
+    Two(Face, &'a str, &'a str),
+    /// On one line, cut to what fits.
+    Cut(Face),
+}
+
+/// The largest face up to `face` that shows `text` whole in `area`: on one line, or broken in
+/// two before its last dot or space (`@outlook` / `.com`) when that allows a larger face.
+fn label_layout(text: &str, area: Rectangle, face: Face, pad: u32) -> LabelLayout<'_> {
     let width = area.size.width.saturating_sub(2 * pad);
     let one = Face::fitting(face.height(), width, &[text]);
     let fits_one = one.width(text) <= width;
@@ -450,33 +500,44 @@ fn draw_label<D: DrawTarget>(
         .map(|(head, tail)| (head, tail.trim_start()));
     if let Some((head, tail)) = split {
         let two = Face::fitting(
-            face.height().min(area.size.height / 2),
+            face.height().min(area.size.height.saturating_sub(pad) / 2),
             width,
             &[head, tail],
         );
         let fits_two = two.width(head) <= width && two.width(tail) <= width;
         if fits_two && (!fits_one || two.height() > one.height()) {
-            let half = Size::new(area.size.width, area.size.height / 2);
+            return LabelLayout::Two(two, head, tail);
+        }
+    }
+    if fits_one {
+        LabelLayout::One(one)
+    } else {
+        LabelLayout::Cut(one)
+    }
+}
+
+/// Draws a key's label centred in `area` as [`label_layout`] lays it out.
+fn draw_label<D: DrawTarget>(
+    target: &mut D,
+    text: &str,
+    area: Rectangle,
+    face: Face,
+    pad: u32,
+    ink: D::Color,
+) -> Result<(), D::Error> {
+    match label_layout(text, area, face, pad) {
+        LabelLayout::One(face) | LabelLayout::Cut(face) => {
+            face.draw_centered(target, text, area, ink)
+        }
+        LabelLayout::Two(two, head, tail) => {
             let lines = Rectangle::with_center(
                 area.center(),
                 Size::new(area.size.width, 2 * two.height() + pad),
             );
-            two.draw_centered(
-                target,
-                head,
-                Rectangle::new(lines.top_left, Size::new(half.width, two.height())),
-                ink,
-            )?;
-            return two.draw_centered(
-                target,
-                tail,
-                Rectangle::new(
-                    lines.top_left + Point::new(0, (two.height() + pad) as i32),
-                    Size::new(half.width, two.height()),
-                ),
-                ink,
-            );
+            let line = Size::new(area.size.width, two.height());
+            two.draw_centered(target, head, Rectangle::new(lines.top_left, line), ink)?;
+            let second = lines.top_left + Point::new(0, (two.height() + pad) as i32);
+            two.draw_centered(target, tail, Rectangle::new(second, line), ink)
         }
     }
-    one.draw_centered(target, text, area, ink)
 }
