@@ -27,7 +27,9 @@ use embedded_graphics::pixelcolor::{Gray4, Rgb565, Rgb888};
 use embedded_graphics::prelude::{Dimensions, PixelColor, Point, Size};
 use embedded_graphics_simulator::{OutputSettings, SimulatorDisplay};
 use padlock_firmware::input::{Button, Physical, StickSector};
+use padlock_firmware::keyboard::controls::STROKES;
 use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::keyboard::{Cell, Key, Layout};
 use padlock_firmware::profile::{ColorDepth, OLED, Profile, QuickEntry, XBOX360, ZUNE};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
@@ -75,6 +77,32 @@ fn password_screen(c: UiConfig) -> Ui {
     ui
 }
 
+/// Presses on-screen `key` of the password keyboard as a player would: the controller's
+/// button where it has one (RT symbols, LT shift), else strokes or cursor moves to the key.
+fn press_key(ui: &mut Ui, key: Key, button: Button) {
+    let profile = ui.config().profile;
+    if profile.has(button) && profile.quick_entry != QuickEntry::TwoStroke {
+        return press(ui, button);
+    }
+    let kb = ui.password().clone();
+    let (rows, cols) = kb.layout().size(kb.page());
+    let cell = (0..rows)
+        .flat_map(|row| (0..cols).map(move |col| Cell { row, col }))
+        .find(|c| kb.key(*c) == key)
+        .expect("an on-screen key");
+    if profile.quick_entry == QuickEntry::TwoStroke {
+        press(ui, STROKES[usize::from(cell.row)]);
+        return press(ui, STROKES[usize::from(cell.col)]);
+    }
+    while ui.password().cell().row != cell.row {
+        press(ui, Button::Down);
+    }
+    while ui.password().cell().col != cell.col {
+        press(ui, Button::Right);
+    }
+    press(ui, Button::A);
+}
+
 fn resumed(c: UiConfig) -> Ui {
     let mut ui = Ui::new(c, Some(EMAIL));
     ui.start();
@@ -116,6 +144,11 @@ fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, 
     out.push(("password-empty", ui.clone()));
     type_text(&mut ui, "abcdefg");
     out.push(("password-typing", ui.clone()));
+    // The full keyboard, for an account password, with shift on.
+    let mut full = ui.clone();
+    press_key(&mut full, Key::Symbols, Button::Rt);
+    press_key(&mut full, Key::Shift, Button::Lt);
+    out.push(("password-full-keyboard", full));
     type_text(&mut ui, "abcdefghijklmnop");
     press(&mut ui, Button::Up);
     press(&mut ui, Button::A);

@@ -47,8 +47,12 @@ pub struct Plan {
     pub controls_face: Face,
     /// Whether the password screen's controls take two rows (narrow screens).
     pub stacked: bool,
-    /// What is left for the screen's message (all screens but the keyboards).
+    /// What is left for the screen's message (all screens but the keyboards); the field's
+    /// box on a password screen showing only its controls.
     pub body: Rectangle,
+    /// The password screen's controls take the keyboard's place when they have the focus (the
+    /// display is too small for both).
+    pub swap: bool,
 }
 
 impl Renderer {
@@ -102,26 +106,67 @@ impl Renderer {
                 controls,
                 controls_face,
                 stacked: false,
+                swap: false,
                 body: stack.rest(),
             };
         };
         let (rows, cols) = keyboard.layout().size(keyboard.page());
         let quick = ui.config().profile.quick_entry;
         // The keys need at least a line of small text each, the labels half that again.
-        let min_keys = u32::from(rows) * (Face::SMALLEST.height() + 4) * 3 / 2;
+        let min_keys = u32::from(rows) * (Face::SMALLEST.height() + 3);
         let password = ui.screen() == Screen::Password;
         let field_h = m.boxed(m.body);
         let mut room = stack.left().saturating_sub(field_h + gap + min_keys);
-        let (controls_h, controls_face, stacked) = if password {
-            let (face, stacked) = self.controls_face(ui, room);
-            let rows = if stacked { 2 } else { 1 };
-            (
-                rows * (face.height() + 2 * m.pad) + (rows - 1) * gap,
-                face,
-                stacked,
-            )
+        let fitted = if password {
+            self.controls_face(ui, room)
         } else {
-            (0, m.body, false)
+            None
+        };
+        // Too small a display for both: the controls replace the keyboard while they have
+        // the focus, and are hidden while the player types.
+        let swap = password && fitted.is_none();
+        if swap && ui.focus() != Focus::Keyboard {
+            let field = stack.top(field_h);
+            let controls = stack.rest();
+            let none = Rectangle::new(controls.top_left, Size::zero());
+            return Plan {
+                title: None,
+                label: None,
+                hint: None,
+                hint_face: m.body,
+                // The field only: no keys are shown.
+                keyboard: Some(KeyboardView {
+                    grid: Grid::new(none, rows, cols, false),
+                    field,
+                    field_face: m.body,
+                    pad: m.pad,
+                    quick,
+                    language,
+                    masked: true,
+                    profile: ui.config().profile,
+                    legend: None,
+                }),
+                controls,
+                controls_face: Face::fitting(
+                    m.body.height(),
+                    controls.size.width,
+                    &[ui.remember_text().get(language)],
+                ),
+                stacked: true,
+                swap,
+                body: field,
+            };
+        }
+        let (controls_h, controls_face, stacked) = match fitted {
+            Some((face, stacked)) => {
+                let rows = if stacked { 2 } else { 1 };
+                (
+                    rows * (face.height() + 2 * m.pad) + (rows - 1) * gap,
+                    face,
+                    stacked,
+                )
+            }
+            None => (0, m.body, false),
         };
         room = room.saturating_sub(controls_h + gap);
         // Optional lines, most useful first, each only if the keys keep their minimum.
@@ -148,7 +193,7 @@ impl Renderer {
         let label = label.then(|| stack.top(m.body.height()));
         let field = stack.top(field_h);
         let hint = hint.then(|| stack.top(hint_h));
-        let controls = if password {
+        let controls = if password && !swap {
             stack.bottom(controls_h)
         } else {
             Rectangle::new(inner.top_left, Size::zero())
@@ -174,6 +219,7 @@ impl Renderer {
             controls,
             controls_face,
             stacked,
+            swap,
             body: Rectangle::new(inner.top_left, Size::zero()),
         }
     }
@@ -194,8 +240,8 @@ impl Renderer {
     }
 
     /// The face of the password screen's controls, and whether they take two rows, given
-    /// `budget` pixels of height to spare.
-    fn controls_face(&self, ui: &Ui, budget: u32) -> (Face, bool) {
+    /// `budget` pixels of height to spare; `None` if they do not fit beside the keyboard.
+    fn controls_face(&self, ui: &Ui, budget: u32) -> Option<(Face, bool)> {
         let m = &self.metrics;
         let language = ui.config().language;
         let remember = ui.remember_text().get(language);
@@ -204,8 +250,8 @@ impl Renderer {
         let one_row = |f: Face| {
             f.height() + 2 * m.pad + f.width(remember) + 4 * m.pad + f.width(sign_in) + 2 * m.margin
         };
-        if one_row(m.body) <= width {
-            return (m.body, false);
+        if one_row(m.body) <= width && m.boxed(m.body) <= budget {
+            return Some((m.body, false));
         }
         let two_rows = |f: Face| 2 * (f.height() + 2 * m.pad) + m.margin / 2;
         let stacked = Face::fitting(
@@ -214,17 +260,15 @@ impl Renderer {
             &[remember],
         );
         if two_rows(stacked) <= budget {
-            return (stacked, true);
+            return Some((stacked, true));
         }
-        let small = super::face::FACES
+        super::face::FACES
             .iter()
             .rev()
-            .find(|f| f.height() <= m.body.height() && one_row(**f) <= width)
-            .copied();
-        match small {
-            Some(face) => (face, false),
-            None => (Face::SMALLEST, true),
-        }
+            .find(|f| {
+                f.height() <= m.body.height() && one_row(**f) <= width && m.boxed(**f) <= budget
+            })
+            .map(|f| (*f, false))
     }
 
     /// Draws `ui`'s screen in full.
@@ -268,10 +312,16 @@ impl Renderer {
                         at.y += face.height() as i32;
                     }
                 }
-                if let Some(view) = plan.keyboard {
-                    view.draw(target, keyboard, self.keyboard_focused(ui))?;
+                match plan.keyboard {
+                    Some(view) if plan.swap && !self.keyboard_focused(ui) => {
+                        view.draw_field(target, keyboard, false)?;
+                    }
+                    Some(view) => view.draw(target, keyboard, self.keyboard_focused(ui))?,
+                    None => {}
                 }
-                if ui.screen() == Screen::Password {
+                // With too little room for both, the controls show only with the focus.
+                let hidden = plan.swap && self.keyboard_focused(ui);
+                if ui.screen() == Screen::Password && !hidden {
                     self.draw_password_controls(target, ui, &plan)?;
                 }
                 Ok(())
@@ -321,6 +371,7 @@ impl Renderer {
             Redraw::Controls => {
                 let plan = self.plan(ui);
                 match ui.screen() {
+                    Screen::Password if plan.swap => self.draw(target, ui),
                     Screen::Password => {
                         // The focus may have left or entered the keyboard: its cursor key and
                         // the field's text cursor show it.
