@@ -11,6 +11,8 @@
 //! - [`module`]: all of it wired together: the integrator's one object;
 //! - [`net`]: the sign-in over a smoltcp interface: connect, one Noise exchange, bounded
 //!   retries where safe, a distinct failure for each way it can go wrong;
+//! - [`render`]: the keyboard and the screens on any embedded-graphics `DrawTarget`, redrawing
+//!   only what changed;
 //! - [`text`]: every user-visible string, one table per language;
 //! - [`ui`]: the screens as a state machine, and the [`ui::Outcome`] seam the sign-in plugs into;
 //! - [`vault`]: the sealed remember-me token in the platform's flash.

@@ -112,7 +112,7 @@ impl Renderer {
         };
         let (rows, cols) = keyboard.layout().size(keyboard.page());
         let quick = ui.config().profile.quick_entry;
-        // The keys need at least a line of small text each, the labels half that again.
+        // Each row of keys needs at least a line of the smallest text and its gaps.
         let min_keys = u32::from(rows) * (Face::SMALLEST.height() + 3);
         let password = ui.screen() == Screen::Password;
         let field_h = m.boxed(m.body);
