@@ -41,7 +41,8 @@ pub struct Step {
 }
 
 impl Step {
-    fn merge(&mut self, other: Step) {
+    /// Combines two steps: the larger redraw, and leave if either left.
+    pub fn merge(&mut self, other: Step) {
         if other.redraw != Redraw::Nothing {
             // A whole-screen redraw covers any partial one.
             self.redraw = match (self.redraw, other.redraw) {

@@ -1,0 +1,125 @@
+//! Padlock on the Stellaris LM3S6965 evaluation board (as QEMU emulates it).
+//!
+//! The image wires the board's hardware to the sign-in module: the OLED as the display, the
+//! five buttons as input, the Ethernet MAC under smoltcp, a host file as the vault's flash
+//! (QEMU has no writable internal flash), SysTick as the clock, and the host's entropy. The
+//! main loop polls everything and sleeps nothing: QEMU's clock runs regardless.
+#![no_std]
+#![no_main]
+
+mod drivers;
+mod provisioning;
+
+use cortex_m::singleton;
+use cortex_m_rt::entry;
+use defmt_semihosting as _;
+use embedded_graphics::prelude::Size;
+use padlock_firmware::module::{Module, Step};
+use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
+use padlock_firmware::profile::OLED;
+use padlock_firmware::render::Renderer;
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::UiConfig;
+use padlock_firmware::vault::Vault;
+use padlock_protocol::{PublicKey, StaticKeypair};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+
+use drivers::{buttons::Buttons, clock, ethernet::Ethernet, host_flash, mmio, oled::Oled};
+
+/// The board's Ethernet address (locally administered).
+const MAC: [u8; 6] = [0x02, 0x50, 0x4C, 0x00, 0x00, 0x01];
+/// Where players create app passwords.
+const SECURITY_INFO_URL: &str = "https://account.example.com/security";
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    defmt::error!("panic: {}", defmt::Display2Format(info));
+    cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let core = cortex_m::Peripherals::take().expect("first and only take");
+    mmio::enable_clocks();
+    clock::start(core.SYST);
+    defmt::info!("padlock {} booting", env!("CARGO_PKG_VERSION"));
+
+    let mut oled = Oled::new();
+    let mut buttons = Buttons::new();
+    let mut rng = ChaCha20Rng::from_seed(provisioning::entropy_seed());
+    let record = provisioning::read();
+    let secret = provisioning::device_secret(&mut rng);
+    let keys: &'static StaticKeypair = singleton!(: StaticKeypair =
+        StaticKeypair::derive_from_device_secret(&secret).expect("32-byte secret"))
+    .expect("once");
+    defmt::info!("device key {=[u8]:02x}", keys.public().0);
+    let gateway_key = record.gateway_key.unwrap_or_else(|| {
+        defmt::error!("no gateway key provisioned: sign-in will be rejected");
+        PublicKey([0; 32])
+    });
+
+    let buffers: &'static mut NetBuffers<'static> =
+        singleton!(: NetBuffers<'static> = NetBuffers::new()).expect("once");
+    let mut nic = Ethernet::new(MAC);
+    let mut net = NetConfig::new(
+        IpConfig::Static {
+            address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 2, 15), 24),
+            router: Some(Ipv4Address::new(10, 0, 2, 2)),
+        },
+        record.gateway,
+        record.port,
+        gateway_key,
+    );
+    net.mac = MAC;
+    // slirp's first packets can take about a second: give the connect room.
+    net.connect_timeout_ms = 8_000;
+
+    let flash = host_flash::HostFlash::open(b"padlock-flash.bin\0").expect("flash file");
+    let vault = Vault::new(flash, 0..host_flash::SIZE as u32, &secret).expect("whole sectors");
+    let ui = UiConfig {
+        profile: &OLED,
+        language: Language::English,
+        security_info_url: SECURITY_INFO_URL,
+    };
+    let now = clock::now_ms();
+    let mut module = Module::new(
+        ui,
+        net,
+        keys,
+        &mut nic,
+        buffers,
+        vault,
+        rng,
+        env!("CARGO_PKG_VERSION"),
+        now,
+    );
+
+    let renderer = Renderer::new(Size::new(OLED.display.width, OLED.display.height));
+    let _ = renderer.draw(&mut oled, module.ui());
+    oled.flush();
+    let mut shown = module.ui().screen();
+    defmt::info!("screen {}", shown);
+
+    loop {
+        let now = clock::now_ms();
+        let mut step = Step::default();
+        while let Some(event) = buttons.poll(now) {
+            step.merge(module.input(event, now));
+        }
+        step.merge(module.poll(&mut nic, now));
+        if step.leave {
+            defmt::info!("left the sign-in");
+        }
+        let _ = renderer.redraw(&mut oled, module.ui(), step.redraw);
+        oled.flush();
+        if module.ui().screen() != shown {
+            shown = module.ui().screen();
+            defmt::info!("screen {}", shown);
+        }
+    }
+}
