@@ -1,4 +1,4 @@
-//! Rendering: the keyboard and the screens on any embedded-graphics [`DrawTarget`].
+//! Rendering: the keyboard and the screens on any embedded-graphics `DrawTarget`.
 //!
 //! The integrator hands the module a display as a `DrawTarget` whose colour is the profile's
 //! ([`Rgb565`](embedded_graphics::pixelcolor::Rgb565) or

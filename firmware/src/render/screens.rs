@@ -3,7 +3,7 @@
 //! [`Renderer::draw`] paints the screen [`Ui::screen`] names; [`Renderer::redraw`] takes the
 //! [`Redraw`] that came with the event and repaints only that: the keyboard's damaged keys or
 //! field, the focus on the password screen's controls, the problem screen's buttons, or one
-//! frame of the progress animation. Areas come from [`Plan::new`], which stacks the screen's
+//! frame of the progress animation. Areas come from [`Renderer::plan`], which stacks the screen's
 //! parts from the display size, so the partial redraws land exactly where the full draw put
 //! them.
 
