@@ -312,3 +312,51 @@ fn a_move_onto_a_cut_key_also_shows_its_label_in_the_field() {
     }
     assert!(d.inner().diff(&full::<Gray4>(&ui)).is_none());
 }
+
+#[test]
+fn text_on_720p_is_at_least_20_pixels_high() {
+    let mut ui = new_ui(&XBOX360, Language::Dutch, Some("alex@outlook.com"));
+    let renderer = Renderer::new(size(&ui));
+    let m = renderer.metrics();
+    assert!(m.title.height() >= 20 && m.body.height() >= 20);
+    ui.input(press(Button::A));
+    for screen in [Screen::Password, Screen::Account] {
+        if screen == Screen::Account {
+            ui.input(press(Button::B));
+        }
+        assert_eq!(ui.screen(), screen);
+        let plan = renderer.plan(&ui);
+        let view = plan.keyboard.unwrap();
+        let (legend, legend_face) = view.legend.unwrap();
+        assert!(legend.size.height >= 20 && legend_face.height() >= 20);
+        for face in [view.field_face, view.grid.key_face, view.grid.label_face] {
+            assert!(face.height() >= 20, "{screen:?}: {face:?}");
+        }
+        if screen == Screen::Password {
+            assert!(plan.hint.is_some() && plan.hint_face.height() >= 20);
+            assert!(plan.controls_face.height() >= 20);
+        }
+    }
+}
+
+#[test]
+fn latin_1_and_symbols_render() {
+    use super::face::Face;
+    use embedded_graphics::prelude::Point;
+    let draw = |text: &str| {
+        let mut d = SimulatorDisplay::<Gray4>::new(Size::new(40, 40));
+        Face::at_most(20)
+            .draw(&mut d, text, Point::zero(), Gray4::new(15))
+            .unwrap();
+        d
+    };
+    // Not the font's replacement glyph, and not nothing.
+    for c in ["é", "ë", "ï", "«", "↑", "↗", "●", "▶", "•"] {
+        let drawn = draw(c);
+        assert!(
+            drawn.diff(&draw("?")).is_some(),
+            "{c} draws as the replacement"
+        );
+        assert!(drawn.diff(&draw(" ")).is_some(), "{c} draws nothing");
+    }
+}
