@@ -92,10 +92,15 @@ impl Renderer {
             } else {
                 m.body
             };
-            let title = stack.top_if_room(
-                m.title.height(),
-                m.body.height() * 6 + m.boxed(controls_face),
-            );
+            // Signed in, the welcome is the title.
+            let title = (ui.screen() != Screen::SignedIn)
+                .then(|| {
+                    stack.top_if_room(
+                        m.title.height(),
+                        m.body.height() * 6 + m.boxed(controls_face),
+                    )
+                })
+                .flatten();
             let controls = stack.bottom(m.boxed(controls_face));
             return Plan {
                 title,
@@ -336,7 +341,14 @@ impl Renderer {
             Screen::SignedIn => {
                 let mut line: String<96> = String::new();
                 let _ = text::fill(&mut line, Text::Welcome.get(language), ui.display_name());
-                self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
+                // Large and centred when it fits on one line, else wrapped body text.
+                let width = plan.body.size.width;
+                let face = Face::fitting(m.title.height(), width, &[&line]);
+                if face.width(&line) <= width && face.height() >= m.body.height() {
+                    face.draw_centered(target, &line, plan.body, p.text)?;
+                } else {
+                    self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
+                }
                 self.draw_buttons(target, &plan, &[Text::SignOutButton], 0, language)
             }
             Screen::Problem(problem) => {
