@@ -28,6 +28,8 @@ use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
 
 use drivers::{buttons::Buttons, clock, ethernet::Ethernet, host_flash, mmio, oled::Oled};
 
+defmt::timestamp!("{=u64:ms}", clock::now_ms());
+
 /// The board's Ethernet address (locally administered).
 const MAC: [u8; 6] = [0x02, 0x50, 0x4C, 0x00, 0x00, 0x01];
 /// Where players create app passwords.
@@ -112,6 +114,9 @@ fn main() -> ! {
             step.merge(module.input(event, now));
         }
         step.merge(module.poll(&mut nic, now));
+        if step.redraw != padlock_firmware::ui::Redraw::Nothing {
+            defmt::debug!("redraw {}", step.redraw);
+        }
         if step.leave {
             defmt::info!("left the sign-in");
         }

@@ -68,7 +68,6 @@ impl Ethernet {
         }
     }
 
-
     /// Reads the next waiting frame into the receive buffer; its length, if there was one.
     fn receive_frame(&mut self) -> Option<usize> {
         if EMAC.reg(NP).read() & 0x3F == 0 {
