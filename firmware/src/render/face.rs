@@ -42,25 +42,35 @@ const fn face(font: &'static MonoFont<'static>, scale: u32) -> Face {
     Face { font, scale }
 }
 
-/// Every face, from the smallest to the largest (by height).
-pub const FACES: [Face; 12] = [
+/// Every face, from the smallest to the largest (by height). Without the `large-text`
+/// feature only the faces up to 13 pixels are built in: enough for small displays, and about
+/// 15 KB less flash.
+pub const FACES: &[Face] = &[
     face(&iso_8859_1::FONT_4X6, 1),
     face(&iso_8859_1::FONT_5X8, 1),
     face(&iso_8859_1::FONT_6X10, 1),
     face(&iso_8859_1::FONT_7X13_BOLD, 1),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_9X15_BOLD, 1),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_9X18_BOLD, 1),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_10X20, 1),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_8X13_BOLD, 2),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_9X15_BOLD, 2),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_9X18_BOLD, 2),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_10X20, 2),
+    #[cfg(feature = "large-text")]
     face(&iso_8859_1::FONT_10X20, 3),
 ];
 
 impl Face {
     /// The smallest face.
-    pub const SMALLEST: Face = FACES[0];
+    pub const SMALLEST: Face = face(&iso_8859_1::FONT_4X6, 1);
 
     /// Height of a line of text, in pixels.
     pub const fn height(&self) -> u32 {
@@ -228,6 +238,7 @@ mod tests {
         for pair in FACES.windows(2) {
             assert!(pair[0].height() <= pair[1].height());
         }
+        #[cfg(feature = "large-text")]
         assert_eq!(Face::at_most(40).height(), 40);
         assert_eq!(
             Face::at_most(3).height(),

@@ -21,7 +21,7 @@
 //! - [`keyboard`]: the keyboard widget, full and partial redraws; [`legend`]: what each
 //!   controller button does while typing;
 //! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws;
-//! - [`qr`]: the QR code of the app-password page;
+//! - `qr` (feature `qr`, on by default): the QR code of the app-password page;
 //! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial.
 //!
 //! # Example
@@ -65,6 +65,7 @@ pub mod glyph;
 pub mod keyboard;
 pub mod layout;
 pub mod legend;
+#[cfg(feature = "qr")]
 pub mod qr;
 pub mod scaled;
 pub mod screens;

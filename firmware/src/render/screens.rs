@@ -15,6 +15,7 @@ use heapless::String;
 use super::face::{Face, wrap};
 use super::keyboard::KeyboardView;
 use super::layout::{Grid, Metrics, Stack};
+#[cfg(feature = "qr")]
 use super::qr;
 use super::theme::Themed;
 use crate::keyboard::{Keyboard, Layout};
@@ -742,19 +743,24 @@ impl Renderer {
         ];
         // A QR code beside the text where the screen is wide and the code still readable,
         // below it where there is room left, none on the smallest screens.
-        let beside = body.size.height;
-        if body.size.width > beside * 3 / 2 && qr::fits(url, beside) {
-            let text_w = body.size.width.saturating_sub(beside + self.metrics.margin);
-            let text_area = Rectangle::new(body.top_left, Size::new(text_w, body.size.height));
-            self.draw_paragraphs(target, text_area, &paragraphs)?;
-            let qr_area = Rectangle::new(
-                body.top_left + Point::new((body.size.width - beside) as i32, 0),
-                Size::new(beside, beside),
-            );
-            return qr::draw(target, url, qr_area, p.text, p.background).map(|_| ());
+        #[cfg(feature = "qr")]
+        {
+            let beside = body.size.height;
+            if body.size.width > beside * 3 / 2 && qr::fits(url, beside) {
+                let text_w = body.size.width.saturating_sub(beside + self.metrics.margin);
+                let text_area = Rectangle::new(body.top_left, Size::new(text_w, body.size.height));
+                self.draw_paragraphs(target, text_area, &paragraphs)?;
+                let qr_area = Rectangle::new(
+                    body.top_left + Point::new((body.size.width - beside) as i32, 0),
+                    Size::new(beside, beside),
+                );
+                return qr::draw(target, url, qr_area, p.text, p.background).map(|_| ());
+            }
         }
-        let rest = self.draw_paragraphs(target, body, &paragraphs)?;
-        qr::draw(target, url, rest, p.text, p.background).map(|_| ())
+        let _rest = self.draw_paragraphs(target, body, &paragraphs)?;
+        #[cfg(feature = "qr")]
+        qr::draw(target, url, _rest, p.text, p.background)?;
+        Ok(())
     }
 }
 

@@ -314,6 +314,7 @@ fn a_move_onto_a_cut_key_also_shows_its_label_in_the_field() {
 }
 
 #[test]
+#[cfg(feature = "large-text")]
 fn text_on_720p_is_at_least_20_pixels_high() {
     let mut ui = new_ui(&XBOX360, Language::Dutch, Some("alex@outlook.com"));
     let renderer = Renderer::new(size(&ui));
