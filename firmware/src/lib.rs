@@ -20,6 +20,9 @@
 //! ## Features
 //! - `defmt` / `log`: where logs go (target / host; exclusive).
 //! - `std`: host-only tools over the real logic (the keyboard planner).
+//! - `large-text` (default): text faces above 13 pixels, for television and player screens
+//!   (~15 KB of flash); `qr` (default): the app-password page's QR code (~9 KB). A board with
+//!   a small display can build without both (`default-features = false`).
 #![cfg_attr(not(feature = "std"), no_std)]
 // Input paths must not panic on a device.
 #![cfg_attr(
