@@ -74,6 +74,26 @@ impl Button {
         }
     }
 
+    /// The name printed on the controller (`A`, `LT`, `Start`): not translated.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Button::Up => "Up",
+            Button::Down => "Down",
+            Button::Left => "Left",
+            Button::Right => "Right",
+            Button::A => "A",
+            Button::B => "B",
+            Button::X => "X",
+            Button::Y => "Y",
+            Button::Lb => "LB",
+            Button::Rb => "RB",
+            Button::Lt => "LT",
+            Button::Rt => "RT",
+            Button::Start => "Start",
+            Button::Back => "Back",
+        }
+    }
+
     const fn bit(self) -> u16 {
         1 << self as u16
     }

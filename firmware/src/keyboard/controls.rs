@@ -21,7 +21,7 @@ use crate::input::{Button, Direction, Physical, StickSector};
 use crate::profile::{Profile, QuickEntry};
 
 /// Face buttons from the top of the diamond: the stick wheel's rows.
-const FACE_ROWS: [Button; 4] = [Button::Y, Button::X, Button::B, Button::A];
+pub const FACE_ROWS: [Button; 4] = [Button::Y, Button::X, Button::B, Button::A];
 
 /// The six strokes of the two-stroke pad, in row/column order.
 pub const STROKES: [Button; 6] = [

@@ -87,6 +87,33 @@ impl Damage {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// What to redraw for this change followed by `later`, when the screen showed neither:
+    /// up to two distinct keys stay keys, more become every key; a group highlight goes from
+    /// the first change's old group to the last one's new.
+    pub fn merge(self, later: Damage) -> Damage {
+        let mut keys = [None; 2];
+        let mut overflow = false;
+        for cell in self.keys.into_iter().chain(later.keys).flatten() {
+            if keys.contains(&Some(cell)) {
+                continue;
+            }
+            match keys.iter_mut().find(|slot| slot.is_none()) {
+                Some(slot) => *slot = Some(cell),
+                None => overflow = true,
+            }
+        }
+        let group = match (self.group, later.group) {
+            (Some((from, _)), Some((_, to))) => Some((from, to)),
+            (first, second) => second.or(first),
+        };
+        Damage {
+            keys: if overflow { [None; 2] } else { keys },
+            group,
+            all_keys: self.all_keys || later.all_keys || overflow,
+            field: self.field || later.field,
+        }
+    }
 }
 
 /// The keyboard's answer to one input.

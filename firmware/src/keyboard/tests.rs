@@ -303,3 +303,37 @@ mod planner_tests {
         assert!(plan(&XBOX360, &kb.clone().with_text("b"), "abc").is_none());
     }
 }
+
+#[test]
+fn damages_merge_without_losing_a_key() {
+    let cell = |col| Some(Cell { row: 0, col });
+    let first = Damage {
+        keys: [cell(0), cell(1)],
+        ..Damage::default()
+    };
+    let second = Damage {
+        keys: [cell(1), cell(2)],
+        field: true,
+        ..Damage::default()
+    };
+    let merged = first.merge(second);
+    assert!(
+        merged.all_keys && merged.field,
+        "three keys become all keys"
+    );
+    let back = Damage {
+        keys: [cell(1), cell(0)],
+        ..Damage::default()
+    };
+    assert_eq!(first.merge(back).keys, [cell(0), cell(1)]);
+    let group = |g: Option<(Option<u8>, Option<u8>)>| Damage {
+        group: g,
+        ..Damage::default()
+    };
+    assert_eq!(
+        group(Some((None, Some(1))))
+            .merge(group(Some((Some(1), Some(2)))))
+            .group,
+        Some((None, Some(2)))
+    );
+}

@@ -41,15 +41,9 @@ pub struct Step {
 }
 
 impl Step {
-    /// Combines two steps: the larger redraw, and leave if either left.
+    /// Combines two steps taken before one draw.
     pub fn merge(&mut self, other: Step) {
-        if other.redraw != Redraw::Nothing {
-            // A whole-screen redraw covers any partial one.
-            self.redraw = match (self.redraw, other.redraw) {
-                (Redraw::Screen, _) | (_, Redraw::Screen) => Redraw::Screen,
-                (_, later) => later,
-            };
-        }
+        self.redraw = self.redraw.merge(other.redraw);
         self.leave |= other.leave;
     }
 }

@@ -22,14 +22,10 @@ use super::face::Face;
 use super::layout::Grid;
 use super::theme::Themed;
 use crate::input::{Button, StickSector};
-use crate::keyboard::controls::STROKES;
+use crate::keyboard::controls::{FACE_ROWS, STROKES};
 use crate::keyboard::{Cell, Damage, Key, Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
-
-/// Face buttons from the top of the diamond: the rows the stick wheel's buttons pick (as
-/// `keyboard::controls` maps them).
-const FACE_LETTERS: [&str; 4] = ["Y", "X", "B", "A"];
 
 /// The glyph shown for a two-stroke button.
 fn stroke_glyph(button: Button) -> char {
@@ -374,10 +370,10 @@ impl KeyboardView {
         let mut buf = [0u8; 4];
         let (text, ink, picked) = match self.quick {
             QuickEntry::StickWheel => match (
-                FACE_LETTERS.get(usize::from(row)),
+                FACE_ROWS.get(usize::from(row)),
                 p.face.get(usize::from(row)),
             ) {
-                (Some(letter), Some(color)) => (*letter, *color, false),
+                (Some(button), Some(color)) => (button.label(), *color, false),
                 _ => return Ok(()),
             },
             QuickEntry::TwoStroke => match STROKES.get(usize::from(row)) {

@@ -58,40 +58,28 @@ pub fn entries_for(
         _ if page > 0 => Text::KeyLetters,
         _ => Text::KeySymbols,
     };
-    let wanted: [(Button, &str, Option<usize>, Option<&'static str>); 8] = [
-        (
-            Button::X,
-            "X",
-            Some(1),
-            Some(Text::KeyBackspace.get(language)),
-        ),
+    let wanted: [(Button, Option<usize>, Option<&'static str>); 8] = [
+        (Button::X, Some(1), Some(Text::KeyBackspace.get(language))),
         (
             Button::Y,
-            "Y",
             Some(0),
             general.then(|| Text::KeySpace.get(language)),
         ),
         (
             Button::Lt,
-            "LT",
             None,
             general.then(|| Text::KeyShift.get(language)),
         ),
-        (Button::Rt, "RT", None, Some(symbols.get(language))),
-        (Button::Lb, "LB", None, Some("«")),
-        (Button::Rb, "RB", None, Some("»")),
-        (
-            Button::Start,
-            "Start",
-            None,
-            Some(Text::KeyDone.get(language)),
-        ),
-        (Button::B, "B", Some(2), Some(Text::Back.get(language))),
+        (Button::Rt, None, Some(symbols.get(language))),
+        (Button::Lb, None, Some("«")),
+        (Button::Rb, None, Some("»")),
+        (Button::Start, None, Some(Text::KeyDone.get(language))),
+        (Button::B, Some(2), Some(Text::Back.get(language))),
     ];
-    for (button, label, face, action) in wanted {
+    for (button, face, action) in wanted {
         if let (true, Some(action)) = (profile.has(button), action) {
             let _ = out.push(Entry {
-                button: label,
+                button: button.label(),
                 face,
                 action,
             });

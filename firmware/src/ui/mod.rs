@@ -158,6 +158,21 @@ pub enum Redraw {
     Progress,
 }
 
+impl Redraw {
+    /// What to redraw for this change followed by `later`, when the screen showed neither:
+    /// keyboard damages combine; different kinds become the whole screen.
+    pub fn merge(self, later: Redraw) -> Redraw {
+        match (self, later) {
+            (Redraw::Nothing, other) | (other, Redraw::Nothing) => other,
+            (Redraw::Keyboard(first), Redraw::Keyboard(second)) => {
+                Redraw::Keyboard(first.merge(second))
+            }
+            (first, second) if first == second => first,
+            _ => Redraw::Screen,
+        }
+    }
+}
+
 /// The answer to one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

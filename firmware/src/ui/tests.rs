@@ -305,3 +305,17 @@ fn an_empty_password_cannot_be_submitted() {
     assert_eq!(press(&mut ui, Button::A).request, None);
     assert_eq!(ui.focus(), Focus::Keyboard);
 }
+
+#[test]
+fn redraws_merge_to_what_covers_both() {
+    use crate::keyboard::Damage;
+    let keys = Redraw::Keyboard(Damage {
+        field: true,
+        ..Damage::default()
+    });
+    assert_eq!(Redraw::Nothing.merge(keys), keys);
+    assert_eq!(keys.merge(Redraw::Nothing), keys);
+    assert_eq!(Redraw::Controls.merge(Redraw::Controls), Redraw::Controls);
+    assert_eq!(keys.merge(Redraw::Controls), Redraw::Screen);
+    assert_eq!(Redraw::Progress.merge(Redraw::Screen), Redraw::Screen);
+}
