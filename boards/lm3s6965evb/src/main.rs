@@ -37,7 +37,12 @@ const SECURITY_INFO_URL: &str = "https://account.example.com/security";
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    defmt::error!("panic: {}", defmt::Display2Format(info));
+    // The location only: formatting the message would pull core::fmt into the image.
+    if let Some(at) = info.location() {
+        defmt::error!("panic at {=str}:{=u32}", at.file(), at.line());
+    } else {
+        defmt::error!("panic");
+    }
     cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
     loop {
         cortex_m::asm::bkpt();
