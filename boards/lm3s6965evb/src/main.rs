@@ -51,6 +51,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 
 #[entry]
 fn main() -> ! {
+    drivers::stack::paint();
     let core = cortex_m::Peripherals::take().expect("first and only take");
     mmio::enable_clocks();
     clock::start(core.SYST);
@@ -129,7 +130,11 @@ fn main() -> ! {
         oled.flush();
         if module.ui().screen() != shown {
             shown = module.ui().screen();
-            defmt::info!("screen {}", shown);
+            defmt::info!(
+                "screen {} (stack peak {=usize} bytes)",
+                shown,
+                drivers::stack::peak()
+            );
         }
     }
 }

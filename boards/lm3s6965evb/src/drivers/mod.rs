@@ -1,5 +1,5 @@
-//! The board's drivers, one file each. Every `unsafe` of the image lives here, in [`mmio`]
-//! and [`semihosting`], each block with its reason.
+//! The board's drivers, one file each. Every `unsafe` of the image lives here, in [`mmio`],
+//! [`semihosting`] and [`stack`], each block with its reason.
 
 pub mod buttons;
 pub mod clock;
@@ -8,3 +8,4 @@ pub mod host_flash;
 pub mod mmio;
 pub mod oled;
 pub mod semihosting;
+pub mod stack;
