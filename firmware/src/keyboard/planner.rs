@@ -82,6 +82,56 @@ pub fn plan<L: Layout + Clone>(
     None
 }
 
+/// The fewest presses that finish the field (Done, by button or on-screen key) from `start`,
+/// without changing its text: what a player does after typing.
+pub fn plan_done<L: Layout + Clone>(profile: &Profile, start: &Keyboard<L>) -> Option<Plan> {
+    let mut best: HashMap<Nav, (u32, Option<(Nav, Physical)>)> = HashMap::new();
+    best.insert(start.nav(), (0, None));
+    let mut queue = VecDeque::from([start.nav()]);
+    let actions: Vec<(Physical, u32)> = controls::actions(profile).collect();
+    while let Some(nav) = queue.pop_front() {
+        let Some(&(cost, _)) = best.get(&nav) else {
+            continue;
+        };
+        let here = start.restored(nav, start.text());
+        for &(action, price) in &actions {
+            let Some(input) = controls::map(profile, &here, action) else {
+                continue;
+            };
+            let mut next = here.clone();
+            let change = next.handle(input);
+            if change.done && next.text() == start.text() {
+                let mut actions = Vec::new();
+                let mut at = nav;
+                while let Some((_, Some((previous, step)))) = best.get(&at) {
+                    actions.push(*step);
+                    at = *previous;
+                }
+                actions.reverse();
+                actions.push(action);
+                return Some(Plan {
+                    actions,
+                    presses: cost + price,
+                });
+            }
+            if next.text() != start.text() || change.back {
+                continue;
+            }
+            let to = next.nav();
+            let cost = cost + price;
+            if best.get(&to).is_none_or(|(known, _)| cost < *known) {
+                best.insert(to, (cost, Some((nav, action))));
+                if price == 0 {
+                    queue.push_front(to);
+                } else {
+                    queue.push_back(to);
+                }
+            }
+        }
+    }
+    None
+}
+
 type Trail = HashMap<(Nav, usize), (u32, Option<((Nav, usize), Physical)>)>;
 
 fn unwind(best: &Trail, mut state: (Nav, usize), presses: u32) -> Plan {

@@ -297,6 +297,27 @@ mod planner_tests {
     }
 
     #[test]
+    fn done_is_planned_on_every_profile() {
+        use crate::keyboard::planner::plan_done;
+        for profile in crate::profile::ALL {
+            let start = Keyboard::for_profile(profile, Mode::Email).with_text("a@b.c");
+            let plan = plan_done(profile, &start).expect("a way to finish");
+            let mut kb = start.clone();
+            let mut done = false;
+            for action in &plan.actions {
+                if let Some(input) = map(profile, &kb, *action) {
+                    done |= kb.handle(input).done;
+                }
+            }
+            assert!(done, "{}: {plan:?}", profile.name);
+            assert_eq!(kb.text(), "a@b.c");
+        }
+        // The Xbox 360 has Start: one press.
+        let start = Keyboard::for_profile(&XBOX360, Mode::Email);
+        assert_eq!(plan_done(&XBOX360, &start).unwrap().presses, 1);
+    }
+
+    #[test]
     fn untypeable_targets_have_no_plan() {
         let kb = Keyboard::for_profile(&XBOX360, Mode::AppPassword);
         assert!(plan(&XBOX360, &kb, "abc1").is_none());

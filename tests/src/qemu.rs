@@ -1,0 +1,230 @@
+//! The board image under QEMU: build it, boot it with a QMP socket, press its buttons and read
+//! its OLED.
+//!
+//! QEMU's `lm3s6965evb` maps the host keys `up`, `down`, `left`, `right` and `ctrl` to the
+//! board's five buttons, and shows the OLED magnified four times with grey level `i` as
+//! `i * 17`; [`Qemu::screen`] reads it back at the panel's own 128 × 64.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use padlock_firmware::input::{Button, Physical};
+
+use crate::screen::Frame;
+
+/// Whether `qemu-system-arm` can be run here.
+pub fn available() -> bool {
+    Command::new("qemu-system-arm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Builds the board image (release) and returns its ELF.
+pub fn build_image() -> Result<PathBuf, String> {
+    let board = repo_root().join("boards/lm3s6965evb");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet"])
+        .current_dir(&board)
+        // The outer test build's settings are for the host, not the board.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the board image failed: {status}"));
+    }
+    Ok(board.join("target/thumbv7m-none-eabi/release/padlock-board-lm3s6965evb"))
+}
+
+/// A running emulator.
+pub struct Qemu {
+    child: Child,
+    qmp: BufReader<UnixStream>,
+    /// Where the emulator runs: its semihosting files (flash, device secret) live here.
+    pub dir: PathBuf,
+}
+
+impl Qemu {
+    /// Boots `elf` with its working folder `dir` (created if needed).
+    pub fn boot(elf: &Path, dir: &Path, extra: &[&str]) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let socket = dir.join("qmp.sock");
+        let _ = std::fs::remove_file(&socket);
+        let log = std::fs::File::create(dir.join("defmt.bin")).map_err(|e| e.to_string())?;
+        let child = Command::new("qemu-system-arm")
+            .args([
+                "-cpu",
+                "cortex-m3",
+                "-machine",
+                "lm3s6965evb",
+                "-display",
+                "none",
+            ])
+            .args(["-semihosting-config", "enable=on,target=native"])
+            .args(["-nic", "user,model=stellaris"])
+            .args(extra)
+            .arg("-qmp")
+            .arg(format!("unix:{},server,nowait", socket.display()))
+            .arg("-kernel")
+            .arg(elf)
+            .current_dir(dir)
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let stream = loop {
+            match UnixStream::connect(&socket) {
+                Ok(stream) => break stream,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(e) => return Err(format!("no QMP socket: {e}")),
+            }
+        };
+        let mut qemu = Self {
+            child,
+            qmp: BufReader::new(stream),
+            dir: dir.to_path_buf(),
+        };
+        let mut greeting = String::new();
+        qemu.qmp
+            .read_line(&mut greeting)
+            .map_err(|e| e.to_string())?;
+        qemu.command(r#"{"execute":"qmp_capabilities"}"#)?;
+        Ok(qemu)
+    }
+
+    fn command(&mut self, json: &str) -> Result<String, String> {
+        let stream = self.qmp.get_mut();
+        writeln!(stream, "{json}").map_err(|e| e.to_string())?;
+        loop {
+            let mut line = String::new();
+            if self.qmp.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+                return Err("QMP closed".into());
+            }
+            if line.contains("\"return\"") {
+                return Ok(line);
+            }
+            if line.contains("\"error\"") {
+                return Err(line);
+            }
+        }
+    }
+
+    /// Presses and releases one of the board's buttons.
+    pub fn press(&mut self, button: Button) -> Result<(), String> {
+        let key = match button {
+            Button::Up => "up",
+            Button::Down => "down",
+            Button::Left => "left",
+            Button::Right => "right",
+            Button::A => "ctrl",
+            other => return Err(format!("the board has no {other:?} button")),
+        };
+        self.command(&format!(
+            r#"{{"execute":"send-key","arguments":{{"keys":[{{"type":"qcode","data":"{key}"}}],"hold-time":50}}}}"#
+        ))?;
+        // Released after 50 ms; the board samples every 10 ms and debounces over two samples.
+        std::thread::sleep(Duration::from_millis(120));
+        Ok(())
+    }
+
+    /// Performs a planner's actions (button presses only: the board has no stick).
+    pub fn perform(&mut self, actions: &[Physical]) -> Result<(), String> {
+        for action in actions {
+            match action {
+                Physical::Press(button) => self.press(*button)?,
+                Physical::Stick(_) => return Err("the board has no stick".into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Presses every button once: QEMU's model reads them as pressed until then.
+    pub fn arm_buttons(&mut self) -> Result<(), String> {
+        for button in [
+            Button::Up,
+            Button::Down,
+            Button::Left,
+            Button::Right,
+            Button::A,
+        ] {
+            self.press(button)?;
+        }
+        Ok(())
+    }
+
+    /// What the OLED shows, at 128 × 64 and 16 grey levels; also saved as `name`.pgm.
+    pub fn screen(&mut self, name: &str) -> Result<Frame, String> {
+        // Let the image finish drawing what the last press changed.
+        std::thread::sleep(Duration::from_millis(300));
+        let path = self.dir.join(format!("{name}.ppm"));
+        self.command(&format!(
+            r#"{{"execute":"screendump","arguments":{{"filename":"{}"}}}}"#,
+            path.display()
+        ))?;
+        let frame = read_ppm_oled(&path)?;
+        let _ = frame.save_pgm(&self.dir.join(format!("{name}.pgm")));
+        Ok(frame)
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads QEMU's screendump of the OLED (512 × 256, magnified ×4) back to 128 × 64 levels.
+fn read_ppm_oled(path: &Path) -> Result<Frame, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 && at < bytes.len() {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..at]).to_string());
+    }
+    let (width, height): (usize, usize) = match fields.as_slice() {
+        [magic, w, h, _] if magic == "P6" => (
+            w.parse().map_err(|_| "bad width")?,
+            h.parse().map_err(|_| "bad height")?,
+        ),
+        _ => return Err("not a P6 screendump".into()),
+    };
+    let pixels = &bytes[at + 1..];
+    let mut frame = Frame::new(128, 64);
+    let scale = width / 128;
+    if scale == 0 || height / 64 != scale || pixels.len() < width * height * 3 {
+        return Err(format!("unexpected screendump size {width} × {height}"));
+    }
+    for y in 0..64 {
+        for x in 0..128 {
+            let red = pixels[((y * scale) * width + x * scale) * 3];
+            frame.levels[y * 128 + x] = red / 17;
+        }
+    }
+    Ok(frame)
+}
