@@ -1,5 +1,7 @@
-//! Helpers for Padlock's end-to-end tests: driving the board image in QEMU, and rendering the
-//! same screens on the host to compare with what the emulated OLED shows.
+//! Helpers for Padlock's end-to-end tests and board figures: driving the board image in QEMU,
+//! rendering the same screens on the host to compare with what the emulated OLED shows, and
+//! reading an image's flash and RAM from its ELF.
 
+pub mod elf;
 pub mod qemu;
 pub mod screen;

@@ -49,6 +49,17 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     }
 }
 
+/// Leaves the stack high-water mark in `padlock-stats.txt` beside QEMU, for the board bench.
+fn report_stack_peak(peak: usize) {
+    let mut line = heapless::String::<48>::new();
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("stack_peak_bytes={peak}\n"));
+    if let Some(mut file) =
+        drivers::semihosting::File::open(b"padlock-stats.txt\0", drivers::semihosting::Mode::Create)
+    {
+        let _ = file.write(line.as_bytes());
+    }
+}
+
 #[entry]
 fn main() -> ! {
     drivers::stack::paint();
@@ -130,11 +141,9 @@ fn main() -> ! {
         oled.flush();
         if module.ui().screen() != shown {
             shown = module.ui().screen();
-            defmt::info!(
-                "screen {} (stack peak {=usize} bytes)",
-                shown,
-                drivers::stack::peak()
-            );
+            let peak = drivers::stack::peak();
+            defmt::info!("screen {} (stack peak {=usize} bytes)", shown, peak);
+            report_stack_peak(peak);
         }
     }
 }
