@@ -229,17 +229,37 @@ const fn dutch(text: Text) -> &'static str {
 
 /// Writes `template` with its `{}` replaced by `value` into `out`.
 ///
+/// Plain string pushes, not `write!`: the formatting machinery would cost a device several
+/// kilobytes of flash for this one job.
+///
 /// # Errors
 /// Whatever `out` returns (a full `heapless::String`, say).
-pub fn fill(
-    out: &mut impl core::fmt::Write,
-    template: &str,
-    value: impl core::fmt::Display,
-) -> core::fmt::Result {
+pub fn fill(out: &mut impl core::fmt::Write, template: &str, value: &str) -> core::fmt::Result {
     match template.split_once("{}") {
-        Some((before, after)) => write!(out, "{before}{value}{after}"),
+        Some((before, after)) => {
+            out.write_str(before)?;
+            out.write_str(value)?;
+            out.write_str(after)
+        }
         None => out.write_str(template),
     }
+}
+
+/// `value` in decimal digits, in `buffer`.
+pub fn decimal(value: u32, buffer: &mut [u8; 10]) -> &str {
+    let mut at = buffer.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        if let Some(digit) = buffer.get_mut(at) {
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buffer.get(at..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// Writes a wait of `secs` seconds as the largest whole unit that fits (`5 min`), rounding up
@@ -257,7 +277,8 @@ pub fn duration(
         100..=5999 => (Text::Minutes, secs.div_ceil(60)),
         _ => (Text::Hours, secs.div_ceil(3600)),
     };
-    fill(out, unit.get(language), value)
+    let mut digits = [0u8; 10];
+    fill(out, unit.get(language), decimal(value, &mut digits))
 }
 
 #[cfg(test)]
@@ -279,6 +300,14 @@ mod tests {
         let mut out = String::new();
         duration(&mut out, Language::Dutch, 7200).unwrap();
         assert_eq!(out, "2 uur");
+    }
+
+    #[test]
+    fn decimals() {
+        let mut buffer = [0u8; 10];
+        assert_eq!(decimal(0, &mut buffer), "0");
+        assert_eq!(decimal(7, &mut buffer), "7");
+        assert_eq!(decimal(4_294_967_295, &mut buffer), "4294967295");
     }
 
     #[test]

@@ -51,8 +51,13 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 
 /// Leaves the stack high-water mark in `padlock-stats.txt` beside QEMU, for the board bench.
 fn report_stack_peak(peak: usize) {
+    let mut digits = [0u8; 10];
+    let peak =
+        padlock_firmware::text::decimal(u32::try_from(peak).unwrap_or(u32::MAX), &mut digits);
     let mut line = heapless::String::<48>::new();
-    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("stack_peak_bytes={peak}\n"));
+    let _ = line.push_str("stack_peak_bytes=");
+    let _ = line.push_str(peak);
+    let _ = line.push('\n');
     if let Some(mut file) =
         drivers::semihosting::File::open(b"padlock-stats.txt\0", drivers::semihosting::Mode::Create)
     {
@@ -63,7 +68,9 @@ fn report_stack_peak(peak: usize) {
 #[entry]
 fn main() -> ! {
     drivers::stack::paint();
-    let core = cortex_m::Peripherals::take().expect("first and only take");
+    let Some(core) = cortex_m::Peripherals::take() else {
+        defmt::panic!("core peripherals taken twice");
+    };
     mmio::enable_clocks();
     clock::start(core.SYST);
     defmt::info!("padlock {} booting", env!("CARGO_PKG_VERSION"));
@@ -73,17 +80,22 @@ fn main() -> ! {
     let mut rng = ChaCha20Rng::from_seed(provisioning::entropy_seed());
     let record = provisioning::read();
     let secret = provisioning::device_secret(&mut rng);
-    let keys: &'static StaticKeypair = singleton!(: StaticKeypair =
-        StaticKeypair::derive_from_device_secret(&secret).expect("32-byte secret"))
-    .expect("once");
+    let Ok(device_keys) = StaticKeypair::derive_from_device_secret(&secret) else {
+        defmt::panic!("device secret too short");
+    };
+    let Some(keys) = singleton!(: StaticKeypair = device_keys) else {
+        defmt::panic!("keys made twice");
+    };
+    let keys: &'static StaticKeypair = keys;
     defmt::info!("device key {=[u8]:02x}", keys.public().0);
     let gateway_key = record.gateway_key.unwrap_or_else(|| {
         defmt::error!("no gateway key provisioned: sign-in will be rejected");
         PublicKey([0; 32])
     });
 
-    let buffers: &'static mut NetBuffers<'static> =
-        singleton!(: NetBuffers<'static> = NetBuffers::new()).expect("once");
+    let Some(buffers) = singleton!(: NetBuffers<'static> = NetBuffers::new()) else {
+        defmt::panic!("network buffers made twice");
+    };
     let mut nic = Ethernet::new(MAC);
     let mut net = NetConfig::new(
         IpConfig::Static {
@@ -98,8 +110,12 @@ fn main() -> ! {
     // slirp's first packets can take about a second: give the connect room.
     net.connect_timeout_ms = 8_000;
 
-    let flash = host_flash::HostFlash::open(b"padlock-flash.bin\0").expect("flash file");
-    let vault = Vault::new(flash, 0..host_flash::SIZE as u32, &secret).expect("whole sectors");
+    let Some(flash) = host_flash::HostFlash::open(b"padlock-flash.bin\0") else {
+        defmt::panic!("no flash file");
+    };
+    let Ok(vault) = Vault::new(flash, 0..host_flash::SIZE as u32, &secret) else {
+        defmt::panic!("the flash range is not whole sectors");
+    };
     let ui = UiConfig {
         profile: &OLED,
         language: Language::English,

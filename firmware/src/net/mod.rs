@@ -27,8 +27,12 @@ use padlock_protocol::session::{Initiator, SessionError};
 use padlock_protocol::{PublicKey, Request, Response, StaticKeypair};
 use rand_core::{CryptoRng, RngCore};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
-use smoltcp::phy::{Device, Medium};
-use smoltcp::socket::{dhcpv4, tcp};
+use smoltcp::phy::Device;
+#[cfg(feature = "medium-ip")]
+use smoltcp::phy::Medium;
+#[cfg(feature = "dhcp")]
+use smoltcp::socket::dhcpv4;
+use smoltcp::socket::tcp;
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv4Cidr};
 
@@ -192,8 +196,9 @@ impl<'a, 'k> Network<'a, 'k> {
         now_ms: u64,
     ) -> Self {
         let hardware = match device.capabilities().medium {
-            Medium::Ethernet => HardwareAddress::Ethernet(EthernetAddress(config.mac)),
-            _ => HardwareAddress::Ip,
+            #[cfg(feature = "medium-ip")]
+            Medium::Ip => HardwareAddress::Ip,
+            _ => HardwareAddress::Ethernet(EthernetAddress(config.mac)),
         };
         let mut iface_config = Config::new(hardware);
         iface_config.random_seed = rng.next_u64();
@@ -215,11 +220,14 @@ impl<'a, 'k> Network<'a, 'k> {
             }
             // DHCP needs Ethernet framing (smoltcp refuses it on other media): on an IP-only
             // device it cannot work, so there is no address and attempts end in NoNetwork.
+            #[cfg(feature = "dhcp")]
             IpConfig::Dhcp if matches!(hardware, HardwareAddress::Ethernet(_)) => {
                 Some(sockets.add(dhcpv4::Socket::new()))
             }
             IpConfig::Dhcp => {
-                padlock_fmt::warn!("dhcp needs an Ethernet device; no address");
+                padlock_fmt::warn!(
+                    "dhcp needs the dhcp feature and an Ethernet device; no address"
+                );
                 None
             }
         };
@@ -314,6 +322,12 @@ impl<'a, 'k> Network<'a, 'k> {
         }
     }
 
+    #[cfg(not(feature = "dhcp"))]
+    fn poll_dhcp(&mut self) {
+        let _ = self.dhcp;
+    }
+
+    #[cfg(feature = "dhcp")]
     fn poll_dhcp(&mut self) {
         let Some(handle) = self.dhcp else { return };
         let event = self.sockets.get_mut::<dhcpv4::Socket>(handle).poll();
