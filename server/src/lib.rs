@@ -1,0 +1,1 @@
+//! Padlock's reference sign-in gateway (being built: see the gateway issue).
