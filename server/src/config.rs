@@ -1,0 +1,78 @@
+//! How a gateway is tuned: password hashing cost, token lifetime, grace window, randomness.
+
+use std::time::Duration;
+
+/// Argon2id cost parameters for primary passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Argon2Params {
+    /// OWASP's recommended argon2id setting (19 MiB, 2 passes, 1 lane): tens of milliseconds
+    /// per verification on a server core.
+    pub const PRODUCTION: Self = Self {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    /// Cheap parameters for tests and demos (insecure: never for real accounts).
+    pub const FAST: Self = Self {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+}
+
+/// A gateway's settings. `Default` is the production setting.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Cost of argon2id for primary passwords (new hashes, and the dummy hash that unknown
+    /// accounts are verified against so that their failure costs the same).
+    pub argon2: Argon2Params,
+    /// How long a remember-me token stays valid after it was issued; every `Resume` starts the
+    /// period again (sliding expiry).
+    pub token_lifetime: Duration,
+    /// How long after a `Resume` a retry of the same token from the same device still gets the
+    /// same successor (the reply to the first may have been lost).
+    pub resume_grace: Duration,
+    /// A seed for the gateway's random generator (ChaCha20): the simulator replays a scenario
+    /// bit for bit with it. `None`: seeded from the operating system.
+    pub seed: Option<[u8; 32]>,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            argon2: Argon2Params::PRODUCTION,
+            token_lifetime: Duration::from_secs(90 * 24 * 3600),
+            resume_grace: Duration::from_secs(60),
+            seed: None,
+        }
+    }
+}
+
+impl GatewayConfig {
+    /// Cheap argon2 parameters, for tests and the simulator's demo.
+    pub fn fast_hashing(self) -> Self {
+        Self {
+            argon2: Argon2Params::FAST,
+            ..self
+        }
+    }
+
+    /// A deterministic random generator seeded with `seed`, for simulator replay. Keys, app
+    /// passwords and tokens become predictable from the seed: never in production.
+    pub fn seeded(self, seed: [u8; 32]) -> Self {
+        Self {
+            seed: Some(seed),
+            ..self
+        }
+    }
+}

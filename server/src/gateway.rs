@@ -1,0 +1,223 @@
+//! [`Gateway`]: the sans-IO core. One call, [`Gateway::answer`], turns a request frame body into
+//! a reply frame: decode (the Noise handshake through
+//! [`Responder`]), dispatch to the rules ([`crate::rules`], [`crate::token`]), reply.
+//!
+//! What each kind of input gets (`docs/protocol.md` section 8):
+//!
+//! | input | answer |
+//! |---|---|
+//! | another protocol version | status frame `UnsupportedVersion` |
+//! | message 1 that does not authenticate | status frame `HandshakeRejected` |
+//! | a request kind newer than this gateway | `Denied { UnsupportedVersion, 0 }` |
+//! | any other malformed body | `None`: close without a reply |
+//! | a request | the rules' answer; a store failure is `Denied { ServerError, 0 }` |
+//!
+//! The gateway reads no clock (the caller passes `now`) and owns no socket. It is `Send + Sync`:
+//! the listener calls `answer` from many threads at once.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use padlock_protocol::limits::MAX_WIRE_FRAME_LEN;
+use padlock_protocol::session::{ReplyStatus, write_status};
+use padlock_protocol::{
+    DenyReason, PayloadError, PublicKey, Request, Responder, Response, SessionError,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, RngCore, SeedableRng};
+
+use crate::config::GatewayConfig;
+use crate::error::Error;
+use crate::hashing::{KeyedHasher, PasswordHasher, domain};
+use crate::keys::{GatewayKeys, key_file_path};
+use crate::store::{SqliteStore, Store};
+use crate::throttle::Throttle;
+use crate::time::UnixMillis;
+
+/// The sign-in gateway: accounts, app passwords, tokens and throttling over a [`Store`], answering
+/// protocol frames. Share it between threads with an `Arc`.
+pub struct Gateway {
+    pub(crate) config: GatewayConfig,
+    pub(crate) keys: GatewayKeys,
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) passwords: PasswordHasher,
+    pub(crate) keyed: KeyedHasher,
+    pub(crate) throttle: Throttle,
+    rng: Mutex<ChaCha20Rng>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("public_key", &self.keys.noise.public())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Opens the gateway whose database is the SQLite file `db`, creating the file and the
+    /// gateway's keys (in `db` + `.keys`, mode 0600) if the database does not exist yet.
+    ///
+    /// # Errors
+    /// [`Error::MissingKeys`] if the database exists but its key file does not,
+    /// [`Error::CorruptKeys`] / [`Error::CorruptDatabase`] / [`Error::NewerDatabase`] for files
+    /// this gateway cannot use, [`Error::Io`] / [`Error::Database`] otherwise.
+    pub fn open(db: &Path, config: GatewayConfig) -> Result<Gateway, Error> {
+        let mut rng = master_rng(&config)?;
+        let key_path = key_file_path(db);
+        let existed = db.exists();
+        let keys = if key_path.exists() {
+            GatewayKeys::load(&key_path)?
+        } else if existed {
+            return Err(Error::MissingKeys(key_path));
+        } else {
+            let keys = GatewayKeys::generate(&mut rng);
+            keys.create(&key_path)?;
+            tracing::info!(keys = %key_path.display(), public_key = %keys.noise.public(), "gateway keys created");
+            keys
+        };
+        let store = SqliteStore::open(db)?;
+        Self::with_store(Box::new(store), keys, config, rng)
+    }
+
+    /// Like [`Gateway::open`], but a missing database is [`Error::MissingDatabase`] instead of a
+    /// new one (for administration commands, where a typo in the path should not make a fresh
+    /// gateway).
+    pub fn open_existing(db: &Path, config: GatewayConfig) -> Result<Gateway, Error> {
+        if !db.exists() {
+            return Err(Error::MissingDatabase(db.to_owned()));
+        }
+        Self::open(db, config)
+    }
+
+    /// A gateway on a private in-memory database with fresh keys from the config's random
+    /// generator (for the simulator and tests).
+    pub fn in_memory(config: GatewayConfig) -> Result<Gateway, Error> {
+        let mut rng = master_rng(&config)?;
+        let keys = GatewayKeys::generate(&mut rng);
+        Self::with_store(Box::new(SqliteStore::in_memory()?), keys, config, rng)
+    }
+
+    fn with_store(
+        store: Box<dyn Store>,
+        keys: GatewayKeys,
+        config: GatewayConfig,
+        mut rng: ChaCha20Rng,
+    ) -> Result<Gateway, Error> {
+        let passwords = PasswordHasher::new(config.argon2, &mut rng)?;
+        let keyed = KeyedHasher::new(*keys.hashing);
+        Ok(Gateway {
+            config,
+            keys,
+            store,
+            passwords,
+            keyed,
+            throttle: Throttle::default(),
+            rng: Mutex::new(rng),
+        })
+    }
+
+    /// The gateway's static public key: what devices are provisioned with.
+    pub fn public_key(&self) -> PublicKey {
+        self.keys.noise.public()
+    }
+
+    /// A random generator for one call, forked from the gateway's: the shared one is locked only
+    /// to draw a seed.
+    pub(crate) fn rng(&self) -> ChaCha20Rng {
+        let mut seed = [0u8; 32];
+        self.rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .fill_bytes(&mut seed);
+        ChaCha20Rng::from_seed(seed)
+    }
+
+    /// Answers one request frame body (the bytes after the 2-byte length prefix) with the whole
+    /// reply frame (length prefix included). `None`: close the connection without a reply
+    /// (malformed input). Never panics on any input. May take argon2 time (call it from a
+    /// thread that may block).
+    pub fn answer(&self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
+        let mut rng = self.rng();
+        let mut out = vec![0u8; MAX_WIRE_FRAME_LEN];
+        let mut responder = Responder::new(&self.keys.noise);
+        let request = match responder.read_request(body, &mut rng) {
+            Ok(request) => Some(request),
+            Err(SessionError::Payload(PayloadError::UnknownMessage)) => None,
+            Err(SessionError::UnsupportedVersion { version }) => {
+                tracing::debug!(version, "request in an unsupported version");
+                return status_frame(ReplyStatus::UnsupportedVersion, out);
+            }
+            Err(SessionError::Handshake) => {
+                tracing::debug!("message 1 did not authenticate");
+                return status_frame(ReplyStatus::HandshakeRejected, out);
+            }
+            Err(error) => {
+                tracing::debug!(%error, "malformed request");
+                return None;
+            }
+        };
+        let device_key = responder.device_key()?;
+        let response = match request {
+            None => Response::Denied {
+                reason: DenyReason::UnsupportedVersion,
+                retry_after_secs: 0,
+            },
+            Some(request) => {
+                let message_1 = self.keyed.hash(domain::MESSAGE_1, &[body]);
+                self.respond(request, device_key, &message_1, &mut rng, now)
+                    .unwrap_or_else(|error| {
+                        tracing::error!(%error, "request failed");
+                        Response::Denied {
+                            reason: DenyReason::ServerError,
+                            retry_after_secs: 0,
+                        }
+                    })
+            }
+        };
+        let n = responder.write_reply(&response, &mut out).ok()?;
+        out.truncate(n);
+        Some(out)
+    }
+
+    fn respond(
+        &self,
+        request: Request,
+        device_key: PublicKey,
+        message_1: &[u8; 32],
+        rng: &mut ChaCha20Rng,
+        now: UnixMillis,
+    ) -> Result<Response, Error> {
+        match request {
+            Request::SignIn {
+                account,
+                password,
+                remember,
+                device,
+            } => self.sign_in(
+                &account,
+                password.as_bytes(),
+                remember,
+                &device,
+                device_key,
+                rng,
+                now,
+            ),
+            Request::Resume { token } => self.resume(&token, device_key, message_1, rng, now),
+            Request::SignOut { token } => self.sign_out(&token, device_key),
+        }
+    }
+}
+
+fn master_rng(config: &GatewayConfig) -> Result<ChaCha20Rng, Error> {
+    match config.seed {
+        Some(seed) => Ok(ChaCha20Rng::from_seed(seed)),
+        None => ChaCha20Rng::from_rng(OsRng).map_err(|e| Error::Random(e.to_string())),
+    }
+}
+
+fn status_frame(status: ReplyStatus, mut out: Vec<u8>) -> Option<Vec<u8>> {
+    let n = write_status(status, &mut out).ok()?;
+    out.truncate(n);
+    Some(out)
+}

@@ -1,0 +1,181 @@
+//! The sign-in rules: who gets in with a password, and what a refusal may say.
+//!
+//! A `SignIn` names an account and carries a password. In order:
+//!
+//! 1. **Throttle** ([`crate::throttle`]): the account (existing or not) and the device key must
+//!    both be allowed an attempt now, or the answer is `Denied { Throttled, retry_after_secs }`
+//!    before any password is looked at.
+//! 2. **App password**: the typed text, normalised ([`crate::app_password`]), is hashed under the
+//!    gateway's key and looked up among the account's app passwords, and the hit confirmed in
+//!    constant time. A match signs in whatever the two-step flag, without argon2.
+//! 3. **Primary password**: otherwise one argon2id verification, against the account's hash or,
+//!    for an unknown account, a dummy hash of the same cost. It signs in only if the account
+//!    exists and has two-step off.
+//! 4. Anything else is `Denied { WrongCredentials, 0 }`: the same bytes for an unknown account, a
+//!    wrong password, and a right primary password on a two-step account, after the same work
+//!    (one keyed hash of the account, one of the password, one app-password lookup, one argon2id
+//!    verification, one throttle write). Only a successful app-password sign-in is faster, and
+//!    it tells the one who typed the right app password nothing they did not know.
+//!
+//! A success answers `Granted` with the display name, a fresh session ticket, and (if asked) a
+//! remember-me token bound to the device key and to the credential that signed in
+//! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret.
+
+use padlock_protocol::{DenyReason, DeviceInfo, DisplayName, PublicKey, Response, SessionTicket};
+use rand_chacha::ChaCha20Rng;
+use rand_core::RngCore;
+
+use crate::account::email_key;
+use crate::app_password;
+use crate::error::Error;
+use crate::gateway::Gateway;
+use crate::hashing::{ct_eq, domain};
+use crate::store::{AccountRecord, AppPasswordRecord};
+use crate::throttle::{Admission, account_subject, device_subject};
+use crate::time::UnixMillis;
+
+/// How stale an app password's "last used" may get before a sign-in rewrites it: keeping writes
+/// (and their fsync) off the hot path of repeated sign-ins.
+pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What signed a player in: the credential a remember-me token is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// The app password with this id.
+    AppPassword(i64),
+    /// The primary password.
+    Primary,
+}
+
+/// What a password turned out to be.
+enum Match {
+    AppPassword(AppPasswordRecord),
+    Primary,
+}
+
+impl Gateway {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of one SignIn request"
+    )]
+    pub(crate) fn sign_in(
+        &self,
+        account: &str,
+        password: &[u8],
+        remember: bool,
+        device: &DeviceInfo,
+        device_key: PublicKey,
+        rng: &mut ChaCha20Rng,
+        now: UnixMillis,
+    ) -> Result<Response, Error> {
+        let key = email_key(account);
+        let account_hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
+        let subjects = [
+            account_subject(&account_hash),
+            device_subject(&device_key.0),
+        ];
+        let attempt = match self.throttle.admit(&*self.store, &subjects, now)? {
+            Admission::Throttled(retry_after_secs) => {
+                tracing::info!(account = %key, outcome = "throttled", retry_after_secs, "sign-in");
+                return Ok(Response::Denied {
+                    reason: DenyReason::Throttled,
+                    retry_after_secs,
+                });
+            }
+            Admission::Admitted(attempt) => attempt,
+        };
+
+        let record = self.store.account(&key)?;
+        let matched = self.check_password(record.as_ref(), password)?;
+        let (Some(record), Some(matched)) = (record, matched) else {
+            attempt.failed(&*self.store, now)?;
+            tracing::info!(account = %key, outcome = "wrong credentials", "sign-in");
+            return Ok(Response::Denied {
+                reason: DenyReason::WrongCredentials,
+                retry_after_secs: 0,
+            });
+        };
+        attempt.succeeded(&*self.store)?;
+
+        let credential = match matched {
+            Match::AppPassword(app) => {
+                self.note_app_password_use(&app, device, now)?;
+                Credential::AppPassword(app.id)
+            }
+            Match::Primary => Credential::Primary,
+        };
+        let token = if remember {
+            Some(self.issue_token(&record, credential, device_key, rng, now)?)
+        } else {
+            None
+        };
+        tracing::info!(account = %key, outcome = "granted", ?credential, remember, "sign-in");
+        Ok(granted(&record, token, rng))
+    }
+
+    /// Which credential `password` is for `account`, paying the same on every failure path.
+    fn check_password(
+        &self,
+        account: Option<&AccountRecord>,
+        password: &[u8],
+    ) -> Result<Option<Match>, Error> {
+        let typed = app_password::normalise(password);
+        let app_hash = self.keyed.hash(domain::APP_PASSWORD, &[&typed]);
+        // An unknown account looks up id -1: the same query, no row.
+        let account_id = account.map_or(-1, |a| a.id);
+        let app = self
+            .store
+            .app_password_by_hash(account_id, &app_hash)?
+            .filter(|(_, stored)| ct_eq(stored, &app_hash));
+        if let Some((app, _)) = app {
+            return Ok(Some(Match::AppPassword(app)));
+        }
+        let primary_matches = self
+            .passwords
+            .verify(password, account.map(|a| a.password_hash.as_str()));
+        let two_step = account.is_none_or(|a| a.two_step);
+        Ok((primary_matches && !two_step).then_some(Match::Primary))
+    }
+
+    fn note_app_password_use(
+        &self,
+        app: &AppPasswordRecord,
+        device: &DeviceInfo,
+        now: UnixMillis,
+    ) -> Result<(), Error> {
+        let description = describe(device);
+        let fresh = app.last_device.as_deref() == Some(description.as_str())
+            && app
+                .last_used
+                .is_some_and(|used| now.since(used) < LAST_USED_RESOLUTION);
+        if !fresh {
+            self.store.touch_app_password(app.id, now, &description)?;
+        }
+        Ok(())
+    }
+}
+
+/// How a device appears in an app password's "last device".
+fn describe(device: &DeviceInfo) -> String {
+    format!("{:?} {} ({})", device.kind, device.model, device.firmware)
+}
+
+/// A `Granted` for `account` with a fresh session ticket.
+pub(crate) fn granted(
+    account: &AccountRecord,
+    remember: Option<padlock_protocol::RememberToken>,
+    rng: &mut ChaCha20Rng,
+) -> Response {
+    let mut ticket = [0u8; 32];
+    rng.fill_bytes(&mut ticket);
+    let mut display_name = DisplayName::new();
+    // Names are checked to fit when stored; a name that does not is sent empty, not cut.
+    if display_name.push_str(&account.display_name).is_err() {
+        display_name.clear();
+    }
+    Response::Granted {
+        display_name,
+        ticket: SessionTicket::from_bytes(ticket),
+        remember,
+    }
+}

@@ -1,0 +1,57 @@
+//! The SQLite schema, as a list of versioned migrations.
+//!
+//! `PRAGMA user_version` holds how many migrations a database has had; opening applies the
+//! missing ones in order, each in its own transaction with its version bump, so a crash between
+//! two leaves a database at a known version. `PRAGMA application_id` marks the file as a Padlock
+//! gateway database, so another program's SQLite file is refused instead of being "migrated".
+//! A migration is never edited once released: changes are new entries at the end.
+
+/// `PLGW` in ASCII: this file is a Padlock gateway database.
+pub(super) const APPLICATION_ID: i32 = 0x504c_4757;
+
+/// Migration `i` takes a database from version `i` to `i + 1`.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: accounts, app passwords, remember-me tokens, throttling counters.
+    "
+    CREATE TABLE accounts (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT NOT NULL,
+        email_key     TEXT NOT NULL UNIQUE,
+        display_name  TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        two_step      INTEGER NOT NULL
+    );
+    CREATE TABLE app_passwords (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id),
+        name        TEXT NOT NULL,
+        hash        BLOB NOT NULL,
+        created     INTEGER NOT NULL,
+        last_used   INTEGER,
+        last_device TEXT
+    );
+    CREATE UNIQUE INDEX app_passwords_by_hash ON app_passwords(account_id, hash);
+    CREATE TABLE tokens (
+        id              INTEGER PRIMARY KEY,
+        family          INTEGER NOT NULL,
+        account_id      INTEGER NOT NULL REFERENCES accounts(id),
+        app_password_id INTEGER,
+        device_key      BLOB NOT NULL,
+        hash            BLOB NOT NULL UNIQUE,
+        created         INTEGER NOT NULL,
+        expires         INTEGER NOT NULL,
+        state           INTEGER NOT NULL,
+        superseded_at   INTEGER,
+        consumed_by     BLOB,
+        successor       INTEGER
+    );
+    CREATE INDEX tokens_by_family ON tokens(family);
+    CREATE INDEX tokens_by_account ON tokens(account_id, state);
+    CREATE INDEX tokens_by_app_password ON tokens(app_password_id);
+    CREATE TABLE throttle (
+        subject      BLOB PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        last_failure INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];

@@ -1,0 +1,215 @@
+//! Remember-me tokens: signing in again without a password, safely.
+//!
+//! - **Issued** only when a `SignIn` asks (`remember = true`): 32 random bytes. The store keeps
+//!   only the token's keyed hash, the device static key it is bound to (from the Noise
+//!   handshake), and the credential that created it (an app password, or the primary password).
+//! - **Expiry**: [`GatewayConfig::token_lifetime`](crate::GatewayConfig) (90 days) after it was
+//!   issued; every `Resume` issues a successor with a fresh period, so a device in use never
+//!   expires (sliding expiry).
+//! - **Rotation**: `Resume` uses the token up and answers with its successor, in one store
+//!   transaction that also records which message 1 consumed it. Each chain of successors is a
+//!   *family*.
+//! - **Reuse detection**: a used-up token presented again means two parties hold the family (a
+//!   copied token), so the whole family is revoked, except:
+//!   (a) an exact replay of the message 1 that consumed it (it may be an attacker replaying
+//!   recorded bytes, who cannot read the answer and must not be able to revoke anything), and
+//!   (b) a retry from the same device key within
+//!   [`GatewayConfig::resume_grace`](crate::GatewayConfig) (60 s): the device lost the reply.
+//!   Both get the same successor again, as long as that successor is still the family's live
+//!   token. The successor is never stored: it is derived, `HMAC(hashing key, "successor" ||
+//!   token)`, so only someone presenting the consumed token can make the gateway re-send it.
+//! - **Device binding**: a token presented from another device key is `TokenInvalid`, and
+//!   revokes nothing (the device key is authenticated by Noise; a stranger holding the token
+//!   cannot use it, and must not be able to sign the owner out).
+//! - **Revocation**: `SignOut` revokes the presented token's family; revoking an app password
+//!   revokes the families it created; changing the primary password or turning two-step on
+//!   revokes the families the primary password created.
+
+use padlock_protocol::{DenyReason, PublicKey, RememberToken, Response};
+use rand_chacha::ChaCha20Rng;
+use rand_core::RngCore;
+
+use crate::error::Error;
+use crate::gateway::Gateway;
+use crate::hashing::{KeyedHash, ct_eq, domain};
+use crate::rules::{Credential, granted};
+use crate::store::{AccountRecord, NewToken, TokenRecord, TokenState};
+use crate::time::UnixMillis;
+
+const TOKEN_INVALID: Response = Response::Denied {
+    reason: DenyReason::TokenInvalid,
+    retry_after_secs: 0,
+};
+
+impl Gateway {
+    /// Starts a token family for `account` on `device_key`.
+    pub(crate) fn issue_token(
+        &self,
+        account: &AccountRecord,
+        credential: Credential,
+        device_key: PublicKey,
+        rng: &mut ChaCha20Rng,
+        now: UnixMillis,
+    ) -> Result<RememberToken, Error> {
+        let mut bytes = [0u8; 32];
+        rng.fill_bytes(&mut bytes);
+        let token = RememberToken::from_bytes(bytes);
+        self.store.insert_token(&NewToken {
+            account_id: account.id,
+            app_password_id: match credential {
+                Credential::AppPassword(id) => Some(id),
+                Credential::Primary => None,
+            },
+            device_key,
+            hash: self.token_hash(&token),
+            created: now,
+            expires: now.plus(self.config.token_lifetime),
+        })?;
+        Ok(token)
+    }
+
+    fn token_hash(&self, token: &RememberToken) -> KeyedHash {
+        self.keyed.hash(domain::TOKEN, &[token.as_bytes()])
+    }
+
+    fn successor_of(&self, token: &RememberToken) -> RememberToken {
+        RememberToken::from_bytes(self.keyed.hash(domain::SUCCESSOR, &[token.as_bytes()]))
+    }
+
+    /// Answers a `Resume`.
+    pub(crate) fn resume(
+        &self,
+        token: &RememberToken,
+        device_key: PublicKey,
+        message_1: &KeyedHash,
+        rng: &mut ChaCha20Rng,
+        now: UnixMillis,
+    ) -> Result<Response, Error> {
+        let Some(record) = self.store.token_by_hash(&self.token_hash(token))? else {
+            tracing::info!(outcome = "unknown token", "resume");
+            return Ok(TOKEN_INVALID);
+        };
+        let Some(account) = self.store.account_by_id(record.account_id)? else {
+            return Ok(TOKEN_INVALID);
+        };
+        let email = account.email.as_str();
+        if !ct_eq(&record.device_key.0, &device_key.0) {
+            tracing::warn!(
+                account = email,
+                outcome = "token from another device",
+                "resume"
+            );
+            return Ok(TOKEN_INVALID);
+        }
+        match record.state {
+            TokenState::Revoked => {
+                tracing::info!(account = email, outcome = "revoked token", "resume");
+                Ok(TOKEN_INVALID)
+            }
+            TokenState::Active if now >= record.expires => {
+                self.store.revoke_family(record.family)?;
+                tracing::info!(account = email, outcome = "expired token", "resume");
+                Ok(TOKEN_INVALID)
+            }
+            TokenState::Active => {
+                let successor = self.successor_of(token);
+                let next = NewToken {
+                    account_id: record.account_id,
+                    app_password_id: record.app_password_id,
+                    device_key,
+                    hash: self.token_hash(&successor),
+                    created: now,
+                    expires: now.plus(self.config.token_lifetime),
+                };
+                match self.store.rotate_token(record.id, message_1, &next)? {
+                    Some(_) => {
+                        tracing::info!(account = email, outcome = "granted", "resume");
+                        Ok(granted(&account, Some(successor), rng))
+                    }
+                    // Another thread rotated it between our read and our write: answer as the
+                    // retry it is.
+                    None => match self.store.token_by_id(record.id)? {
+                        Some(now_record) => {
+                            self.resume_used_up(token, &now_record, &account, message_1, rng, now)
+                        }
+                        None => Ok(TOKEN_INVALID),
+                    },
+                }
+            }
+            TokenState::Superseded => {
+                self.resume_used_up(token, &record, &account, message_1, rng, now)
+            }
+        }
+    }
+
+    /// A `Resume` with a token a `Resume` already consumed: a lost reply, a replay, or reuse.
+    fn resume_used_up(
+        &self,
+        token: &RememberToken,
+        record: &TokenRecord,
+        account: &AccountRecord,
+        message_1: &KeyedHash,
+        rng: &mut ChaCha20Rng,
+        now: UnixMillis,
+    ) -> Result<Response, Error> {
+        let email = account.email.as_str();
+        if record.state == TokenState::Revoked {
+            return Ok(TOKEN_INVALID);
+        }
+        let replay = record
+            .consumed_by
+            .is_some_and(|consumed| ct_eq(&consumed, message_1));
+        let in_grace = record
+            .superseded_at
+            .is_some_and(|at| now.since(at) <= self.config.resume_grace);
+        let successor_live = match record.successor {
+            Some(id) => self
+                .store
+                .token_by_id(id)?
+                .is_some_and(|next| next.state == TokenState::Active && now < next.expires),
+            None => false,
+        };
+        if (replay || in_grace) && successor_live {
+            tracing::info!(account = email, outcome = "granted again", replay, "resume");
+            return Ok(granted(account, Some(self.successor_of(token)), rng));
+        }
+        if replay {
+            // Recorded bytes played back: the sender cannot read the answer; revoke nothing.
+            tracing::info!(account = email, outcome = "stale replay", "resume");
+            return Ok(TOKEN_INVALID);
+        }
+        let revoked = self.store.revoke_family(record.family)?;
+        tracing::warn!(
+            account = email,
+            outcome = "token reused, family revoked",
+            revoked,
+            "resume"
+        );
+        Ok(TOKEN_INVALID)
+    }
+
+    /// Answers a `SignOut`: revokes the token's family if the token is this device's.
+    pub(crate) fn sign_out(
+        &self,
+        token: &RememberToken,
+        device_key: PublicKey,
+    ) -> Result<Response, Error> {
+        if let Some(record) = self.store.token_by_hash(&self.token_hash(token))? {
+            if ct_eq(&record.device_key.0, &device_key.0) {
+                self.store.revoke_family(record.family)?;
+                tracing::info!(
+                    account_id = record.account_id,
+                    outcome = "signed out",
+                    "sign-out"
+                );
+            } else {
+                tracing::warn!(
+                    account_id = record.account_id,
+                    outcome = "token from another device",
+                    "sign-out"
+                );
+            }
+        }
+        Ok(Response::SignedOut)
+    }
+}
