@@ -42,15 +42,15 @@
 //! assert_eq!(initiator.read_reply(&wire[2..n]).unwrap(), answer);
 //! ```
 
-use clatter::crypto::{cipher::ChaChaPoly, dh::X25519, hash::Sha256};
-use clatter::handshakepattern::noise_ik;
-use clatter::traits::Handshaker;
-use clatter::{KeyPair, NqHandshakeCore};
+mod noise;
+
+use noise::Handshake;
+
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::frame::{FrameError, encode_frame};
-use crate::keys::{KEY_LEN, PublicKey, StaticKeypair};
+use crate::keys::{PublicKey, StaticKeypair};
 use crate::limits::{
     FRAME_HEADER_LEN, MAX_REPLY_FRAME_LEN, MAX_REQUEST_FRAME_LEN, MAX_REQUEST_LEN,
     MAX_RESPONSE_LEN, NOISE_MESSAGE_1_OVERHEAD,
@@ -155,78 +155,26 @@ impl From<FrameError> for SessionError {
     }
 }
 
-/// The ephemeral key is always chosen by this module from the caller's RNG and handed to the
-/// handshake, so clatter's own RNG slot is never used. This type fills it.
-#[derive(Default, Clone)]
-struct UnusedRng;
-
-impl RngCore for UnusedRng {
-    fn next_u32(&mut self) -> u32 {
-        unreachable_rng()
-    }
-    fn next_u64(&mut self) -> u64 {
-        unreachable_rng()
-    }
-    fn fill_bytes(&mut self, _: &mut [u8]) {
-        unreachable_rng()
-    }
-    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_core::Error> {
-        unreachable_rng()
-    }
-}
-
-impl CryptoRng for UnusedRng {}
-
-#[allow(
-    clippy::panic,
-    reason = "an invariant of this module, never reachable from input"
-)]
-fn unreachable_rng() -> ! {
-    // clatter draws an ephemeral only when none was given; `handshake()` always gives one.
-    panic!("padlock session: ephemeral key must be supplied")
-}
-
-type Handshake = NqHandshakeCore<X25519, ChaChaPoly, Sha256, UnusedRng>;
-type NoiseKeyPair = KeyPair<[u8; KEY_LEN], clatter::bytearray::SensitiveByteArray<[u8; KEY_LEN]>>;
-
-fn noise_keypair(keys: &StaticKeypair) -> NoiseKeyPair {
-    KeyPair::new(
-        keys.public().0,
-        clatter::bytearray::SensitiveByteArray::new(*keys.secret_bytes()),
-    )
-}
-
 /// Builds the handshake state for one side, drawing its ephemeral key from `rng`.
-fn handshake(
+fn handshake<'k>(
     initiator: bool,
     prologue: &[u8],
-    own: &StaticKeypair,
+    own: &'k StaticKeypair,
     remote: Option<PublicKey>,
     rng: &mut (impl RngCore + CryptoRng),
-) -> Result<Handshake, SessionError> {
+) -> Result<Handshake<'k>, SessionError> {
     let ephemeral = StaticKeypair::generate(rng);
-    Handshake::new(
-        noise_ik(),
-        prologue,
-        initiator,
-        Some(noise_keypair(own)),
-        Some(noise_keypair(&ephemeral)),
-        remote.map(|key| key.0),
-        None,
-    )
-    .map_err(|_| SessionError::Handshake)
+    Handshake::new(initiator, prologue, own, ephemeral, remote)
 }
 
 /// The Noise handshake hash `h` as it stands.
-fn handshake_hash(hs: &Handshake) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(hs.get_state().get_hash().as_slice());
-    out
+fn handshake_hash(hs: &Handshake<'_>) -> [u8; 32] {
+    hs.hash()
 }
 
 /// Appends the Noise message for `payload` to `head` in `out` and frames the result.
 fn write_frame(
-    hs: &mut Handshake,
+    hs: &mut Handshake<'_>,
     head: &[u8],
     payload: &[u8],
     out: &mut [u8],
@@ -235,11 +183,8 @@ fn write_frame(
     let body = out
         .get_mut(body_start..)
         .ok_or(SessionError::BufferTooSmall)?;
-    let noise_len = hs.write_message(payload, body).map_err(|e| match e {
-        clatter::error::HandshakeError::BufferTooSmall => SessionError::BufferTooSmall,
-        _ => SessionError::Handshake,
-    })?;
-    // Shift nothing: write the header and head in front of what clatter wrote.
+    let noise_len = hs.write_message(payload, body)?;
+    // Shift nothing: write the header and head in front of the Noise message.
     let body_len = head.len() + noise_len;
     let len = u16::try_from(body_len).map_err(|_| SessionError::Malformed)?;
     let front = out
@@ -253,13 +198,11 @@ fn write_frame(
 
 /// Reads a Noise message into `out`, returning the payload.
 fn read_noise<'a>(
-    hs: &mut Handshake,
+    hs: &mut Handshake<'_>,
     message: &[u8],
     out: &'a mut [u8],
 ) -> Result<&'a [u8], SessionError> {
-    let n = hs
-        .read_message(message, out)
-        .map_err(|_| SessionError::Handshake)?;
+    let n = hs.read_message(message, out)?;
     out.get(..n).ok_or(SessionError::Malformed)
 }
 
@@ -267,9 +210,9 @@ fn read_noise<'a>(
     clippy::large_enum_variant,
     reason = "no heap to box into; the size is fixed and measured"
 )]
-enum InitiatorState {
+enum InitiatorState<'k> {
     Ready,
-    AwaitingReply(Handshake),
+    AwaitingReply(Handshake<'k>),
     Done,
 }
 
@@ -277,7 +220,7 @@ enum InitiatorState {
 pub struct Initiator<'k> {
     keys: &'k StaticKeypair,
     gateway: PublicKey,
-    state: InitiatorState,
+    state: InitiatorState<'k>,
     hash: Option<[u8; 32]>,
 }
 
@@ -370,9 +313,9 @@ impl<'k> Initiator<'k> {
     clippy::large_enum_variant,
     reason = "no heap to box into; the size is fixed and measured"
 )]
-enum ResponderState {
+enum ResponderState<'k> {
     Ready,
-    Replying(Handshake),
+    Replying(Handshake<'k>),
     Done,
 }
 
@@ -380,7 +323,7 @@ enum ResponderState {
 pub struct Responder<'k> {
     keys: &'k StaticKeypair,
     device: Option<PublicKey>,
-    state: ResponderState,
+    state: ResponderState<'k>,
     hash: Option<[u8; 32]>,
 }
 
@@ -427,7 +370,7 @@ impl<'k> Responder<'k> {
         let mut hs = handshake(false, &prologue(version), self.keys, None, rng)?;
         let mut plain = Zeroizing::new([0u8; MAX_REQUEST_LEN]);
         let payload = read_noise(&mut hs, message, plain.as_mut())?;
-        self.device = hs.get_remote_static().map(PublicKey);
+        self.device = hs.remote_static();
         self.hash = Some(handshake_hash(&hs));
         let request = Request::decode(payload);
         if matches!(request, Ok(_) | Err(PayloadError::UnknownMessage)) {
@@ -465,7 +408,7 @@ impl<'k> Responder<'k> {
         let mut payload = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
         let payload = response.encode(payload.as_mut())?;
         match write_frame(hs, &[ReplyStatus::Ok as u8], payload, out) {
-            // clatter checks the buffer before it touches its state: the caller may retry.
+            // The handshake checks the buffer before it touches its state: the caller may retry.
             Err(SessionError::BufferTooSmall) => Err(SessionError::BufferTooSmall),
             result => {
                 self.hash = Some(handshake_hash(hs));
