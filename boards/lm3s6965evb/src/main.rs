@@ -7,6 +7,7 @@
 #![no_std]
 #![no_main]
 
+mod csprng;
 mod drivers;
 mod provisioning;
 
@@ -22,8 +23,6 @@ use padlock_firmware::text::Language;
 use padlock_firmware::ui::UiConfig;
 use padlock_firmware::vault::Vault;
 use padlock_protocol::{PublicKey, StaticKeypair};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
 
 use drivers::{buttons::Buttons, clock, ethernet::Ethernet, host_flash, mmio, oled::Oled};
@@ -77,7 +76,7 @@ fn main() -> ! {
 
     let mut oled = Oled::new();
     let mut buttons = Buttons::new();
-    let mut rng = ChaCha20Rng::from_seed(provisioning::entropy_seed());
+    let mut rng = csprng::Csprng::from_seed(provisioning::entropy_seed());
     let record = provisioning::read();
     let secret = provisioning::device_secret(&mut rng);
     let Ok(device_keys) = StaticKeypair::derive_from_device_secret(&secret) else {
