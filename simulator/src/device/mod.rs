@@ -1,0 +1,633 @@
+//! The simulated device: the real [`Module`] of `padlock-firmware`, with everything a console
+//! would give it replaced by a simulated part.
+//!
+//! | the module asks for | the simulator gives it |
+//! |---|---|
+//! | a display (`DrawTarget`) | an RGB888 [`Frame`], drawn in the profile's colour depth |
+//! | buttons | [`Device::press`] with raw down/up/stick events |
+//! | a smoltcp `phy::Device` | one end of the firmware's virtual [`Wire`]; the gateway's host is at the other |
+//! | a `NorFlash` range | a [`SimFlash`]: NOR rules, power cuts, kept in a file per device |
+//! | a device secret | 32 bytes in a file per device, made when the device is first created |
+//! | entropy | ChaCha20 seeded from [`DeviceOptions::seed`] and the boot count |
+//! | monotonic time | virtual milliseconds: [`Device::advance_to`] |
+//!
+//! Everything runs on virtual time, so a run with the same seed and the same inputs is the
+//! same run, bit for bit, as fast as the CPU allows. [`Device::take_events`] tells what
+//! happened (screens, outcomes, packets, power) for a transcript.
+//!
+//! ```text
+//!  press ──▶ Module::input ──┐
+//!  advance_to ─▶ Module::poll ┴▶ Step { redraw } ─▶ Renderer::redraw ─▶ Frame
+//!               wire ◀──▶ gateway's host (virtual network)
+//! ```
+
+pub mod frame;
+pub mod screen;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use embedded_graphics::pixelcolor::{Gray4, Rgb565};
+use embedded_graphics::prelude::Size;
+use padlock_firmware::input::{Physical, RawInput};
+use padlock_firmware::module::{Module, Step};
+use padlock_firmware::net::wire::{Capture, Faults, Wire, WireEnd};
+use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
+use padlock_firmware::profile::{self, ColorDepth, Profile};
+use padlock_firmware::render::Renderer;
+use padlock_firmware::text::{Language, Text};
+use padlock_firmware::ui::{Redraw, Screen, Ui, UiConfig};
+use padlock_firmware::vault::Vault;
+use padlock_protocol::StaticKeypair;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+
+use crate::flash::{FLASH_SIZE, SimFlash, write_atomically};
+use crate::network::{FarEnd, GATEWAY_ADDRESS, GATEWAY_PORT};
+pub use frame::Frame;
+
+/// Where players create app passwords, as the simulated devices are provisioned.
+pub const SECURITY_INFO_URL: &str = "https://account.example.com/security";
+
+/// The firmware version the simulated devices report.
+pub const FIRMWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The device's own address on the virtual network (the gateway is at
+/// [`GATEWAY_ADDRESS`]).
+pub const DEVICE_ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
+
+/// How a simulated device is set up.
+#[derive(Clone)]
+pub struct DeviceOptions {
+    /// The kind of device: [`profile::XBOX360`] (default), [`profile::ZUNE`], [`profile::OLED`].
+    pub profile: &'static Profile,
+    /// The language of its screens.
+    pub lang: Language,
+    /// Its name: its flash image and device secret live in `home/name/`.
+    pub name: String,
+    /// The folder holding every named device (see [`default_home`]).
+    pub home: PathBuf,
+    /// Wipe the device's flash before starting (forget the remembered sign-in).
+    pub forget: bool,
+    /// Seeds the network faults, the device's entropy and a new device's secret.
+    pub seed: u64,
+    /// The gateway at the other end of the virtual network.
+    pub gateway: GatewayChoice,
+}
+
+impl DeviceOptions {
+    /// An Xbox 360 in English called `default`, in [`default_home`], seed 1, talking to
+    /// `gateway`.
+    pub fn new(gateway: GatewayChoice) -> Self {
+        Self {
+            profile: &profile::XBOX360,
+            lang: Language::English,
+            name: "default".to_owned(),
+            home: default_home(),
+            forget: false,
+            seed: 1,
+            gateway,
+        }
+    }
+
+    /// The folder of this device.
+    pub fn dir(&self) -> PathBuf {
+        self.home.join(&self.name)
+    }
+}
+
+/// Where named devices live: `$PADLOCK_SIMULATOR_HOME`, else
+/// `$XDG_DATA_HOME/padlock-simulator`, else `~/.local/share/padlock-simulator`, else
+/// `./.padlock-simulator`.
+pub fn default_home() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PADLOCK_SIMULATOR_HOME") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("padlock-simulator");
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".local/share/padlock-simulator"),
+        None => PathBuf::from(".padlock-simulator"),
+    }
+}
+
+/// The gateway the device signs in with.
+#[derive(Clone)]
+pub enum GatewayChoice {
+    /// padlock-server's core in-process on the virtual network (the demo account seeded by
+    /// [`crate::demo::seed`]).
+    Embedded(Arc<padlock_server::Gateway>),
+    /// The far end forwards each request frame to a real `padlock-server serve` over host TCP.
+    Bridge {
+        /// Where the real gateway listens.
+        addr: std::net::SocketAddr,
+        /// Its public key (`padlock-server key show`).
+        key: padlock_protocol::PublicKey,
+    },
+}
+
+/// Why a device could not start.
+#[derive(Debug)]
+pub enum Error {
+    /// A file of the device could not be read or written.
+    Io {
+        /// Which file.
+        path: PathBuf,
+        /// What went wrong.
+        error: io::Error,
+    },
+    /// The device's secret file is not 32 bytes.
+    BadSecret(PathBuf),
+    /// The far end of the network could not be set up.
+    Network(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            Error::BadSecret(path) => write!(
+                f,
+                "{}: not a device secret (32 bytes); delete it to make a new device",
+                path.display()
+            ),
+            Error::Network(why) => write!(f, "virtual network: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |error| Error::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// Something that happened on the device, for a transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The device started (power on or reboot) and shows its first screen.
+    Boot,
+    /// Another screen is shown.
+    Screen(&'static str),
+    /// A sign-in, resume or retry ended: `granted`, `token-invalid`, `cancelled`, or the
+    /// problem (`wrong-credentials`, `cannot-reach`, `timed-out`, ...).
+    Outcome(&'static str),
+    /// A packet on the device's network.
+    Packet(Capture),
+    /// The power went during a flash write or erase: the device is off.
+    PowerCut,
+    /// The player backed out of the sign-in (the device's own menu would show).
+    Left,
+}
+
+/// An [`Event`] at a virtual time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timed {
+    /// Virtual milliseconds since the simulator started.
+    pub at_ms: u64,
+    /// What happened.
+    pub event: Event,
+}
+
+type SimModule = Module<'static, 'static, SimFlash, ChaCha20Rng>;
+
+/// A simulated device: the module, its display, flash and network.
+pub struct Device {
+    profile: &'static Profile,
+    lang: Language,
+    seed: u64,
+    secret: [u8; 32],
+    keys: &'static StaticKeypair,
+    flash: SimFlash,
+    wire: Wire,
+    device_end: WireEnd,
+    far: FarEnd,
+    /// `None` while the power is off.
+    module: Option<SimModule>,
+    boots: u64,
+    link_up: bool,
+    renderer: Renderer,
+    frame: Frame,
+    frame_serial: u64,
+    now_ms: u64,
+    screen: &'static str,
+    last_outcome: Option<&'static str>,
+    events: Vec<Timed>,
+}
+
+impl Device {
+    /// Creates (or opens) the device named in `opts` and boots it.
+    ///
+    /// # Errors
+    /// The device's folder, flash image or secret cannot be read or written, or the far end of
+    /// the network cannot be set up.
+    pub fn new(opts: DeviceOptions) -> Result<Device, Error> {
+        let dir = opts.dir();
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        let flash_file = dir.join("flash.bin");
+        if opts.forget {
+            match std::fs::remove_file(&flash_file) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(io_error(&flash_file)(e));
+                }
+                _ => {}
+            }
+        }
+        let flash = SimFlash::open(&flash_file).map_err(io_error(&flash_file))?;
+        let secret = device_secret(&dir.join("secret"), &opts.name, opts.seed)?;
+        let keys = StaticKeypair::derive_from_device_secret(&secret)
+            .map_err(|e| Error::Network(format!("device key: {e:?}")))?;
+        // The module borrows its keys (and its socket buffers) for as long as it runs, as on
+        // a device where they are statics; a simulated device lives until the process ends.
+        let keys: &'static StaticKeypair = Box::leak(Box::new(keys));
+        let wire = Wire::new(opts.seed);
+        wire.capture(true);
+        let device_end = wire.end(0);
+        let far = FarEnd::new(&wire, &opts.gateway)?;
+        let display = opts.profile.display;
+        let mut device = Device {
+            profile: opts.profile,
+            lang: opts.lang,
+            seed: opts.seed,
+            secret,
+            keys,
+            flash,
+            wire,
+            device_end,
+            far,
+            module: None,
+            boots: 0,
+            link_up: true,
+            renderer: Renderer::new(Size::new(display.width, display.height)),
+            frame: Frame::new(display.width, display.height),
+            frame_serial: 0,
+            now_ms: 0,
+            screen: screen::POWER_OFF,
+            last_outcome: None,
+            events: Vec::new(),
+        };
+        device.boot();
+        Ok(device)
+    }
+
+    /// Turns the device on: a fresh module over the same flash (what a reboot keeps).
+    fn boot(&mut self) {
+        self.flash.restore_power();
+        self.boots += 1;
+        let ui = UiConfig {
+            profile: self.profile,
+            language: self.lang,
+            security_info_url: SECURITY_INFO_URL,
+        };
+        let net = NetConfig::new(
+            IpConfig::Static {
+                address: Ipv4Cidr::new(DEVICE_ADDRESS, 24),
+                router: None,
+            },
+            GATEWAY_ADDRESS,
+            GATEWAY_PORT,
+            self.far.public_key(),
+        );
+        let range = 0..FLASH_SIZE as u32;
+        let vault = match Vault::new(self.flash.clone(), range, &self.secret) {
+            Ok(vault) => vault,
+            // The range is whole sectors by construction; this cannot happen.
+            Err(e) => unreachable!("the simulator's flash range is unusable: {e:?}"),
+        };
+        let rng = ChaCha20Rng::seed_from_u64(self.seed ^ self.boots.rotate_left(32));
+        let buffers: &'static mut NetBuffers<'static> = Box::leak(Box::new(NetBuffers::new()));
+        self.wire.set_time(self.now_ms);
+        let mut module = Module::new(
+            ui,
+            net,
+            self.keys,
+            &mut self.device_end,
+            buffers,
+            vault,
+            rng,
+            FIRMWARE_VERSION,
+            self.now_ms,
+        );
+        module.network().set_link(self.link_up);
+        self.module = Some(module);
+        self.record(Event::Boot);
+        self.after(Step {
+            redraw: Redraw::Screen,
+            leave: false,
+        });
+    }
+
+    /// A button or stick event, at the current virtual time.
+    pub fn press(&mut self, event: RawInput) {
+        let now = self.now_ms;
+        if let Some(module) = self.module.as_mut() {
+            let step = module.input(event, now);
+            self.after(step);
+        }
+    }
+
+    /// Runs the module, the wire and the gateway's host up to `now_ms` (virtual ms); earlier
+    /// times do nothing.
+    pub fn advance_to(&mut self, now_ms: u64) {
+        loop {
+            self.poll_once();
+            if self.now_ms >= now_ms {
+                return;
+            }
+            let next = self.next_wake().clamp(self.now_ms + 1, now_ms);
+            self.now_ms = next;
+        }
+    }
+
+    /// When something is next due: the module's wake-up, a packet's arrival, the far end.
+    fn next_wake(&mut self) -> u64 {
+        let now = self.now_ms;
+        let mut wake = now.saturating_add(1000);
+        if let Some(module) = self.module.as_mut() {
+            wake = wake.min(module.next_wake(now));
+        }
+        for due in [self.wire.next_arrival(), self.far.next_wake(now)]
+            .into_iter()
+            .flatten()
+        {
+            wake = wake.min(due);
+        }
+        wake
+    }
+
+    fn poll_once(&mut self) {
+        let now = self.now_ms;
+        self.wire.set_time(now);
+        if let Some(module) = self.module.as_mut() {
+            let step = module.poll(&mut self.device_end, now);
+            self.after(step);
+        }
+        self.far.poll(now);
+        self.collect_packets();
+    }
+
+    /// After the module acted: power, redraw, screen and outcome bookkeeping.
+    fn after(&mut self, step: Step) {
+        if self.flash.power_was_cut() {
+            return self.power_off();
+        }
+        let Some(module) = self.module.as_ref() else {
+            return;
+        };
+        let ui = module.ui();
+        if step.redraw != Redraw::Nothing {
+            draw(
+                &self.renderer,
+                &mut self.frame,
+                ui,
+                step.redraw,
+                self.profile,
+            );
+            self.frame_serial += 1;
+        }
+        let shown = screen::name(ui.screen());
+        if shown != self.screen {
+            let outcome = (self.screen == "signing-in").then(|| outcome_of(ui));
+            self.screen = shown;
+            self.record(Event::Screen(shown));
+            if let Some(outcome) = outcome {
+                self.last_outcome = Some(outcome);
+                self.record(Event::Outcome(outcome));
+            }
+        }
+        if step.leave {
+            self.record(Event::Left);
+        }
+        self.collect_packets();
+    }
+
+    fn power_off(&mut self) {
+        // The module dies with the power; the flash keeps what it held (torn bits included).
+        self.module = None;
+        self.frame.blank();
+        self.frame_serial += 1;
+        self.screen = screen::POWER_OFF;
+        self.record(Event::PowerCut);
+        self.record(Event::Screen(screen::POWER_OFF));
+    }
+
+    fn collect_packets(&mut self) {
+        for capture in self.wire.take_captures() {
+            self.events.push(Timed {
+                at_ms: capture.at_ms,
+                event: Event::Packet(capture),
+            });
+        }
+    }
+
+    fn record(&mut self, event: Event) {
+        self.collect_packets();
+        self.events.push(Timed {
+            at_ms: self.now_ms,
+            event,
+        });
+    }
+
+    /// The display as it is now.
+    pub fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
+    /// Counts redraws: it changes whenever [`Device::frame`] may have.
+    pub fn frame_serial(&self) -> u64 {
+        self.frame_serial
+    }
+
+    /// The name of the screen shown (see [`screen::ALL`]).
+    pub fn screen_name(&self) -> &'static str {
+        self.screen
+    }
+
+    /// What the screen says, one piece a line (empty with the power off).
+    pub fn screen_text(&self) -> String {
+        self.ui().map(screen::words).unwrap_or_default()
+    }
+
+    /// The screens' state, while the power is on.
+    pub fn ui(&self) -> Option<&Ui> {
+        self.module.as_ref().map(Module::ui)
+    }
+
+    /// How the last sign-in, resume or retry ended (see [`Event::Outcome`]).
+    pub fn last_outcome(&self) -> Option<&'static str> {
+        self.last_outcome
+    }
+
+    /// Virtual milliseconds since the device was created.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The device's profile.
+    pub fn profile(&self) -> &'static Profile {
+        self.profile
+    }
+
+    /// The language of its screens.
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    /// Whether the power is on.
+    pub fn powered(&self) -> bool {
+        self.module.is_some()
+    }
+
+    /// Restarts the device: a new module instance over the same flash (power back on if it
+    /// was cut).
+    pub fn reboot(&mut self) {
+        self.module = None;
+        self.boot();
+    }
+
+    /// The device's flash, to arm a power cut or read the image.
+    pub fn flash(&self) -> &SimFlash {
+        &self.flash
+    }
+
+    /// Sets what the virtual network does to packets from now on.
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.wire.set_faults(Faults {
+            down: faults.down || !self.link_up,
+            ..faults
+        });
+    }
+
+    /// What the virtual network does to packets now (the link's state aside).
+    pub fn faults(&self) -> Faults {
+        Faults {
+            down: false,
+            ..self.wire.faults()
+        }
+    }
+
+    /// Plugs or unplugs the device's cable: nothing passes, and the module is told.
+    pub fn set_link(&mut self, up: bool) {
+        self.link_up = up;
+        let faults = self.faults();
+        self.set_faults(faults);
+        if let Some(module) = self.module.as_mut() {
+            module.network().set_link(up);
+        }
+    }
+
+    /// Starts or stops the gateway's service on its host (stopped: connections are refused).
+    pub fn set_gateway_running(&mut self, running: bool) {
+        self.far.set_running(running);
+    }
+
+    /// Whether the gateway's service is running.
+    pub fn gateway_running(&self) -> bool {
+        self.far.running()
+    }
+
+    /// The embedded gateway, for server-side actions (`None` when bridged to a real one).
+    pub fn gateway(&self) -> Option<&Arc<padlock_server::Gateway>> {
+        self.far.embedded()
+    }
+
+    /// What happened since the last call, oldest first.
+    pub fn take_events(&mut self) -> Vec<Timed> {
+        self.collect_packets();
+        std::mem::take(&mut self.events)
+    }
+}
+
+/// The raw events that make `action`: a button down then up, or the stick moved into the
+/// middle of its sector (or centred), which needs no second event.
+pub fn physical_to_raw(action: Physical) -> (RawInput, Option<RawInput>) {
+    match action {
+        Physical::Press(button) => (RawInput::Down(button), Some(RawInput::Up(button))),
+        Physical::Stick(None) => (RawInput::Stick { x: 0, y: 0 }, None),
+        Physical::Stick(Some(sector)) => {
+            // Sector 0 is up, clockwise, 45° apart; 30000 is well out of the dead zone.
+            const POSITIONS: [(i16, i16); 8] = [
+                (0, 30000),
+                (21213, 21213),
+                (30000, 0),
+                (21213, -21213),
+                (0, -30000),
+                (-21213, -21213),
+                (-30000, 0),
+                (-21213, 21213),
+            ];
+            let (x, y) = POSITIONS
+                .get(usize::from(sector.index()))
+                .copied()
+                .unwrap_or((0, 0));
+            (RawInput::Stick { x, y }, None)
+        }
+    }
+}
+
+/// How the signing-in screen ended, by the screen that replaced it.
+fn outcome_of(ui: &Ui) -> &'static str {
+    match ui.screen() {
+        Screen::SignedIn => "granted",
+        Screen::Password if ui.notice() == Some(Text::TokenInvalid) => "token-invalid",
+        Screen::Problem(_) => screen::name(ui.screen())
+            .strip_prefix("problem-")
+            .unwrap_or("problem"),
+        _ => "cancelled",
+    }
+}
+
+/// Draws what `redraw` names on `frame`, in the profile's colour depth.
+fn draw(renderer: &Renderer, frame: &mut Frame, ui: &Ui, redraw: Redraw, profile: &Profile) {
+    let Ok(()) = match profile.display.color {
+        ColorDepth::Rgb565 => {
+            renderer.redraw(&mut frame::FrameTarget::<Rgb565>::new(frame), ui, redraw)
+        }
+        ColorDepth::Gray4 => {
+            renderer.redraw(&mut frame::FrameTarget::<Gray4>::new(frame), ui, redraw)
+        }
+    };
+}
+
+/// The device secret in `file`, made (32 bytes drawn from `seed` and `name`) if there is none.
+fn device_secret(file: &Path, name: &str, seed: u64) -> Result<[u8; 32], Error> {
+    match std::fs::read(file) {
+        Ok(bytes) => bytes
+            .try_into()
+            .map_err(|_| Error::BadSecret(file.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut mix = seed;
+            for byte in name.bytes() {
+                mix = mix.rotate_left(8) ^ u64::from(byte).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            let mut secret = [0u8; 32];
+            ChaCha20Rng::seed_from_u64(mix).fill_bytes(&mut secret);
+            write_atomically(file, &secret).map_err(io_error(file))?;
+            restrict(file).map_err(io_error(file))?;
+            Ok(secret)
+        }
+        Err(e) => Err(io_error(file)(e)),
+    }
+}
+
+/// Only the owner may read the secret.
+#[cfg(unix)]
+fn restrict(file: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict(_file: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
