@@ -49,6 +49,7 @@ pub mod gateway;
 pub mod hashing;
 pub mod keys;
 pub mod rules;
+pub mod serve;
 pub mod store;
 pub mod throttle;
 pub mod time;

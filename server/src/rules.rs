@@ -179,3 +179,108 @@ pub(crate) fn granted(
         remember,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GatewayConfig;
+    use padlock_protocol::{DeviceKind, StaticKeypair};
+    use rand_core::SeedableRng;
+
+    fn device() -> DeviceInfo {
+        DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune 30".try_into().unwrap(),
+            firmware: "3.3".try_into().unwrap(),
+        }
+    }
+
+    /// (argon2 verifications, keyed hashes) one sign-in costs, and its answer.
+    fn cost(
+        gateway: &Gateway,
+        email: &str,
+        password: &str,
+        device_byte: u8,
+    ) -> ((u64, u64), Response) {
+        let before = (gateway.passwords.verifications(), gateway.keyed.hashes());
+        let key = StaticKeypair::from_secret([device_byte; 32]).public();
+        let mut rng = ChaCha20Rng::from_seed([0; 32]);
+        let response = gateway
+            .sign_in(
+                email,
+                password.as_bytes(),
+                false,
+                &device(),
+                key,
+                &mut rng,
+                UnixMillis(0),
+            )
+            .unwrap();
+        let after = (gateway.passwords.verifications(), gateway.keyed.hashes());
+        ((after.0 - before.0, after.1 - before.1), response)
+    }
+
+    #[test]
+    fn every_failure_pays_one_argon2_verification_and_the_same_keyed_hashes() {
+        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        gateway
+            .add_account("two@example.com", "Two", "primary", true)
+            .unwrap();
+        gateway
+            .add_account("one@example.com", "One", "primary", false)
+            .unwrap();
+        let app = gateway
+            .create_app_password("two@example.com", "Zune", UnixMillis(0))
+            .unwrap();
+        let refused = Response::Denied {
+            reason: DenyReason::WrongCredentials,
+            retry_after_secs: 0,
+        };
+        // Each case from its own device, so the device counter does not throttle the matrix.
+        let failures = [
+            ("unknown account", "nobody@example.com", "primary"),
+            ("wrong primary", "one@example.com", "wrong"),
+            ("right primary, two-step", "two@example.com", "primary"),
+            (
+                "wrong app password",
+                "two@example.com",
+                "abcd efgh ijkl mnop",
+            ),
+        ];
+        for (i, (what, email, password)) in (1u8..).zip(failures) {
+            let (work, response) = cost(&gateway, email, password, i);
+            assert_eq!(response, refused, "{what}");
+            assert_eq!(
+                work,
+                (1, 2),
+                "{what}: one argon2id verification, two keyed hashes"
+            );
+        }
+        let (work, response) = cost(&gateway, "two@example.com", &app.formatted, 10);
+        assert!(matches!(response, Response::Granted { .. }));
+        assert_eq!(work, (0, 2), "an app-password success skips argon2");
+        let (work, response) = cost(&gateway, "one@example.com", "primary", 11);
+        assert!(matches!(response, Response::Granted { .. }));
+        assert_eq!(work, (1, 2));
+    }
+
+    #[test]
+    fn a_throttled_attempt_checks_no_password() {
+        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        gateway
+            .add_account("one@example.com", "One", "primary", false)
+            .unwrap();
+        for _ in 0..crate::throttle::FREE_FAILURES {
+            cost(&gateway, "one@example.com", "wrong", 1);
+        }
+        let (work, response) = cost(&gateway, "one@example.com", "primary", 1);
+        assert!(matches!(
+            response,
+            Response::Denied {
+                reason: DenyReason::Throttled,
+                ..
+            }
+        ));
+        assert_eq!(work.0, 0, "no argon2 while throttled");
+    }
+}

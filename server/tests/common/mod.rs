@@ -4,11 +4,11 @@
 
 use padlock_protocol::limits::MAX_WIRE_FRAME_LEN;
 use padlock_protocol::{
-    DeviceInfo, DeviceKind, Initiator, Password, RememberToken, Request, Response, SessionError,
-    StaticKeypair,
+    DenyReason, DeviceInfo, DeviceKind, Initiator, Password, RememberToken, Request, Response,
+    SessionError, StaticKeypair,
 };
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
-use rand_core::OsRng;
+use rand_core::{OsRng, SeedableRng};
 
 pub const EMAIL: &str = "Ann@Example.com";
 pub const PRIMARY: &str = "correct horse battery staple";
@@ -39,6 +39,23 @@ impl Device {
         (initiator, wire[2..n].to_vec())
     }
 
+    /// Like [`Device::request_body`] with the ephemeral key drawn from `seed`: the same seed
+    /// gives the same bytes, so a test can replay a message 1 exactly and still read the reply.
+    pub fn request_body_seeded(
+        &self,
+        gateway: &Gateway,
+        request: &Request,
+        seed: [u8; 32],
+    ) -> (Initiator<'_>, Vec<u8>) {
+        let mut initiator = Initiator::new(&self.keys, gateway.public_key());
+        let mut wire = [0u8; MAX_WIRE_FRAME_LEN];
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+        let n = initiator
+            .write_request(request, &mut rng, &mut wire)
+            .unwrap();
+        (initiator, wire[2..n].to_vec())
+    }
+
     /// Sends `request` and reads the answer.
     pub fn exchange(
         &self,
@@ -47,10 +64,7 @@ impl Device {
         now: UnixMillis,
     ) -> Result<Response, SessionError> {
         let (mut initiator, body) = self.request_body(gateway, request);
-        let reply = gateway.answer(&body, now).expect("a reply frame");
-        let len = usize::from(u16::from_be_bytes([reply[0], reply[1]]));
-        assert_eq!(len + 2, reply.len(), "one whole frame");
-        initiator.read_reply(&reply[2..])
+        read(&mut initiator, gateway, &body, now)
     }
 
     pub fn sign_in(
@@ -74,6 +88,26 @@ impl Device {
             now,
         )
         .unwrap()
+    }
+}
+
+/// Has `gateway` answer `body` and reads the reply with `initiator`.
+pub fn read(
+    initiator: &mut Initiator<'_>,
+    gateway: &Gateway,
+    body: &[u8],
+    now: UnixMillis,
+) -> Result<Response, SessionError> {
+    let reply = gateway.answer(body, now).expect("a reply frame");
+    let len = usize::from(u16::from_be_bytes([reply[0], reply[1]]));
+    assert_eq!(len + 2, reply.len(), "one whole frame");
+    initiator.read_reply(&reply[2..])
+}
+
+pub fn denied(reason: DenyReason) -> Response {
+    Response::Denied {
+        reason,
+        retry_after_secs: 0,
     }
 }
 

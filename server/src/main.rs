@@ -1,0 +1,466 @@
+//! `padlock-server`: the gateway's TCP listener and its administration commands.
+//!
+//! Every command works on one SQLite database file (`--db`); the gateway's keys live beside it.
+//! `serve` and `account add` create the database; every other command wants it to exist, so a
+//! typo in the path is an error rather than a fresh empty gateway.
+//!
+//! Exit status: 0 on success, 1 when the command failed (the reason on one stderr line), 2 for
+//! bad arguments.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
+use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis};
+
+/// Padlock's reference sign-in gateway.
+#[derive(Parser)]
+#[command(name = "padlock-server", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve sign-ins over TCP until SIGINT or SIGTERM (creates the database if needed).
+    ///
+    /// Logs go to stderr (`RUST_LOG` filters them; default `info`); the first line once the
+    /// socket is bound is "listening on ADDR".
+    Serve(ServeArgs),
+    /// Accounts: add, list, two-step verification, primary password.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// App passwords of an account: create, list, revoke.
+    #[command(subcommand)]
+    AppPassword(AppPasswordCommand),
+    /// Remember-me tokens of an account: list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The gateway's static key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Args)]
+struct Db {
+    /// The gateway's SQLite database file (its keys are kept beside it).
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+}
+
+#[derive(Args)]
+struct DbAccount {
+    #[command(flatten)]
+    db: Db,
+    /// The account's email address (case-insensitive).
+    #[arg(long, value_name = "E")]
+    email: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: Db,
+    /// Address to listen on, such as 0.0.0.0:7878 (port 0: any free port, logged).
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+    /// Connections handled at once; one more gets the `Busy` reply.
+    #[arg(long, value_name = "N", default_value = "1024", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Sign-ins computed at once (each may hash with argon2). Default: the CPU cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrent_answers: Option<u32>,
+    /// Seconds a peer has from connecting to having sent its whole request.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
+    request_timeout: Duration,
+    /// Seconds any single read or write may stall before the connection is dropped.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Seconds connections in flight get to finish after SIGINT or SIGTERM.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    shutdown_grace: Duration,
+}
+
+/// Where a primary password comes from. Prefer `PADLOCK_PASSWORD` or `--password-stdin`: a
+/// password given with `--password` stays in the shell's history and the process list.
+#[derive(Args)]
+struct PasswordSource {
+    /// The primary password. Also read from the environment variable PADLOCK_PASSWORD, or
+    /// give --password-stdin and pipe it in (one line), so it stays out of shell history.
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "PADLOCK_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Read the primary password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an account (creates the database if needed).
+    Add {
+        #[command(flatten)]
+        account: DbAccount,
+        /// The name shown on the device once signed in.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        password: PasswordSource,
+        /// Turn on two-step verification: only app passwords sign in.
+        #[arg(long)]
+        two_step: bool,
+    },
+    /// List the accounts.
+    List(Db),
+    /// Turn two-step verification on or off.
+    #[command(group(ArgGroup::new("state").required(true).args(["on", "off"])))]
+    SetTwoStep {
+        #[command(flatten)]
+        account: DbAccount,
+        /// Only app passwords sign in.
+        #[arg(long)]
+        on: bool,
+        /// The primary password signs in too.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Change the primary password.
+    SetPassword {
+        #[command(flatten)]
+        account: DbAccount,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppPasswordCommand {
+    /// Create an app password; stdout is the password itself, shown this once.
+    Create {
+        #[command(flatten)]
+        account: DbAccount,
+        /// What it is for, such as "Xbox 360".
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// List an account's app passwords (never the passwords themselves).
+    List(DbAccount),
+    /// Revoke one app password and the remember-me tokens it created.
+    Revoke {
+        #[command(flatten)]
+        account: DbAccount,
+        /// The id shown by `app-password list`.
+        #[arg(long, value_name = "N")]
+        id: i64,
+    },
+    /// Revoke all of an account's app passwords and their tokens.
+    RevokeAll(DbAccount),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// List an account's remember-me tokens.
+    List(DbAccount),
+    /// Revoke one remember-me token (--id) or all of the account's (--all).
+    #[command(group(ArgGroup::new("which").required(true).args(["id", "all"])))]
+    Revoke {
+        #[command(flatten)]
+        account: DbAccount,
+        /// The id shown by `token list`.
+        #[arg(long, value_name = "N")]
+        id: Option<i64>,
+        /// Every token of the account.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print the gateway's static public key as devices are provisioned with it (64 hex digits).
+    Show(Db),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("padlock-server: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A failed command's one-line reason.
+type CommandResult = Result<(), String>;
+
+fn run(command: Command) -> CommandResult {
+    match command {
+        Command::Serve(args) => run_serve(args),
+        Command::Account(command) => account(command),
+        Command::AppPassword(command) => app_password(command),
+        Command::Token(command) => token(command),
+        Command::Key(KeyCommand::Show(db)) => {
+            println!("{}", open_existing(&db.db)?.public_key());
+            Ok(())
+        }
+    }
+}
+
+fn account(command: AccountCommand) -> CommandResult {
+    match command {
+        AccountCommand::Add {
+            account,
+            name,
+            password,
+            two_step,
+        } => {
+            let password = password.read()?;
+            open_or_create(&account.db.db)?
+                .add_account(&account.email, &name, &password, two_step)
+                .map_err(|e| e.to_string())?;
+            eprintln!("added account {}", account.email);
+        }
+        AccountCommand::List(db) => {
+            for info in open_existing(&db.db)?
+                .accounts()
+                .map_err(|e| e.to_string())?
+            {
+                let two_step = if info.two_step { "two-step" } else { "-" };
+                println!("{}\t{}\t{}", info.email, info.display_name, two_step);
+            }
+        }
+        AccountCommand::SetTwoStep { account, on, .. } => {
+            open_existing(&account.db.db)?
+                .set_two_step(&account.email, on)
+                .map_err(|e| e.to_string())?;
+            let state = if on { "on" } else { "off" };
+            eprintln!("two-step verification {state} for {}", account.email);
+        }
+        AccountCommand::SetPassword { account, password } => {
+            let password = password.read()?;
+            open_existing(&account.db.db)?
+                .set_password(&account.email, &password)
+                .map_err(|e| e.to_string())?;
+            eprintln!("password changed for {}", account.email);
+        }
+    }
+    Ok(())
+}
+
+fn app_password(command: AppPasswordCommand) -> CommandResult {
+    match command {
+        AppPasswordCommand::Create { account, name } => {
+            let created = open_existing(&account.db.db)?
+                .create_app_password(&account.email, &name, UnixMillis::now())
+                .map_err(|e| e.to_string())?;
+            println!("{}", created.formatted);
+            eprintln!(
+                "app password {} ({name}) created for {}; it is shown only now",
+                created.id, account.email
+            );
+        }
+        AppPasswordCommand::List(account) => {
+            let gateway = open_existing(&account.db.db)?;
+            let list = gateway
+                .app_passwords(&account.email)
+                .map_err(|e| e.to_string())?;
+            println!("id\tname\tcreated\tlast used\tlast device");
+            for info in list {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    info.id,
+                    info.name,
+                    utc(info.created),
+                    info.last_used.map_or_else(|| "never".into(), utc),
+                    info.last_device.as_deref().unwrap_or("-"),
+                );
+            }
+        }
+        AppPasswordCommand::Revoke { account, id } => {
+            open_existing(&account.db.db)?
+                .revoke_app_password(&account.email, id)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "revoked app password {id} of {} and its tokens",
+                account.email
+            );
+        }
+        AppPasswordCommand::RevokeAll(account) => {
+            let n = open_existing(&account.db.db)?
+                .revoke_all_app_passwords(&account.email)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "revoked {n} app passwords of {} and their tokens",
+                account.email
+            );
+        }
+    }
+    Ok(())
+}
+
+fn token(command: TokenCommand) -> CommandResult {
+    match command {
+        TokenCommand::List(account) => {
+            let gateway = open_existing(&account.db.db)?;
+            let list = gateway.tokens(&account.email).map_err(|e| e.to_string())?;
+            println!("id\tissued\texpires\tapp password\tdevice key");
+            for info in list {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    info.id,
+                    utc(info.issued),
+                    utc(info.expires),
+                    info.app_password_id
+                        .map_or_else(|| "-".into(), |id| id.to_string()),
+                    info.device_key,
+                );
+            }
+        }
+        TokenCommand::Revoke { account, id, .. } => {
+            let gateway = open_existing(&account.db.db)?;
+            match id {
+                Some(id) => {
+                    gateway
+                        .revoke_token(&account.email, id)
+                        .map_err(|e| e.to_string())?;
+                    eprintln!("revoked token {id} of {}", account.email);
+                }
+                None => {
+                    let n = gateway
+                        .revoke_all_tokens(&account.email)
+                        .map_err(|e| e.to_string())?;
+                    eprintln!("revoked {n} tokens of {}", account.email);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_serve(args: ServeArgs) -> CommandResult {
+    init_logs();
+    let gateway = Arc::new(open_or_create(&args.db.db)?);
+    let defaults = ServeConfig::default();
+    let config = ServeConfig {
+        max_connections: args.max_connections as usize,
+        max_concurrent_answers: args
+            .max_concurrent_answers
+            .map_or(defaults.max_concurrent_answers, |n| n as usize),
+        request_timeout: args.request_timeout,
+        idle_timeout: args.idle_timeout,
+        shutdown_grace: args.shutdown_grace,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let local: Option<SocketAddr> = listener.local_addr().ok();
+        let shown = local.map_or_else(|| args.listen.clone(), |a| a.to_string());
+        tracing::info!(key = %gateway.public_key(), "listening on {shown}");
+        let summary = serve(listener, gateway, config, shutdown_signal()).await;
+        tracing::info!(
+            accepted = summary.accepted,
+            busy = summary.busy,
+            unfinished = summary.unfinished,
+            "stopped"
+        );
+        Ok(())
+    })
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`); colour only on a terminal.
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn open_or_create(db: &Path) -> Result<Gateway, String> {
+    Gateway::open(db, GatewayConfig::default()).map_err(|e| open_failed(db, &e))
+}
+
+fn open_existing(db: &Path) -> Result<Gateway, String> {
+    Gateway::open_existing(db, GatewayConfig::default()).map_err(|e| open_failed(db, &e))
+}
+
+/// The reason a database could not be opened, naming the file once.
+fn open_failed(db: &Path, e: &Error) -> String {
+    match e {
+        Error::MissingDatabase(_) => format!("{e} (`serve` or `account add` creates one)"),
+        Error::CorruptDatabase(_) | Error::NewerDatabase { .. } | Error::Database(_) => {
+            format!("{}: {e}", db.display())
+        }
+        _ => e.to_string(),
+    }
+}
+
+impl PasswordSource {
+    fn read(self) -> Result<String, String> {
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            if password.is_empty() {
+                return Err("no password on stdin".into());
+            }
+            return Ok(password);
+        }
+        self.password.filter(|p| !p.is_empty()).ok_or_else(|| {
+            "a password is needed: --password PW, PADLOCK_PASSWORD, or --password-stdin".into()
+        })
+    }
+}
+
+/// A duration given in seconds, fractions allowed (`0.5`).
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
+}
+
+/// `ms` as an ISO 8601 UTC time to the second, such as `2026-11-25T09:41:07Z`.
+fn utc(ms: UnixMillis) -> String {
+    let secs = ms.0 / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}

@@ -1,0 +1,523 @@
+//! The `padlock-server` binary end to end on a temporary database: administration, its errors,
+//! and `serve` answering a real sign-in with an app password the CLI created.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use padlock_protocol::{
+    DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, StaticKeypair,
+};
+use padlock_server::serve::client::exchange;
+
+const EMAIL: &str = "player@example.com";
+
+fn padlock_server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_padlock-server"));
+    command
+        .env_remove("PADLOCK_PASSWORD")
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// Runs the binary with `args` (and `stdin`, if any) to completion.
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = padlock_server()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts success and returns stdout.
+fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let output = run(args, stdin);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Asserts failure with `code` and a one-line error containing `message`.
+fn fails(args: &[&str], code: i32, message: &str) {
+    let output = run(args, None);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {err}");
+    assert!(
+        err.contains(message),
+        "{args:?}: expected {message:?} in {err:?}"
+    );
+    assert!(stdout(&output).is_empty(), "{args:?} printed to stdout");
+}
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.db");
+        Db { _dir: dir, path }
+    }
+
+    fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    /// A database with one two-step account (password from stdin).
+    fn with_account() -> Db {
+        let db = Db::new();
+        ok(
+            &[
+                "account",
+                "add",
+                "--db",
+                db.arg(),
+                "--email",
+                EMAIL,
+                "--name",
+                "Player One",
+                "--two-step",
+                "--password-stdin",
+            ],
+            Some("correct horse battery\n"),
+        );
+        db
+    }
+
+    fn create_app_password(&self, name: &str) -> String {
+        ok(
+            &[
+                "app-password",
+                "create",
+                "--db",
+                self.arg(),
+                "--email",
+                EMAIL,
+                "--name",
+                name,
+            ],
+            None,
+        )
+    }
+}
+
+fn is_app_password(text: &str) -> bool {
+    let Some(body) = text.strip_suffix('\n') else {
+        return false;
+    };
+    let groups: Vec<&str> = body.split(' ').collect();
+    groups.len() == 4
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Data rows of a listing (after its header), with `id` first.
+fn ids(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split('\t').next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn accounts_and_app_passwords_life_cycle() {
+    let db = Db::with_account();
+    // The second account's password comes from the environment.
+    let output = padlock_server()
+        .args([
+            "account",
+            "add",
+            "--db",
+            db.arg(),
+            "--email",
+            "Second@Example.com",
+        ])
+        .args(["--name", "Second"])
+        .env("PADLOCK_PASSWORD", "another password")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let accounts = ok(&["account", "list", "--db", db.arg()], None);
+    assert!(
+        accounts.contains(EMAIL) && accounts.contains("Player One"),
+        "{accounts}"
+    );
+    assert!(
+        accounts.to_lowercase().contains("second@example.com"),
+        "{accounts}"
+    );
+
+    let first = db.create_app_password("Xbox 360");
+    let second = db.create_app_password("Zune");
+    assert!(is_app_password(&first), "{first:?}");
+    assert!(is_app_password(&second), "{second:?}");
+    assert_ne!(first, second);
+
+    let list_args = ["app-password", "list", "--db", db.arg(), "--email", EMAIL];
+    let listing = ok(&list_args, None);
+    assert!(
+        listing.contains("Xbox 360") && listing.contains("Zune"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains(first.trim()),
+        "a listing never shows a password"
+    );
+    let listed = ids(&listing);
+    assert_eq!(listed.len(), 2, "{listing}");
+
+    ok(
+        &[
+            "app-password",
+            "revoke",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--id",
+            &listed[0],
+        ],
+        None,
+    );
+    let after = ok(&list_args, None);
+    assert_eq!(ids(&after), vec![listed[1].clone()], "{after}");
+    fails(
+        &[
+            "app-password",
+            "revoke",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--id",
+            &listed[0],
+        ],
+        1,
+        "no app password",
+    );
+    ok(
+        &[
+            "app-password",
+            "revoke-all",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+        ],
+        None,
+    );
+    assert!(ids(&ok(&list_args, None)).is_empty());
+
+    ok(
+        &[
+            "account",
+            "set-two-step",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--off",
+        ],
+        None,
+    );
+    ok(
+        &[
+            "account",
+            "set-password",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--password-stdin",
+        ],
+        Some("a new primary password\n"),
+    );
+    ok(&["token", "list", "--db", db.arg(), "--email", EMAIL], None);
+    ok(
+        &[
+            "token",
+            "revoke",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--all",
+        ],
+        None,
+    );
+}
+
+#[test]
+fn key_show_prints_the_provisioning_key() {
+    let db = Db::with_account();
+    let key = ok(&["key", "show", "--db", db.arg()], None);
+    assert_eq!(key.len(), 65, "{key:?}");
+    assert!(key.ends_with('\n'));
+    assert!(
+        key[..64]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+    assert!(PublicKey::from_hex(&key).is_ok());
+    assert_eq!(
+        ok(&["key", "show", "--db", db.arg()], None),
+        key,
+        "the key is kept"
+    );
+}
+
+#[test]
+fn errors_are_one_line_with_a_failing_status() {
+    let db = Db::with_account();
+    let missing = db.path.with_file_name("missing.db");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        &["account", "list", "--db", missing][..],
+        &["key", "show", "--db", missing],
+        &[
+            "app-password",
+            "create",
+            "--db",
+            missing,
+            "--email",
+            EMAIL,
+            "--name",
+            "x",
+        ],
+        &["token", "list", "--db", missing, "--email", EMAIL],
+    ] {
+        fails(args, 1, "does not exist");
+        assert!(
+            !Path::new(missing).exists(),
+            "{args:?} created the database"
+        );
+    }
+    fails(
+        &[
+            "app-password",
+            "create",
+            "--db",
+            db.arg(),
+            "--email",
+            "nobody@example.com",
+            "--name",
+            "x",
+        ],
+        1,
+        "unknown account",
+    );
+    fails(
+        &[
+            "account",
+            "add",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+            "--name",
+            "Again",
+            "--password",
+            "pw",
+        ],
+        1,
+        "already exists",
+    );
+    fails(
+        &[
+            "account",
+            "add",
+            "--db",
+            db.arg(),
+            "--email",
+            "new@example.com",
+            "--name",
+            "New",
+        ],
+        1,
+        "a password is needed",
+    );
+
+    // Bad arguments: clap's usage error, status 2.
+    fails(
+        &[
+            "account",
+            "set-two-step",
+            "--db",
+            db.arg(),
+            "--email",
+            EMAIL,
+        ],
+        2,
+        "--on",
+    );
+    fails(
+        &["token", "revoke", "--db", db.arg(), "--email", EMAIL],
+        2,
+        "--id",
+    );
+    fails(&["serve", "--db", db.arg()], 2, "--listen");
+    fails(
+        &[
+            "serve",
+            "--db",
+            db.arg(),
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "0",
+        ],
+        2,
+        "--max-connections",
+    );
+    fails(&["frobnicate"], 2, "unrecognized subcommand");
+
+    // A database file that is not one.
+    std::fs::write(&db.path, vec![0x5a; 8192]).unwrap();
+    fails(
+        &["account", "list", "--db", db.arg()],
+        1,
+        "not a valid Padlock gateway database",
+    );
+}
+
+#[test]
+fn serve_refuses_a_port_in_use() {
+    let db = Db::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    fails(
+        &["serve", "--db", db.arg(), "--listen", &addr],
+        1,
+        "cannot listen on",
+    );
+    let output = run(&["serve", "--db", db.arg(), "--listen", &addr], None);
+    assert!(stderr(&output).contains("in use"), "{}", stderr(&output));
+}
+
+/// A running `serve`, stopped with SIGTERM when dropped.
+struct Serving {
+    child: Child,
+    addr: SocketAddr,
+    log: BufReader<std::process::ChildStderr>,
+}
+
+impl Serving {
+    fn start(db: &Db) -> Serving {
+        let mut child = padlock_server()
+            .args(["serve", "--db", db.arg(), "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(
+                log.read_line(&mut line).unwrap() > 0,
+                "serve exited before listening"
+            );
+            if let Some((_, rest)) = line.split_once("listening on ") {
+                break rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        };
+        Serving { child, addr, log }
+    }
+
+    /// Sends SIGTERM and returns the exit status and the rest of the log.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        let mut rest = String::new();
+        for line in self.log.lines() {
+            rest.push_str(&line.unwrap());
+            rest.push('\n');
+        }
+        (status, rest)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
+    let db = Db::with_account();
+    let app_password = db.create_app_password("Xbox 360");
+    let key = PublicKey::from_hex(&ok(&["key", "show", "--db", db.arg()], None)).unwrap();
+    let serving = Serving::start(&db);
+
+    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
+    let request = Request::SignIn {
+        // Typed on a console: other case, spaces kept.
+        account: "Player@Example.com".try_into().unwrap(),
+        password: Password::new(&app_password.trim().to_uppercase()).unwrap(),
+        remember: false,
+        device: DeviceInfo {
+            kind: DeviceKind::Xbox360,
+            model: "Xbox 360 S".try_into().unwrap(),
+            firmware: "2.0.17559.0".try_into().unwrap(),
+        },
+    };
+    let response = exchange(
+        serving.addr,
+        &console,
+        key,
+        &request,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    let Response::Granted { display_name, .. } = response else {
+        panic!("{response:?}");
+    };
+    assert_eq!(display_name.as_str(), "Player One");
+
+    // The administration commands work on the database while the gateway serves it, and see
+    // the sign-in.
+    let listing = ok(
+        &["app-password", "list", "--db", db.arg(), "--email", EMAIL],
+        None,
+    );
+    assert!(
+        listing.contains("Xbox 360 S"),
+        "last device not shown: {listing}"
+    );
+
+    let (status, log) = serving.terminate();
+    assert!(status.success(), "serve exited with {status}: {log}");
+    assert!(log.contains("stopped"), "{log}");
+    assert!(
+        !log.contains(app_password.trim()),
+        "the log holds a password"
+    );
+}

@@ -1,0 +1,213 @@
+//! The SQLite file and the key file: restarts, crashes, damaged or foreign files.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::*;
+use padlock_server::keys::key_file_path;
+use padlock_server::{Error, Gateway, SqliteStore};
+
+#[test]
+fn everything_survives_a_restart_with_the_same_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let (public_key, app, token) = {
+        let gateway = Gateway::open(&db, config()).unwrap();
+        gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+        let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+        let token =
+            granted_token(&Device::new(1).sign_in(&gateway, EMAIL, &app.formatted, true, t(1)));
+        (gateway.public_key(), app.formatted.clone(), token)
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key_file_path(&db))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "key file readable by its owner only");
+    }
+    let gateway = Gateway::open_existing(&db, config()).unwrap();
+    assert_eq!(gateway.public_key(), public_key);
+    let device = Device::new(1);
+    assert!(is_granted(&device.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(2)
+    )));
+    assert!(is_granted(&device.resume(&gateway, &token, t(3))));
+}
+
+#[test]
+fn throttling_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    {
+        let gateway = Gateway::open(&db, config()).unwrap();
+        gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
+        for _ in 0..padlock_server::throttle::FREE_FAILURES {
+            Device::new(1).sign_in(&gateway, EMAIL, "wrong", false, t(0));
+        }
+    }
+    let gateway = Gateway::open(&db, config()).unwrap();
+    assert!(matches!(
+        Device::new(2).sign_in(&gateway, EMAIL, PRIMARY, false, t(0)),
+        padlock_protocol::Response::Denied {
+            reason: padlock_protocol::DenyReason::Throttled,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_gateway_dropped_without_closing_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let gateway = Gateway::open(&db, config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
+    let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+    // Never closed, never checkpointed: the data is only in the WAL.
+    std::mem::forget(gateway);
+    let reopened = Gateway::open(&db, config()).unwrap();
+    assert!(is_granted(&Device::new(1).sign_in(
+        &reopened,
+        EMAIL,
+        &app.formatted,
+        false,
+        t(1)
+    )));
+}
+
+const CHILD_DB: &str = "PADLOCK_SERVER_CRASH_TEST_DB";
+
+/// Not a test on its own: the body of the child process of `a_killed_gateway_loses_nothing_acknowledged`.
+#[test]
+fn crash_child() {
+    let Ok(db) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    let gateway = Gateway::open(Path::new(&db), config()).unwrap();
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let email = format!("user{i}@example.com");
+        gateway.add_account(&email, "User", PRIMARY, true).unwrap();
+        let app = gateway.create_app_password(&email, "Xbox", t(0)).unwrap();
+        writeln!(out, "acked {i} {}", app.formatted).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_killed_gateway_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DB, &db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut acked = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let Some(rest) = line.strip_prefix("acked ") else {
+            continue;
+        };
+        let (i, password) = rest.split_once(' ').unwrap();
+        acked.push((i.parse::<u32>().unwrap(), password.to_owned()));
+        if acked.len() == 40 {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL, mid-loop
+    child.wait().unwrap();
+    assert_eq!(acked.len(), 40);
+
+    let gateway = Gateway::open(&db, config()).unwrap();
+    let device = Device::new(1);
+    for (i, password) in &acked {
+        let email = format!("user{i}@example.com");
+        assert!(
+            is_granted(&device.sign_in(&gateway, &email, password, false, t(1))),
+            "account {i} and its app password were acknowledged"
+        );
+    }
+}
+
+#[test]
+fn an_existing_database_without_its_key_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    drop(Gateway::open(&db, config()).unwrap());
+    std::fs::remove_file(key_file_path(&db)).unwrap();
+    let error = Gateway::open(&db, config()).unwrap_err();
+    assert!(matches!(error, Error::MissingKeys(_)), "{error}");
+    assert!(error.to_string().contains("gateway.db.keys"), "{error}");
+}
+
+#[test]
+fn damaged_or_foreign_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let missing = dir.path().join("missing.db");
+    let error = Gateway::open_existing(&missing, config()).unwrap_err();
+    assert!(matches!(error, Error::MissingDatabase(_)), "{error}");
+    assert!(!missing.exists(), "open_existing creates nothing");
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    let error = Gateway::open(&garbage, config()).unwrap_err();
+    assert!(
+        matches!(error, Error::MissingKeys(_) | Error::CorruptDatabase(_)),
+        "{error}"
+    );
+    let error = SqliteStore::open(&garbage).unwrap_err();
+    assert!(matches!(error, Error::CorruptDatabase(_)), "{error}");
+
+    let foreign = dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+        .unwrap();
+    let error = SqliteStore::open(&foreign).unwrap_err();
+    assert!(matches!(error, Error::CorruptDatabase(_)), "{error}");
+
+    let db = dir.path().join("gateway.db");
+    drop(Gateway::open(&db, config()).unwrap());
+    std::fs::write(key_file_path(&db), b"not keys").unwrap();
+    let error = Gateway::open(&db, config()).unwrap_err();
+    assert!(matches!(error, Error::CorruptKeys(_)), "{error}");
+}
+
+#[test]
+fn the_schema_is_versioned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 1);
+    assert_eq!(
+        SqliteStore::in_memory().unwrap().schema_version().unwrap(),
+        1
+    );
+    // A database from a newer gateway.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let error = SqliteStore::open(&db).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::NewerDatabase {
+                found: 99,
+                supported: 1
+            }
+        ),
+        "{error}"
+    );
+}

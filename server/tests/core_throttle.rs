@@ -1,0 +1,163 @@
+//! Throttling on virtual time: backoff, the daily cap, per-device counting, concurrency, and
+//! that a throttled answer says nothing about the password.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use padlock_protocol::{DenyReason, Response};
+use padlock_server::throttle::{FREE_FAILURES, MAX_GUESSES_PER_DAY};
+use padlock_server::{Gateway, UnixMillis};
+
+const DAY: u64 = 24 * 3600;
+
+fn retry_after(response: &Response) -> Option<u32> {
+    match response {
+        Response::Denied {
+            reason: DenyReason::Throttled,
+            retry_after_secs,
+        } => Some(*retry_after_secs),
+        _ => None,
+    }
+}
+
+fn gateway() -> (Gateway, String) {
+    let gateway = Gateway::in_memory(config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+    let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+    (gateway, app.formatted.clone())
+}
+
+#[test]
+fn backoff_doubles_after_the_free_failures() {
+    let (gateway, _) = gateway();
+    let device = Device::new(1);
+    for _ in 0..FREE_FAILURES {
+        assert_eq!(
+            device.sign_in(&gateway, EMAIL, "wrong", false, t(0)),
+            denied(DenyReason::WrongCredentials)
+        );
+    }
+    let mut now = 0;
+    for expected_wait in [1, 2, 4, 8, 16] {
+        let response = device.sign_in(&gateway, EMAIL, "wrong", false, t(now));
+        assert_eq!(retry_after(&response), Some(expected_wait), "at {now} s");
+        now += u64::from(expected_wait);
+        assert_eq!(
+            device.sign_in(&gateway, EMAIL, "wrong", false, t(now)),
+            denied(DenyReason::WrongCredentials)
+        );
+    }
+}
+
+/// The fastest possible attacker, waiting exactly as told and using a new device for every
+/// guess, gets at most `MAX_GUESSES_PER_DAY` guesses evaluated in a day.
+#[test]
+fn online_guessing_is_capped_per_day() {
+    let (gateway, _) = gateway();
+    let mut now = t(0);
+    let end = t(DAY);
+    let (mut evaluated, mut attempts) = (0u32, 0u8);
+    while now < end {
+        attempts = attempts.wrapping_add(1);
+        let device = Device::new(attempts);
+        let response = device.sign_in(&gateway, EMAIL, "guess", false, now);
+        match retry_after(&response) {
+            Some(wait) => now = now.plus(std::time::Duration::from_secs(u64::from(wait))),
+            None => {
+                assert_eq!(response, denied(DenyReason::WrongCredentials));
+                evaluated += 1;
+            }
+        }
+    }
+    assert!(
+        evaluated <= MAX_GUESSES_PER_DAY,
+        "{evaluated} guesses in a day"
+    );
+    assert!(
+        evaluated >= MAX_GUESSES_PER_DAY - 2,
+        "the cap is stated tightly: {evaluated}"
+    );
+}
+
+#[test]
+fn a_throttled_answer_does_not_reveal_the_password() {
+    let (gateway, app) = gateway();
+    let device = Device::new(1);
+    for _ in 0..FREE_FAILURES {
+        device.sign_in(&gateway, EMAIL, "wrong", false, t(0));
+    }
+    let right = device.sign_in(&gateway, EMAIL, &app, false, t(0));
+    let wrong = device.sign_in(&gateway, EMAIL, "wrong", false, t(0));
+    assert_eq!(retry_after(&right), Some(1));
+    assert_eq!(right, wrong);
+    // Once the wait is over, the right password works and clears the counter.
+    assert!(is_granted(&device.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(1)
+    )));
+    for _ in 0..FREE_FAILURES {
+        assert_eq!(
+            retry_after(&device.sign_in(&gateway, EMAIL, "wrong", false, t(2))),
+            None
+        );
+    }
+}
+
+#[test]
+fn unknown_accounts_are_throttled_like_known_ones() {
+    let (gateway, _) = gateway();
+    let run = |email: &str, device: u8| -> Vec<Response> {
+        let device = Device::new(device);
+        (0..FREE_FAILURES + 3)
+            .map(|_| device.sign_in(&gateway, email, "wrong", false, t(0)))
+            .collect()
+    };
+    assert_eq!(run(EMAIL, 1), run("nobody@example.com", 2));
+}
+
+#[test]
+fn a_device_guessing_across_accounts_is_throttled() {
+    let (gateway, _) = gateway();
+    let device = Device::new(1);
+    for i in 0..FREE_FAILURES {
+        let email = format!("user{i}@example.com");
+        assert_eq!(
+            retry_after(&device.sign_in(&gateway, &email, "pw", false, t(0))),
+            None
+        );
+    }
+    let response = device.sign_in(&gateway, "fresh@example.com", "pw", false, t(0));
+    assert_eq!(retry_after(&response), Some(1));
+    // Another device is not held up by it.
+    assert!(
+        retry_after(&Device::new(2).sign_in(&gateway, "fresh@example.com", "pw", false, t(0)))
+            .is_none()
+    );
+}
+
+#[test]
+fn simultaneous_guesses_get_no_more_evaluations() {
+    let (gateway, _) = gateway();
+    let gateway = Arc::new(gateway);
+    let now = UnixMillis(t(0).0);
+    let threads: Vec<_> = (0..64u8)
+        .map(|i| {
+            let gateway = Arc::clone(&gateway);
+            std::thread::spawn(move || Device::new(i).sign_in(&gateway, EMAIL, "guess", false, now))
+        })
+        .collect();
+    let evaluated = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .filter(|response| *response == denied(DenyReason::WrongCredentials))
+        .count();
+    assert!(
+        (1..=FREE_FAILURES as usize).contains(&evaluated),
+        "{evaluated} of 64 simultaneous guesses evaluated"
+    );
+}

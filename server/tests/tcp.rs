@@ -1,0 +1,447 @@
+//! The listener over real loopback sockets, with a device built from `padlock-protocol`: sign-in,
+//! resume, hostile peers, a crowd, capacity, and shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use padlock_protocol::limits::MAX_FRAME_LEN;
+use padlock_protocol::session::{Initiator, ReplyStatus, write_status};
+use padlock_protocol::{
+    DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, SessionError, StaticKeypair,
+};
+use padlock_server::serve::client::{ClientError, PreparedRequest, exchange};
+use padlock_server::serve::{ServeConfig, ServeSummary, serve};
+use padlock_server::{Gateway, GatewayConfig, UnixMillis};
+use rand_core::OsRng;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep, timeout};
+
+const EMAIL: &str = "player@example.com";
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A listening gateway with one two-step account and one app password.
+struct Server {
+    addr: SocketAddr,
+    key: PublicKey,
+    app_password: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<ServeSummary>,
+}
+
+impl Server {
+    async fn start(config: ServeConfig) -> Server {
+        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        gateway
+            .add_account(EMAIL, "Player One", "correct horse battery", true)
+            .unwrap();
+        let app_password = gateway
+            .create_app_password(EMAIL, "Xbox 360", UnixMillis::now())
+            .unwrap()
+            .formatted
+            .clone();
+        let key = gateway.public_key();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, Arc::new(gateway), config, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            addr,
+            key,
+            app_password,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    fn sign_in(&self, remember: bool) -> Request {
+        Request::SignIn {
+            account: EMAIL.try_into().unwrap(),
+            password: Password::new(&self.app_password).unwrap(),
+            remember,
+            device: DeviceInfo {
+                kind: DeviceKind::Xbox360,
+                model: "Xbox 360 S".try_into().unwrap(),
+                firmware: "2.0.17559.0".try_into().unwrap(),
+            },
+        }
+    }
+
+    /// A well-behaved device signing in; returns the display name it was greeted with.
+    async fn good_sign_in(&self, device: &StaticKeypair) -> String {
+        match exchange(self.addr, device, self.key, &self.sign_in(false), LIMIT).await {
+            Ok(Response::Granted { display_name, .. }) => display_name.to_string(),
+            other => panic!("a well-behaved client was not served: {other:?}"),
+        }
+    }
+
+    async fn shut_down(mut self) -> ServeSummary {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        timeout(LIMIT, self.task).await.unwrap().unwrap()
+    }
+}
+
+/// Short timeouts so the tests that wait on them are quick.
+fn quick_config() -> ServeConfig {
+    ServeConfig {
+        request_timeout: Duration::from_millis(800),
+        idle_timeout: Duration::from_millis(400),
+        shutdown_grace: Duration::from_secs(5),
+        ..ServeConfig::default()
+    }
+}
+
+fn device(n: u8) -> StaticKeypair {
+    StaticKeypair::derive_from_device_secret(&[n; 32]).unwrap()
+}
+
+/// Reads until the server closes; a reset counts as closed (after the bytes before it).
+/// Panics if the server keeps the connection open past `limit`.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    let deadline = Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => panic!("the server kept the connection open for {limit:?}"),
+            Ok(Ok(0)) => return got,
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => return got,
+            Ok(Err(e)) => panic!("unexpected socket error: {e}"),
+        }
+    }
+}
+
+fn status_frame(status: ReplyStatus) -> Vec<u8> {
+    let mut out = [0u8; 8];
+    let n = write_status(status, &mut out).unwrap();
+    out[..n].to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_password_sign_in_with_remember_then_resume() {
+    let server = Server::start(quick_config()).await;
+    let console = device(1);
+
+    let first = exchange(
+        server.addr,
+        &console,
+        server.key,
+        &server.sign_in(true),
+        LIMIT,
+    )
+    .await
+    .unwrap();
+    let Response::Granted {
+        display_name,
+        remember: Some(token),
+        ..
+    } = first
+    else {
+        panic!("sign-in with remember: {first:?}");
+    };
+    assert_eq!(display_name.as_str(), "Player One");
+
+    let resume = Request::Resume {
+        token: token.clone(),
+    };
+    let second = exchange(server.addr, &console, server.key, &resume, LIMIT)
+        .await
+        .unwrap();
+    let Response::Granted {
+        display_name,
+        remember: Some(successor),
+        ..
+    } = second
+    else {
+        panic!("resume: {second:?}");
+    };
+    assert_eq!(display_name.as_str(), "Player One");
+    assert_ne!(successor, token, "a resume rotates the token");
+
+    // The wrong app password is denied over the same path (the reply authenticates).
+    let wrong = Request::SignIn {
+        account: EMAIL.try_into().unwrap(),
+        password: Password::new("aaaabbbbccccdddd").unwrap(),
+        remember: false,
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    };
+    let denied = exchange(server.addr, &device(2), server.key, &wrong, LIMIT)
+        .await
+        .unwrap();
+    assert!(matches!(denied, Response::Denied { .. }), "{denied:?}");
+
+    let summary = server.shut_down().await;
+    assert_eq!(summary.accepted, 3);
+    assert_eq!((summary.busy, summary.unfinished), (0, 0));
+}
+
+/// One hostile behaviour and what the server must answer before closing.
+#[derive(Debug, Clone, Copy)]
+enum Hostile {
+    /// Bytes of another protocol: the length prefix reads as 18245, far above the limit.
+    Http,
+    /// A well-formed frame of junk after version 1: message 1 does not authenticate.
+    JunkFrame,
+    /// A frame of another version.
+    OtherVersion,
+    /// Half a frame, then the peer closes its side.
+    Truncated,
+    /// A length prefix of 1025 bytes, and then nothing (the peer keeps its side open).
+    Oversize,
+    /// A zero-length frame.
+    Empty,
+    /// Connects and sends nothing.
+    Silent,
+    /// A valid request frame sent one byte at a time.
+    Trickle,
+}
+
+const HOSTILES: [Hostile; 8] = [
+    Hostile::Http,
+    Hostile::JunkFrame,
+    Hostile::OtherVersion,
+    Hostile::Truncated,
+    Hostile::Oversize,
+    Hostile::Empty,
+    Hostile::Silent,
+    Hostile::Trickle,
+];
+
+/// Plays `kind` against the server and checks the bytes it got before the close.
+async fn play(server: &Server, kind: Hostile, n: u8) {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let wait = Duration::from_secs(5);
+    let got = match kind {
+        Hostile::Http => {
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                .await
+                .unwrap();
+            read_until_closed(&mut stream, wait).await
+        }
+        Hostile::JunkFrame | Hostile::OtherVersion => {
+            let version = if matches!(kind, Hostile::JunkFrame) {
+                1
+            } else {
+                9
+            };
+            let mut frame = vec![0x00, 200, version];
+            frame.extend((0..199).map(|i| (i as u8).wrapping_mul(n | 1)));
+            stream.write_all(&frame).await.unwrap();
+            read_until_closed(&mut stream, wait).await
+        }
+        Hostile::Truncated => {
+            stream.write_all(&[0x00, 0xa0, 1, 2, 3]).await.unwrap();
+            stream.shutdown().await.unwrap();
+            read_until_closed(&mut stream, wait).await
+        }
+        Hostile::Oversize => {
+            let too_long = u16::try_from(MAX_FRAME_LEN + 1).unwrap();
+            stream.write_all(&too_long.to_be_bytes()).await.unwrap();
+            // Rejected on the two length bytes: well before any timeout could end it.
+            read_until_closed(&mut stream, Duration::from_millis(300)).await
+        }
+        Hostile::Empty => {
+            stream.write_all(&[0, 0]).await.unwrap();
+            read_until_closed(&mut stream, wait).await
+        }
+        Hostile::Silent => read_until_closed(&mut stream, wait).await,
+        Hostile::Trickle => {
+            let console = device(n);
+            let request =
+                PreparedRequest::new(&console, server.key, &server.sign_in(false), &mut OsRng)
+                    .unwrap();
+            for byte in request.frame() {
+                // Stops when the server cuts the peer off.
+                if stream.write_all(&[*byte]).await.is_err() {
+                    break;
+                }
+                sleep(Duration::from_millis(150)).await;
+            }
+            read_until_closed(&mut stream, wait).await
+        }
+    };
+    let expected = match kind {
+        Hostile::JunkFrame => status_frame(ReplyStatus::HandshakeRejected),
+        Hostile::OtherVersion => status_frame(ReplyStatus::UnsupportedVersion),
+        _ => Vec::new(),
+    };
+    assert_eq!(got, expected, "{kind:?}");
+}
+
+/// Runs a well-behaved device against the server until `done`, asserting each sign-in.
+fn keep_signing_in(server: Arc<Server>, done: Arc<AtomicBool>) -> JoinHandle<usize> {
+    tokio::spawn(async move {
+        let console = device(200);
+        let mut served = 0;
+        while !done.load(Ordering::Relaxed) {
+            assert_eq!(server.good_sign_in(&console).await, "Player One");
+            served += 1;
+        }
+        served
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_hostile_peer_is_closed_while_a_device_keeps_being_served() {
+    let server = Arc::new(Server::start(quick_config()).await);
+    let done = Arc::new(AtomicBool::new(false));
+    let good = keep_signing_in(Arc::clone(&server), Arc::clone(&done));
+    for (n, kind) in HOSTILES.into_iter().enumerate() {
+        let served_before = Arc::clone(&server);
+        play(&served_before, kind, n as u8 + 1).await;
+    }
+    done.store(true, Ordering::Relaxed);
+    let served = good.await.unwrap();
+    assert!(served >= 3, "the device got {served} sign-ins through");
+    let server = Arc::into_inner(server).unwrap();
+    let summary = server.shut_down().await;
+    assert_eq!(summary.unfinished, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_connections_at_once() {
+    let server = Arc::new(Server::start(quick_config()).await);
+    let done = Arc::new(AtomicBool::new(false));
+    let good = keep_signing_in(Arc::clone(&server), Arc::clone(&done));
+    let granted = Arc::new(AtomicUsize::new(0));
+    let crowd: Vec<_> = (0..200u8)
+        .map(|n| {
+            let server = Arc::clone(&server);
+            let granted = Arc::clone(&granted);
+            tokio::spawn(async move {
+                // Every fifth connection is a real device; the rest cycle through the hostiles.
+                if n % 5 == 0 {
+                    server.good_sign_in(&device(n)).await;
+                    granted.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    play(&server, HOSTILES[usize::from(n) % HOSTILES.len()], n).await;
+                }
+            })
+        })
+        .collect();
+    for peer in crowd {
+        peer.await.unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(good.await.unwrap() >= 1);
+    assert_eq!(granted.load(Ordering::Relaxed), 40);
+    let server = Arc::into_inner(server).unwrap();
+    let summary = server.shut_down().await;
+    assert!(summary.accepted >= 200);
+    assert_eq!((summary.busy, summary.unfinished), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_capacity_a_device_is_told_busy_until_a_slot_frees() {
+    let server = Server::start(ServeConfig {
+        max_connections: 2,
+        ..quick_config()
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        silent.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    // Give the accept loop the two connections before the third arrives.
+    sleep(Duration::from_millis(100)).await;
+    let console = device(3);
+    let busy = exchange(
+        server.addr,
+        &console,
+        server.key,
+        &server.sign_in(false),
+        LIMIT,
+    )
+    .await;
+    assert!(
+        matches!(busy, Err(ClientError::Session(SessionError::Busy))),
+        "{busy:?}"
+    );
+    // The silent peers are cut off by the request timeout, and their slots serve again.
+    for mut stream in silent {
+        assert!(
+            read_until_closed(&mut stream, Duration::from_secs(5))
+                .await
+                .is_empty()
+        );
+    }
+    assert_eq!(server.good_sign_in(&console).await, "Player One");
+    let summary = server.shut_down().await;
+    assert_eq!(summary.busy, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_accepting_and_lets_the_exchange_in_flight_finish() {
+    let server = Server::start(ServeConfig {
+        request_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(5),
+        ..quick_config()
+    })
+    .await;
+    let console = device(4);
+    let mut initiator = Initiator::new(&console, server.key);
+    let mut wire = [0u8; 1100];
+    let n = initiator
+        .write_request(&server.sign_in(false), &mut OsRng, &mut wire)
+        .unwrap();
+
+    // Half of the request is in when shutdown is asked for.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(&wire[..n / 2]).await.unwrap();
+    sleep(Duration::from_millis(100)).await;
+    let addr = server.addr;
+    let Server { stop, task, .. } = server;
+    let _ = stop.unwrap().send(());
+
+    // New connections are refused once the listener is closed.
+    let refused = timeout(LIMIT, async {
+        loop {
+            if TcpStream::connect(addr).await.is_err() {
+                return;
+            }
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(refused.is_ok(), "still accepting after shutdown");
+
+    // The exchange in flight completes.
+    stream.write_all(&wire[n / 2..n]).await.unwrap();
+    let reply = read_until_closed(&mut stream, LIMIT).await;
+    let response = initiator.read_reply(&reply[2..]).unwrap();
+    assert!(matches!(response, Response::Granted { .. }), "{response:?}");
+
+    let summary = timeout(LIMIT, task).await.unwrap().unwrap();
+    assert_eq!(summary.unfinished, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_gives_up_on_a_stuck_peer_after_the_grace() {
+    let server = Server::start(ServeConfig {
+        request_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(30),
+        shutdown_grace: Duration::from_millis(200),
+        ..quick_config()
+    })
+    .await;
+    let _silent = TcpStream::connect(server.addr).await.unwrap();
+    sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let summary = server.shut_down().await;
+    assert_eq!(summary.unfinished, 1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
