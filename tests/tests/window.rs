@@ -1,0 +1,443 @@
+//! The interactive simulator for real: the built `padlock-simulator` binary opens its window on
+//! an Xvfb display, `xdotool` presses keys as a player would, and `xwd` reads the window back.
+//!
+//! What the window shows is compared pixel for pixel with a headless [`Device`] of the same
+//! profile after the same controller events: the sign-in's first screen at start, the keyboard
+//! cursor one key to the right after a Right arrow, the key map over the device after F1 and
+//! gone after a second F1. So the test proves the whole path: X11 key events → key map → raw
+//! controller events → the real module → renderer → scaling → the window on the X server.
+//!
+//! Needs `Xvfb`, `xdotool` and `xwd` (Debian: `xvfb xdotool x11-apps`, which .ci/run installs).
+//! Without them the test says it was skipped and why; under `CI=true` it fails instead.
+//! Screenshots of each step are kept under `target/window-test/` as PPM images.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use embedded_graphics::prelude::{Point, Size};
+use embedded_graphics::primitives::Rectangle;
+use padlock_firmware::input::{Button, RawInput};
+use padlock_firmware::profile::{self, Profile};
+use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice};
+use padlock_simulator::window::Layout;
+
+const TOOLS: [(&str, &str); 3] = [
+    ("Xvfb", "xvfb"),
+    ("xdotool", "xdotool"),
+    ("xwd", "x11-apps"),
+];
+
+fn missing_tools() -> Vec<&'static str> {
+    TOOLS
+        .iter()
+        .filter(|(tool, _)| {
+            !std::env::var_os("PATH")
+                .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
+        })
+        .map(|(_, package)| *package)
+        .collect()
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Where this test's files go: `target/window-test/`.
+fn work_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    // target/<profile>/deps/window-<hash>
+    let target = exe.ancestors().nth(3).expect("target folder").to_path_buf();
+    target.join("window-test")
+}
+
+/// Builds the simulator binary in the profile this test was built in, and returns its path.
+fn build_simulator() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let profile_dir = exe
+        .ancestors()
+        .nth(2)
+        .expect("profile folder")
+        .to_path_buf();
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "padlock-simulator",
+        "--bin",
+        "padlock-simulator",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(
+        status.success(),
+        "building padlock-simulator failed: {status}"
+    );
+    profile_dir.join("padlock-simulator")
+}
+
+/// Starts Xvfb on a free display number; returns it and its process.
+fn start_xvfb(screen: &str) -> (String, Killed) {
+    let first = 90 + std::process::id() % 500;
+    for n in first..first + 50 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .args([&format!(":{n}"), "-screen", "0", screen, "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let mut xvfb = Killed(child);
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = xvfb.0.try_wait() {
+                break; // lost a race for this number: try the next
+            }
+            if socket.exists() {
+                return (format!(":{n}"), xvfb);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("no display number free for Xvfb");
+}
+
+fn x_tool(display: &str, tool: &str, args: &[&str]) -> std::process::Output {
+    Command::new(tool)
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs: {e}"))
+}
+
+/// An RGB screenshot.
+#[derive(Clone, PartialEq, Eq)]
+struct Image {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl Image {
+    fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let at = ((y * self.width + x) * 3) as usize;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+
+    /// How many device pixels differ between `area` of this window image (each device pixel
+    /// `scale` window pixels square; its top-left one is compared) and `device`.
+    fn differences(
+        &self,
+        area: Rectangle,
+        scale: u32,
+        device: &padlock_simulator::device::Frame,
+    ) -> usize {
+        let mut different = 0;
+        for y in 0..device.height {
+            for x in 0..device.width {
+                let wx = area.top_left.x as u32 + x * scale;
+                let wy = area.top_left.y as u32 + y * scale;
+                if wx >= self.width || wy >= self.height || self.pixel(wx, wy) != device.pixel(x, y)
+                {
+                    different += 1;
+                }
+            }
+        }
+        different
+    }
+
+    fn save_ppm(&self, path: &Path) {
+        let mut bytes = format!("P6\n{} {}\n255\n", self.width, self.height).into_bytes();
+        bytes.extend_from_slice(&self.rgb);
+        std::fs::write(path, bytes).expect("screenshot written");
+    }
+}
+
+/// Reads an XWD file (`xwd -silent`): a big-endian header, colours, then Z-pixmap rows.
+fn parse_xwd(data: &[u8]) -> Image {
+    let field = |i: usize| u32::from_be_bytes(data[i * 4..i * 4 + 4].try_into().unwrap());
+    let (header_size, version, format) = (field(0), field(1), field(2));
+    assert_eq!((version, format), (7, 2), "an XWD version 7 Z-pixmap");
+    let (width, height) = (field(4), field(5));
+    let byte_order = field(7);
+    let bits_per_pixel = field(11);
+    let bytes_per_line = field(12) as usize;
+    let masks = [field(13 + 1), field(13 + 2), field(13 + 3)];
+    let colours = field(19) as usize;
+    assert_eq!(
+        bits_per_pixel, 32,
+        "a 24-bit TrueColor display (Xvfb -screen 0 WxHx24)"
+    );
+    let pixels = &data[header_size as usize + colours * 12..];
+    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height as usize {
+        for x in 0..width as usize {
+            let at = y * bytes_per_line + x * 4;
+            let bytes: [u8; 4] = pixels[at..at + 4].try_into().unwrap();
+            let value = if byte_order == 0 {
+                u32::from_le_bytes(bytes)
+            } else {
+                u32::from_be_bytes(bytes)
+            };
+            for mask in masks {
+                rgb.push(((value & mask) >> mask.trailing_zeros()) as u8);
+            }
+        }
+    }
+    Image { width, height, rgb }
+}
+
+/// The simulator under test: its window on the display, its stdout lines.
+struct Simulator {
+    _process: Killed,
+    display: String,
+    window: String,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Simulator {
+    fn screenshot(&self) -> Image {
+        let out = x_tool(&self.display, "xwd", &["-id", &self.window, "-silent"]);
+        assert!(
+            out.status.success(),
+            "xwd: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parse_xwd(&out.stdout)
+    }
+
+    fn key(&self, name: &str) {
+        // Down and up as separate events, a little apart, as a finger does.
+        for action in ["keydown", "keyup"] {
+            let out = x_tool(&self.display, "xdotool", &[action, name]);
+            assert!(out.status.success(), "xdotool {action} {name}");
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Waits until the stdout line `wanted` (a suffix match) has been printed.
+    fn wait_line(&mut self, wanted: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.seen.iter().any(|l| l.ends_with(wanted)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!(
+                    "no `{wanted}` on stdout; it printed:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Waits until `check` holds for a screenshot; returns the last one either way.
+    fn wait_screen(&self, timeout: Duration, check: impl Fn(&Image) -> bool) -> (bool, Image) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let image = self.screenshot();
+            if check(&image) {
+                return (true, image);
+            }
+            if Instant::now() > deadline {
+                return (false, image);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn start_simulator(binary: &Path, display: &str, home: &Path, profile: &Profile) -> Simulator {
+    let mut child = Command::new(binary)
+        .args([
+            "--profile",
+            profile.name,
+            "--device",
+            "window-test",
+            "--forget",
+        ])
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("PADLOCK_SIMULATOR_HOME", home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the simulator starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("simulator: {line}");
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let process = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let window = loop {
+        let out = x_tool(
+            display,
+            "xdotool",
+            &["search", "--name", "^Padlock simulator"],
+        );
+        let found = String::from_utf8_lossy(&out.stdout);
+        if let Some(id) = found.lines().next() {
+            break id.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "no simulator window appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // Keys go to the focused window; with no window manager, focus it ourselves.
+    let _ = x_tool(display, "xdotool", &["windowfocus", "--sync", &window]);
+    Simulator {
+        _process: process,
+        display: display.to_owned(),
+        window,
+        lines,
+        seen: Vec::new(),
+    }
+}
+
+/// A headless device of `profile` with the same start, for the expected pictures.
+fn reference_device(home: &Path, profile: &'static Profile) -> Device {
+    let (gateway, _) = padlock_simulator::demo::embedded_gateway(1).expect("demo gateway");
+    let mut opts = DeviceOptions::new(GatewayChoice::Embedded(std::sync::Arc::new(gateway)));
+    opts.profile = profile;
+    opts.name = "reference".to_owned();
+    opts.home = home.to_path_buf();
+    opts.forget = true;
+    let mut device = Device::new(opts).expect("reference device");
+    device.advance_to(100);
+    device
+}
+
+#[test]
+fn the_window_shows_the_sign_in_and_reacts_to_keys() {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        let message = format!(
+            "the window test needs Xvfb, xdotool and xwd: apt-get install {}",
+            missing.join(" ")
+        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+        eprintln!("skipped: {message}");
+        return;
+    }
+    let dir = work_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("work folder");
+    let binary = build_simulator();
+    let profile = &profile::XBOX360;
+
+    let mut reference = reference_device(&dir.join("reference-home"), profile);
+    let at_start = reference.frame().clone();
+    reference.press(RawInput::Down(Button::Right));
+    reference.advance_to(160);
+    reference.press(RawInput::Up(Button::Right));
+    reference.advance_to(220);
+    let after_right = reference.frame().clone();
+    assert_ne!(at_start, after_right, "Right moves the keyboard's cursor");
+
+    // A screen large enough that the window opens at its base size.
+    let (display, _xvfb) = start_xvfb("1600x1000x24");
+    let mut sim = start_simulator(&binary, &display, &dir.join("home"), profile);
+    sim.wait_line(
+        &format!("screen {}", reference.screen_name()),
+        Duration::from_secs(30),
+    );
+
+    let first = sim.screenshot();
+    let layout = Layout::fitted(
+        profile,
+        Layout::default_scale(profile),
+        Size::new(first.width, first.height),
+    );
+    assert_eq!(
+        Size::new(first.width, first.height),
+        layout.window,
+        "the window has the layout's size"
+    );
+    let (area, scale) = (layout.device, layout.scale);
+
+    let (shown, image) = sim.wait_screen(Duration::from_secs(15), |i| {
+        i.differences(area, scale, &at_start) == 0
+    });
+    image.save_ppm(&dir.join("1-start.ppm"));
+    assert!(
+        shown,
+        "the window does not show the sign-in's first screen: {} pixels differ (see {})",
+        image.differences(area, scale, &at_start),
+        dir.join("1-start.ppm").display()
+    );
+
+    sim.key("Right");
+    let (moved, image) = sim.wait_screen(Duration::from_secs(10), |i| {
+        i.differences(area, scale, &after_right) == 0
+    });
+    image.save_ppm(&dir.join("2-right.ppm"));
+    assert!(
+        moved,
+        "after Right the window does not show the cursor moved: {} pixels differ from the \
+         device's own rendering (see {})",
+        image.differences(area, scale, &after_right),
+        dir.join("2-right.ppm").display()
+    );
+
+    sim.key("F1");
+    let (help, image) = sim.wait_screen(Duration::from_secs(10), |i| {
+        i.differences(area, scale, &after_right) > after_right.rgb.len() / 3 / 10
+    });
+    image.save_ppm(&dir.join("3-help.ppm"));
+    assert!(help, "F1 does not show the key map over the device");
+    // The key map's text is white on the darkened device.
+    let white = (0..image.height)
+        .flat_map(|y| (0..image.width).map(move |x| (x, y)))
+        .filter(|(x, y)| area.contains(Point::new(*x as i32, *y as i32)))
+        .filter(|(x, y)| image.pixel(*x, *y) == [255, 255, 255])
+        .count();
+    assert!(
+        white > 1000,
+        "the key map's text is missing ({white} white pixels)"
+    );
+
+    sim.key("F1");
+    let (closed, image) = sim.wait_screen(Duration::from_secs(10), |i| {
+        i.differences(area, scale, &after_right) == 0
+    });
+    image.save_ppm(&dir.join("4-help-closed.ppm"));
+    assert!(closed, "a second F1 does not bring the device back");
+}
+
+#[test]
+fn xwd_images_are_read_with_their_masks_and_byte_order() {
+    let mut data = Vec::new();
+    let header: [u32; 25] = [
+        100, 7, 2, 24, 2, 1, 0, 0, 32, 0, 32, 32, 8, 4, 0xff0000, 0xff00, 0xff, 8, 0, 0, 2, 1, 0,
+        0, 0,
+    ];
+    for v in header {
+        data.extend_from_slice(&v.to_be_bytes());
+    }
+    data.extend_from_slice(&[0x30, 0x20, 0x10, 0, 0xff, 0, 0x80, 0]);
+    let image = parse_xwd(&data);
+    assert_eq!((image.width, image.height), (2, 1));
+    assert_eq!(image.pixel(0, 0), [0x10, 0x20, 0x30]);
+    assert_eq!(image.pixel(1, 0), [0x80, 0x00, 0xff]);
+}
