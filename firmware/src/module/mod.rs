@@ -305,5 +305,7 @@ fn truncated<const N: usize>(text: &str) -> heapless::String<N> {
     out
 }
 
+#[cfg(feature = "std")]
+pub mod player;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,9 @@
 //! The module end to end on the host: screens, network and vault together, against the test
 //! gateway on a virtual wire, driven by button events as a player would press them.
 
+use super::player;
 use super::*;
 use crate::input::{Button, Physical};
-use crate::keyboard::planner::plan;
 use crate::net::test_gateway::{Behaviour, Rig};
 use crate::net::wire::Faults;
 use crate::profile::XBOX360;
@@ -61,39 +61,11 @@ fn settle(rig: &mut Rig, module: &mut Module<'_, '_, Flash, OsRng>) {
 }
 
 fn press(rig: &mut Rig, module: &mut Module<'_, '_, Flash, OsRng>, physical: Physical) {
-    let event = match physical {
-        Physical::Press(button) => RawInput::Down(button),
-        Physical::Stick(None) => RawInput::Stick { x: 0, y: 0 },
-        Physical::Stick(Some(sector)) => {
-            // A point in the middle of the sector.
-            let (x, y) = match sector.index() {
-                0 => (0, 30000),
-                1 => (21000, 21000),
-                2 => (30000, 0),
-                3 => (21000, -21000),
-                4 => (0, -30000),
-                5 => (-21000, -21000),
-                6 => (-30000, 0),
-                _ => (-21000, 21000),
-            };
-            RawInput::Stick { x, y }
-        }
-    };
-    module.input(event, rig.now_ms);
-    if let RawInput::Down(button) = event {
-        module.input(RawInput::Up(button), rig.now_ms);
-    }
+    player::press(module, physical, rig.now_ms);
 }
 
 fn type_text(rig: &mut Rig, module: &mut Module<'_, '_, Flash, OsRng>, text: &str) {
-    let keyboard = if module.ui().screen() == Screen::Account {
-        module.ui().email().clone()
-    } else {
-        module.ui().password().clone()
-    };
-    for action in plan(&XBOX360, &keyboard, text).unwrap().actions {
-        press(rig, module, action);
-    }
+    player::type_text(module, text, rig.now_ms).expect("the keyboard types it");
 }
 
 #[test]

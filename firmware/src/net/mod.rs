@@ -26,7 +26,9 @@ use padlock_protocol::limits::{MAX_REPLY_FRAME_LEN, MAX_REQUEST_FRAME_LEN, MAX_W
 use padlock_protocol::session::{Initiator, SessionError};
 use padlock_protocol::{PublicKey, Request, Response, StaticKeypair};
 use rand_core::{CryptoRng, RngCore};
-use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
+use smoltcp::iface::{
+    Config, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet, SocketStorage,
+};
 use smoltcp::phy::Device;
 #[cfg(feature = "medium-ip")]
 use smoltcp::phy::Medium;
@@ -285,22 +287,32 @@ impl<'a, 'k> Network<'a, 'k> {
     }
 
     /// Runs the interface and the attempt; returns how the attempt ended, when it does.
+    ///
+    /// In three steps: take in every packet that has arrived, let the attempt react (connect,
+    /// queue the request, read the reply), then send. Sending last puts what the attempt just
+    /// queued in this poll's packets: the request rides with the handshake's final ACK instead
+    /// of waiting for another poll (and costing a packet of its own).
     pub fn poll(
         &mut self,
         device: &mut impl Device,
         rng: &mut (impl RngCore + CryptoRng),
         now_ms: u64,
     ) -> Option<Finished> {
-        self.iface.poll(instant(now_ms), device, &mut self.sockets);
+        let now = instant(now_ms);
+        self.iface.poll_maintenance(now);
+        while self
+            .iface
+            .poll_ingress_single(now, device, &mut self.sockets)
+            != PollIngressSingleResult::None
+        {}
         self.poll_dhcp();
         let finished = self.advance(rng, now_ms);
         if finished.is_some() {
             let socket = self.sockets.get_mut::<tcp::Socket>(self.tcp);
             socket.abort();
             self.attempt = None;
-            // Let the reset go out now rather than at the next poll.
-            self.iface.poll(instant(now_ms), device, &mut self.sockets);
         }
+        while self.iface.poll_egress(now, device, &mut self.sockets) != PollResult::None {}
         finished
     }
 
