@@ -20,7 +20,7 @@ use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
 use padlock_firmware::profile::OLED;
 use padlock_firmware::render::Renderer;
 use padlock_firmware::text::Language;
-use padlock_firmware::ui::UiConfig;
+use padlock_firmware::ui::{Screen, UiConfig};
 use padlock_firmware::vault::Vault;
 use padlock_protocol::{PublicKey, StaticKeypair};
 use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
@@ -138,6 +138,9 @@ fn main() -> ! {
     oled.flush();
     let mut shown = module.ui().screen();
     defmt::info!("screen {}", shown);
+    if shown == Screen::SigningIn {
+        defmt::info!("resuming the remembered sign-in");
+    }
 
     loop {
         let now = clock::now_ms();
@@ -158,6 +161,9 @@ fn main() -> ! {
             shown = module.ui().screen();
             let peak = drivers::stack::peak();
             defmt::info!("screen {} (stack peak {=usize} bytes)", shown, peak);
+            if shown == Screen::SignedIn {
+                defmt::info!("signed in as {=str}", module.ui().display_name());
+            }
             report_stack_peak(peak);
         }
     }
