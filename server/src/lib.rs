@@ -54,6 +54,8 @@ pub mod store;
 pub mod throttle;
 pub mod time;
 pub mod token;
+#[cfg(feature = "virtual-net")]
+pub mod virtual_net;
 
 pub use admin::{AccountInfo, AppPasswordInfo, NewAppPassword, TokenInfo};
 pub use config::{Argon2Params, GatewayConfig};

@@ -1,0 +1,227 @@
+//! The rig the end-to-end tests and the `signin` bench share: the device module and the real
+//! gateway core (`padlock-server`, in-memory SQLite, fast hashing) on the two ends of a virtual
+//! wire, on virtual time.
+//!
+//! ```text
+//!  Module (smoltcp, 10.0.0.2) ── WireEnd 0 ══ Wire (latency, loss) ══ WireEnd 1 ── VirtualGateway
+//!        ▲ player::press / type_text                                     (smoltcp, 10.0.0.1:7000)
+//!        │                                                                 │ FrameService
+//!     the test                                                        Arc<Gateway> ◀── admin API
+//! ```
+//!
+//! Time only moves when the rig moves it: [`Rig::run_until`] polls both sides, then jumps to
+//! the next thing that can happen (a packet's arrival, a timer of either side), so a sign-in
+//! over a 200 ms link with losses takes milliseconds of real time and runs the same way each
+//! time for a given seed.
+
+#![allow(dead_code, reason = "each test target uses part of the rig")]
+
+use std::sync::Arc;
+
+use padlock_firmware::module::Module;
+use padlock_firmware::net::wire::{Faults, Wire, WireEnd};
+use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
+use padlock_firmware::profile::Profile;
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::{Screen, UiConfig};
+use padlock_firmware::vault::Vault;
+use padlock_firmware::vault::mem_flash::MemFlash;
+use padlock_protocol::StaticKeypair;
+use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
+use padlock_server::{Gateway, GatewayConfig, UnixMillis};
+use rand_core::OsRng;
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+
+/// The player's account.
+pub const EMAIL: &str = "alex@outlook.com";
+/// The name the gateway greets the player with.
+pub const DISPLAY_NAME: &str = "Alex";
+/// The account's primary password (letters only, so the app-password keyboard types it).
+pub const PRIMARY_PASSWORD: &str = "correcthorse";
+/// The device's secret: its Noise key and its vault key come from it.
+pub const DEVICE_SECRET: &[u8] = b"end to end test device secret 32";
+/// The gateway's port on the virtual network.
+pub const PORT: u16 = 7000;
+/// Virtual time 0 on the gateway's clock (2026-09-21).
+pub const EPOCH_MS: u64 = 1_790_000_000_000;
+
+/// The vault's flash: four 1 KB sectors.
+pub type Flash = MemFlash<4096, 1024, 4>;
+/// The module under test.
+pub type TestModule<'a, 'k> = Module<'a, 'k, Flash, OsRng>;
+
+/// 10% of packets lost and 200 ms each way: the issue's bad network.
+pub const LOSSY: Faults = Faults {
+    latency_ms: 200,
+    loss: 0.10,
+    ..PERFECT
+};
+
+/// A perfect wire.
+pub const PERFECT: Faults = Faults {
+    latency_ms: 0,
+    jitter_ms: 0,
+    loss: 0.0,
+    corruption: 0.0,
+    reorder: 0.0,
+    bandwidth_bps: 0,
+    down: false,
+};
+
+/// The device's static keys (from [`DEVICE_SECRET`]).
+pub fn device_keys() -> StaticKeypair {
+    StaticKeypair::derive_from_device_secret(DEVICE_SECRET).expect("a 32-byte secret")
+}
+
+/// The device, the wire and the gateway.
+pub struct Rig {
+    /// The wire between them.
+    pub wire: Wire,
+    /// The device's end.
+    pub device_end: WireEnd,
+    gateway_end: WireEnd,
+    /// The gateway core, for its admin API.
+    pub gateway: Arc<Gateway>,
+    /// The gateway's place on the virtual network.
+    pub far_end: VirtualGateway<Arc<Gateway>>,
+    /// Virtual time, in milliseconds since the rig started.
+    pub now_ms: u64,
+}
+
+impl Rig {
+    /// A fresh gateway with one two-step account ([`EMAIL`]), on a wire with `faults` whose
+    /// random choices follow `seed`.
+    pub fn new(seed: u64, faults: Faults) -> Self {
+        let wire = Wire::new(seed);
+        wire.set_faults(faults);
+        let device_end = wire.end(0);
+        let mut gateway_end = wire.end(1);
+        let mut rng_seed = [0u8; 32];
+        rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
+        let config = GatewayConfig::default().fast_hashing().seeded(rng_seed);
+        let gateway = Arc::new(Gateway::in_memory(config).expect("an in-memory gateway"));
+        gateway
+            .add_account(EMAIL, DISPLAY_NAME, PRIMARY_PASSWORD, true)
+            .expect("a fresh account");
+        let mut net = VirtualNetConfig::new(Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 1), 24), PORT);
+        net.seed = seed;
+        let far_end =
+            VirtualGateway::new(gateway.clone(), net, &mut gateway_end, UnixMillis(EPOCH_MS));
+        Self {
+            wire,
+            device_end,
+            gateway_end,
+            gateway,
+            far_end,
+            now_ms: 0,
+        }
+    }
+
+    /// The gateway's clock now.
+    pub fn unix(&self) -> UnixMillis {
+        UnixMillis(EPOCH_MS + self.now_ms)
+    }
+
+    /// A new app password for [`EMAIL`], as the player types it (16 letters, no spaces).
+    pub fn app_password(&self) -> String {
+        let created = self
+            .gateway
+            .create_app_password(EMAIL, "Xbox 360", self.unix())
+            .expect("an app password");
+        created.formatted.replace(' ', "")
+    }
+
+    /// The device's network configuration: 10.0.0.2 beside the gateway, default timings.
+    pub fn net_config(&self) -> NetConfig {
+        NetConfig::new(
+            IpConfig::Static {
+                address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 2), 24),
+                router: None,
+            },
+            Ipv4Address::new(10, 0, 0, 1),
+            PORT,
+            self.gateway.public_key(),
+        )
+    }
+
+    /// Starts a module of `profile` on `flash` (a power-on: whatever the vault holds, it
+    /// finds), without running it.
+    pub fn power_on<'a, 'k>(
+        &mut self,
+        profile: &'static Profile,
+        keys: &'k StaticKeypair,
+        buffers: &'a mut NetBuffers<'a>,
+        flash: Flash,
+    ) -> TestModule<'a, 'k> {
+        let vault = Vault::new(flash, 0..4096, DEVICE_SECRET).expect("a whole-sector range");
+        let ui = UiConfig {
+            profile,
+            language: Language::English,
+            security_info_url: "https://account.example.com/security",
+        };
+        Module::new(
+            ui,
+            self.net_config(),
+            keys,
+            &mut self.device_end,
+            buffers,
+            vault,
+            OsRng,
+            "1.0.0",
+            self.now_ms,
+        )
+    }
+
+    /// Polls the device and the gateway once, at the current time.
+    pub fn poll(&mut self, module: &mut TestModule<'_, '_>) {
+        self.wire.set_time(self.now_ms);
+        module.poll(&mut self.device_end, self.now_ms);
+        let unix = self.unix();
+        self.far_end.poll(&mut self.gateway_end, unix);
+    }
+
+    /// Moves time to the next thing the device, the gateway or the wire has to do (at least
+    /// 1 ms on: what was due now has just been done).
+    pub fn advance(&mut self, module: &mut TestModule<'_, '_>) {
+        let unix = self.unix();
+        let next = [
+            Some(module.next_wake(self.now_ms)),
+            self.far_end.poll_delay(unix).map(|d| self.now_ms + d),
+            self.wire.next_arrival(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(self.now_ms);
+        self.now_ms = next.max(self.now_ms + 1);
+    }
+
+    /// Polls both sides, then checks `done`, then moves time on, until `done` says so (at the
+    /// time it first does) or `limit_ms` of virtual time passed; whether it did.
+    pub fn run_until(
+        &mut self,
+        module: &mut TestModule<'_, '_>,
+        limit_ms: u64,
+        mut done: impl FnMut(&mut TestModule<'_, '_>) -> bool,
+    ) -> bool {
+        let limit = self.now_ms + limit_ms;
+        loop {
+            self.poll(module);
+            if done(module) {
+                return true;
+            }
+            if self.now_ms >= limit {
+                return false;
+            }
+            self.advance(module);
+        }
+    }
+
+    /// Steps until nothing is in flight: no exchange, no "Signing in" (two minutes at most).
+    pub fn settle(&mut self, module: &mut TestModule<'_, '_>) {
+        let settled = self.run_until(module, 120_000, |m| {
+            !m.network().busy() && m.ui().screen() != Screen::SigningIn
+        });
+        assert!(settled, "still busy after two minutes of virtual time");
+    }
+}
