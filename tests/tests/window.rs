@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use embedded_graphics::prelude::{Point, Size};
+use embedded_graphics::prelude::{PointsIter, Size};
 use embedded_graphics::primitives::Rectangle;
 use padlock_firmware::input::{Button, RawInput};
 use padlock_firmware::profile::{self, Profile};
@@ -140,8 +140,8 @@ impl Image {
         [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
     }
 
-    /// How many device pixels differ between `area` of this window image (each device pixel
-    /// `scale` window pixels square; its top-left one is compared) and `device`.
+    /// How many device pixels differ between `area` of this window image, where each device
+    /// pixel is a `scale` × `scale` block, and `device`.
     fn differences(
         &self,
         area: Rectangle,
@@ -151,10 +151,19 @@ impl Image {
         let mut different = 0;
         for y in 0..device.height {
             for x in 0..device.width {
-                let wx = area.top_left.x as u32 + x * scale;
-                let wy = area.top_left.y as u32 + y * scale;
-                if wx >= self.width || wy >= self.height || self.pixel(wx, wy) != device.pixel(x, y)
-                {
+                let (left, top) = (
+                    area.top_left.x as u32 + x * scale,
+                    area.top_left.y as u32 + y * scale,
+                );
+                let block_matches = (0..scale).all(|dy| {
+                    (0..scale).all(|dx| {
+                        let (wx, wy) = (left + dx, top + dy);
+                        wx < self.width
+                            && wy < self.height
+                            && self.pixel(wx, wy) == device.pixel(x, y)
+                    })
+                });
+                if !block_matches {
                     different += 1;
                 }
             }
@@ -344,8 +353,16 @@ fn the_window_shows_the_sign_in_and_reacts_to_keys() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("work folder");
     let binary = build_simulator();
-    let profile = &profile::XBOX360;
+    // A screen large enough that every profile's window opens at its base size.
+    let (display, _xvfb) = start_xvfb("1600x1000x24");
+    for profile in profile::ALL {
+        check_profile(&binary, &display, &dir.join(profile.name), profile);
+    }
+}
 
+/// One profile's window: the first screen, a D-pad press, the key map on and off, a reboot.
+fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Profile) {
+    std::fs::create_dir_all(dir).expect("work folder");
     let mut reference = reference_device(&dir.join("reference-home"), profile);
     let at_start = reference.frame().clone();
     reference.press(RawInput::Down(Button::Right));
@@ -353,16 +370,17 @@ fn the_window_shows_the_sign_in_and_reacts_to_keys() {
     reference.press(RawInput::Up(Button::Right));
     reference.advance_to(220);
     let after_right = reference.frame().clone();
-    assert_ne!(at_start, after_right, "Right moves the keyboard's cursor");
+    assert_ne!(
+        at_start, after_right,
+        "{}: Right changes the keyboard",
+        profile.name
+    );
 
-    // A screen large enough that the window opens at its base size.
-    let (display, _xvfb) = start_xvfb("1600x1000x24");
-    let mut sim = start_simulator(&binary, &display, &dir.join("home"), profile);
+    let mut sim = start_simulator(binary, display, &dir.join("home"), profile);
     sim.wait_line(
         &format!("screen {}", reference.screen_name()),
         Duration::from_secs(30),
     );
-
     let first = sim.screenshot();
     let layout = Layout::fitted(
         profile,
@@ -372,57 +390,77 @@ fn the_window_shows_the_sign_in_and_reacts_to_keys() {
     assert_eq!(
         Size::new(first.width, first.height),
         layout.window,
-        "the window has the layout's size"
+        "{}: the window has the layout's size",
+        profile.name
     );
     let (area, scale) = (layout.device, layout.scale);
+    let step = |name: &str, image: &Image| {
+        let path = dir.join(format!("{name}.ppm"));
+        image.save_ppm(&path);
+        path
+    };
 
     let (shown, image) = sim.wait_screen(Duration::from_secs(15), |i| {
         i.differences(area, scale, &at_start) == 0
     });
-    image.save_ppm(&dir.join("1-start.ppm"));
+    let path = step("1-start", &image);
     assert!(
         shown,
-        "the window does not show the sign-in's first screen: {} pixels differ (see {})",
+        "{}: the window does not show the sign-in's first screen: {} pixels differ (see {})",
+        profile.name,
         image.differences(area, scale, &at_start),
-        dir.join("1-start.ppm").display()
+        path.display()
     );
 
     sim.key("Right");
     let (moved, image) = sim.wait_screen(Duration::from_secs(10), |i| {
         i.differences(area, scale, &after_right) == 0
     });
-    image.save_ppm(&dir.join("2-right.ppm"));
+    let path = step("2-right", &image);
     assert!(
         moved,
-        "after Right the window does not show the cursor moved: {} pixels differ from the \
-         device's own rendering (see {})",
+        "{}: after Right the window does not show what the device draws after Right: {} \
+         pixels differ (see {})",
+        profile.name,
         image.differences(area, scale, &after_right),
-        dir.join("2-right.ppm").display()
+        path.display()
     );
 
     sim.key("F1");
     let (help, image) = sim.wait_screen(Duration::from_secs(10), |i| {
         i.differences(area, scale, &after_right) > after_right.rgb.len() / 3 / 10
     });
-    image.save_ppm(&dir.join("3-help.ppm"));
-    assert!(help, "F1 does not show the key map over the device");
+    step("3-help", &image);
+    assert!(help, "{}: F1 does not show the key map", profile.name);
     // The key map's text is white on the darkened device.
-    let white = (0..image.height)
-        .flat_map(|y| (0..image.width).map(move |x| (x, y)))
-        .filter(|(x, y)| area.contains(Point::new(*x as i32, *y as i32)))
-        .filter(|(x, y)| image.pixel(*x, *y) == [255, 255, 255])
+    let white = area
+        .points()
+        .filter(|p| image.pixel(p.x as u32, p.y as u32) == [255, 255, 255])
         .count();
     assert!(
         white > 1000,
-        "the key map's text is missing ({white} white pixels)"
+        "{}: the key map's text is missing ({white} white pixels)",
+        profile.name
     );
 
     sim.key("F1");
     let (closed, image) = sim.wait_screen(Duration::from_secs(10), |i| {
         i.differences(area, scale, &after_right) == 0
     });
-    image.save_ppm(&dir.join("4-help-closed.ppm"));
-    assert!(closed, "a second F1 does not bring the device back");
+    step("4-help-closed", &image);
+    assert!(
+        closed,
+        "{}: a second F1 does not hide the key map",
+        profile.name
+    );
+
+    // F5 restarts the module: nothing was remembered, so the first screen is back as it was.
+    sim.key("F5");
+    let (rebooted, image) = sim.wait_screen(Duration::from_secs(10), |i| {
+        i.differences(area, scale, &at_start) == 0
+    });
+    step("5-rebooted", &image);
+    assert!(rebooted, "{}: F5 does not restart the device", profile.name);
 }
 
 #[test]
