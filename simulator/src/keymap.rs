@@ -200,6 +200,18 @@ impl KeyMap {
             .map(|b| b.control)
     }
 
+    /// The first key bound to `button`, if the profile has it (for scripts that drive the
+    /// window with key events).
+    pub fn key_for(&self, button: Button) -> Option<Key> {
+        if button.direction().is_some() {
+            return ARROWS.iter().copied().find(|k| arrow(*k) == Some(button));
+        }
+        self.bindings
+            .iter()
+            .find(|b| b.control == Control::Button(button))
+            .and_then(|b| b.keys.first().copied())
+    }
+
     fn has_stick(&self) -> bool {
         self.bindings
             .iter()
@@ -407,6 +419,18 @@ mod tests {
                 }
             }
             assert_eq!(map.has_stick(), profile.stick, "{}", profile.name);
+            for button in padlock_firmware::input::Button::ALL {
+                let key = map.key_for(button);
+                assert_eq!(
+                    key.is_some(),
+                    profile.has(button),
+                    "{}: {button:?}",
+                    profile.name
+                );
+                if let Some(key) = key {
+                    assert_eq!(map.control(key), Some(Control::Button(button)));
+                }
+            }
         }
     }
 
