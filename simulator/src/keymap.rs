@@ -12,6 +12,23 @@
 //! The Xbox 360's left stick is a group of keys (`I J K L` or the numeric keypad): the held
 //! ones add up to a direction, reported as a full deflection. Keys for buttons a profile does
 //! not have are simply not bound.
+//!
+//! | keys | Xbox 360 | Zune | OLED board |
+//! |---|---|---|---|
+//! | arrows | D-pad | pad | directions |
+//! | Enter, Space, A | A | centre | select |
+//! | Esc, B | B (back out) | Back (Esc only) | — |
+//! | Backspace, X | X (backspace) | Back (Backspace only) | — |
+//! | Y | Y (space) | — | — |
+//! | Q / PgUp, E / PgDn | LB, RB (text cursor) | — | — |
+//! | Shift, Ctrl | LT (shift), RT (symbols) | — | — |
+//! | Tab, S | Start (done) | Play/Pause (Tab, P) | — |
+//! | Delete | Back | — | — |
+//! | I J K L, keypad 1–9 | left stick (the keyboard's wheel) | — | — |
+//! | F1, H | the key map over the device | same | same |
+//! | F5 | restart the device, flash kept | same | same |
+//!
+//! Closing the window quits.
 
 use minifb::Key;
 use padlock_firmware::input::{Button, RawInput};

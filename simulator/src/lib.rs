@@ -11,7 +11,7 @@
 //! - [`scenario`]: QA's scenario files and the headless runner;
 //! - [`output`]: screenshots, the GIF of a run, its transcript and pcap file;
 //! - [`window`]: the interactive device in a desktop window, driven by the PC keyboard through
-//!   [`keymap`];
+//!   [`keymap`] and by a gamepad through [`gamepad`];
 //! - [`bridge`]: the device's network carried to a real `padlock-server serve` over host TCP.
 // Scenario files and the bridge's network are input: no panics on them.
 #![cfg_attr(
@@ -23,6 +23,7 @@ pub mod bridge;
 pub mod demo;
 pub mod device;
 pub mod flash;
+pub mod gamepad;
 pub mod keymap;
 pub mod network;
 pub mod output;

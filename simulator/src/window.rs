@@ -5,8 +5,9 @@
 //! nothing beyond the Rust toolchain and runs wherever a display is. Every frame of the loop:
 //!
 //! 1. key edges from the window (exact downs and ups, in order, through minifb's input
-//!    callback) become [`RawInput`](padlock_firmware::input::RawInput) through the profile's
-//!    [`KeyMap`]; the module's own controller does auto-repeat, as on a device;
+//!    callback) become [`RawInput`] through the profile's [`KeyMap`], and a gamepad's
+//!    events (see [`gamepad`]) join them; the module's own controller does auto-repeat, as
+//!    on a device;
 //! 2. the device runs up to the wall clock's milliseconds since the window opened: real time
 //!    is the device's virtual clock, so timeouts and the progress animation run at true speed;
 //! 3. when the device's frame changed, it is scaled (nearest neighbour, whole factors, so
@@ -20,6 +21,7 @@
 use std::cell::RefCell;
 use std::convert::Infallible;
 use std::rc::Rc;
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 use embedded_graphics::mono_font::ascii::{FONT_6X10, FONT_8X13, FONT_10X20};
@@ -29,9 +31,11 @@ use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{PrimitiveStyle, Rectangle};
 use embedded_graphics::text::{Baseline, Text};
 use minifb::{InputCallback, Key, Scale, WindowOptions};
+use padlock_firmware::input::RawInput;
 use padlock_firmware::profile::Profile;
 
 use crate::device::{Device, Event};
+use crate::gamepad;
 use crate::keymap::{KeyEvent, KeyMap, KeyboardController, WindowCommand};
 
 /// The largest magnification a profile's display gets by default.
@@ -249,6 +253,7 @@ pub struct DeviceWindow {
     keys: KeyboardController,
     title: String,
     help: bool,
+    pad: Receiver<RawInput>,
 }
 
 impl DeviceWindow {
@@ -280,6 +285,7 @@ impl DeviceWindow {
             keys: KeyboardController::new(KeyMap::for_profile(profile)),
             title: title.to_owned(),
             help: false,
+            pad: gamepad::start(|path| println!("gamepad: {}", path.display())),
         })
     }
 
@@ -322,6 +328,9 @@ impl DeviceWindow {
                     }
                     KeyEvent::Window(WindowCommand::Reboot) => device.reboot(),
                 }
+            }
+            for raw in self.pad.try_iter() {
+                device.press(raw);
             }
             device.advance_to(now_ms);
             report(device);
