@@ -209,6 +209,12 @@ impl Gateway {
     }
 }
 
+// The listener shares one gateway between its threads.
+const _: () = {
+    const fn shared_between_threads<T: Send + Sync>() {}
+    shared_between_threads::<Gateway>();
+};
+
 fn master_rng(config: &GatewayConfig) -> Result<ChaCha20Rng, Error> {
     match config.seed {
         Some(seed) => Ok(ChaCha20Rng::from_seed(seed)),

@@ -14,7 +14,7 @@
 //! 4. Anything else is `Denied { WrongCredentials, 0 }`: the same bytes for an unknown account, a
 //!    wrong password, and a right primary password on a two-step account, after the same work
 //!    (one keyed hash of the account, one of the password, one app-password lookup, one argon2id
-//!    verification, one throttle write). Only a successful app-password sign-in is faster, and
+//!    verification, the same throttle writes). Only a successful app-password sign-in is faster, and
 //!    it tells the one who typed the right app password nothing they did not know.
 //!
 //! A success answers `Granted` with the display name, a fresh session ticket, and (if asked) a
