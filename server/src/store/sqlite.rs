@@ -87,6 +87,21 @@ impl SqliteStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// Revokes every token whose `column` is `value`, in one transaction; returns how many of
+    /// them were live (active).
+    fn revoke_counting_live(&self, column: &str, value: i64) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        let tx = connection.unchecked_transaction()?;
+        let live = tx
+            .prepare_cached(&format!(
+                "UPDATE tokens SET state = {STATE_REVOKED} WHERE {column} = ?1 AND state = {STATE_ACTIVE}"
+            ))?
+            .execute([value])?;
+        revoke_tokens_where(&tx, column, value)?;
+        tx.commit()?;
+        Ok(live)
+    }
+
     /// The schema version of the open database (how many migrations it has had).
     pub fn schema_version(&self) -> Result<u32, Error> {
         user_version(&*self.lock()?)
@@ -431,16 +446,7 @@ impl Store for SqliteStore {
     }
 
     fn revoke_family(&self, family: i64) -> Result<usize, Error> {
-        let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
-        let active = tx
-            .prepare_cached(&format!(
-                "UPDATE tokens SET state = {STATE_REVOKED} WHERE family = ?1 AND state = {STATE_ACTIVE}"
-            ))?
-            .execute([family])?;
-        revoke_tokens_where(&tx, "family", family)?;
-        tx.commit()?;
-        Ok(active)
+        self.revoke_counting_live("family", family)
     }
 
     fn tokens(&self, account_id: i64, now: UnixMillis) -> Result<Vec<TokenRecord>, Error> {
@@ -454,16 +460,7 @@ impl Store for SqliteStore {
     }
 
     fn revoke_all_tokens(&self, account_id: i64) -> Result<usize, Error> {
-        let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
-        let active = tx
-            .prepare_cached(&format!(
-                "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 AND state = {STATE_ACTIVE}"
-            ))?
-            .execute([account_id])?;
-        revoke_tokens_where(&tx, "account_id", account_id)?;
-        tx.commit()?;
-        Ok(active)
+        self.revoke_counting_live("account_id", account_id)
     }
 
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error> {

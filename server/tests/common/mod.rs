@@ -8,7 +8,7 @@ use padlock_protocol::{
     SessionError, StaticKeypair,
 };
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
-use rand_core::{OsRng, SeedableRng};
+use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
 
 pub const EMAIL: &str = "Ann@Example.com";
 pub const PRIMARY: &str = "correct horse battery staple";
@@ -31,12 +31,7 @@ impl Device {
 
     /// The request frame body (after the length prefix) for `request` to `gateway`.
     pub fn request_body(&self, gateway: &Gateway, request: &Request) -> (Initiator<'_>, Vec<u8>) {
-        let mut initiator = Initiator::new(&self.keys, gateway.public_key());
-        let mut wire = [0u8; MAX_WIRE_FRAME_LEN];
-        let n = initiator
-            .write_request(request, &mut OsRng, &mut wire)
-            .unwrap();
-        (initiator, wire[2..n].to_vec())
+        self.request_body_from(gateway, request, &mut OsRng)
     }
 
     /// Like [`Device::request_body`] with the ephemeral key drawn from `seed`: the same seed
@@ -47,12 +42,22 @@ impl Device {
         request: &Request,
         seed: [u8; 32],
     ) -> (Initiator<'_>, Vec<u8>) {
+        self.request_body_from(
+            gateway,
+            request,
+            &mut rand_chacha::ChaCha20Rng::from_seed(seed),
+        )
+    }
+
+    fn request_body_from(
+        &self,
+        gateway: &Gateway,
+        request: &Request,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> (Initiator<'_>, Vec<u8>) {
         let mut initiator = Initiator::new(&self.keys, gateway.public_key());
         let mut wire = [0u8; MAX_WIRE_FRAME_LEN];
-        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-        let n = initiator
-            .write_request(request, &mut rng, &mut wire)
-            .unwrap();
+        let n = initiator.write_request(request, rng, &mut wire).unwrap();
         (initiator, wire[2..n].to_vec())
     }
 
