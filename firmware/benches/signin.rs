@@ -24,7 +24,7 @@ use padlock_firmware::profile::{OLED, XBOX360};
 use padlock_firmware::render::Renderer;
 use padlock_firmware::ui::Screen;
 use padlock_protocol::StaticKeypair;
-use rig::{EMAIL, Flash, PERFECT, Rig, TestModule, device_keys};
+use rig::{EMAIL, Flash, Rig, TestModule, device_keys};
 
 /// One-way latency of the measured link.
 const LATENCY_MS: u64 = 100;
@@ -79,7 +79,7 @@ fn measure(rig: &mut Rig, module: &mut TestModule<'_, '_>, start_ms: u64) -> Cos
 fn sign_in_then_resume() -> (Cost, Cost) {
     let link = Faults {
         latency_ms: LATENCY_MS,
-        ..PERFECT
+        ..Faults::default()
     };
     let mut rig = Rig::new(1, link);
     let app_password = rig.app_password();

@@ -9,12 +9,12 @@ mod rig;
 use padlock_firmware::input::{Button, Physical};
 use padlock_firmware::module::player::{press, sign_in, type_text};
 use padlock_firmware::net::NetBuffers;
+use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::XBOX360;
 use padlock_firmware::ui::{Problem, Screen};
 use padlock_firmware::vault::Vault;
 use rig::{
-    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, LOSSY, PERFECT, PRIMARY_PASSWORD, Rig, TestModule,
-    device_keys,
+    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, PRIMARY_PASSWORD, Rig, TestModule, device_keys,
 };
 
 /// Seeds of the bad network's losses.
@@ -195,22 +195,22 @@ const SCENARIOS: [Scenario; 4] = [
 
 #[test]
 fn first_sign_in_with_an_app_password_is_remembered_and_resumes_after_a_reboot() {
-    remember_and_resume(&mut Rig::new(0, PERFECT));
+    remember_and_resume(&mut Rig::new(0, Faults::default()));
 }
 
 #[test]
 fn the_primary_password_of_a_two_step_account_gets_the_app_password_explanation() {
-    primary_password_on_a_two_step_account(&mut Rig::new(0, PERFECT));
+    primary_password_on_a_two_step_account(&mut Rig::new(0, Faults::default()));
 }
 
 #[test]
 fn a_token_revoked_on_the_server_leads_to_the_password_screen_and_is_forgotten() {
-    token_revoked_on_the_server(&mut Rig::new(0, PERFECT));
+    token_revoked_on_the_server(&mut Rig::new(0, Faults::default()));
 }
 
 #[test]
 fn sign_out_revokes_the_token_on_the_server_and_erases_it_from_flash() {
-    sign_out(&mut Rig::new(0, PERFECT));
+    sign_out(&mut Rig::new(0, Faults::default()));
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn every_scenario_succeeds_through_10_percent_loss_and_200_ms_latency() {
     for seed in 1..=LOSSY_SEEDS {
         for (name, scenario) in SCENARIOS {
             eprintln!("{name}, seed {seed}");
-            let mut rig = Rig::new(seed, LOSSY);
+            let mut rig = Rig::new(seed, rig::lossy());
             scenario(&mut rig);
         }
     }

@@ -6,7 +6,7 @@
 //! `phy::Device`s: an in-memory wire with latency and loss (the firmware's `net::wire`), a TAP
 //! device, anything. The far end runs its own smoltcp interface with a small pool of listening
 //! TCP sockets; for each connection it reads one request frame with
-//! [`FrameDecoder`](padlock_protocol::frame::FrameDecoder), hands the body to the service,
+//! [`FrameDecoder`], hands the body to the service,
 //! sends the reply frame and closes, as `docs/protocol.md` section 2 says a gateway does.
 //!
 //! ```text

@@ -2,17 +2,14 @@
 //! wire, a listening socket, and `padlock-protocol`'s responder answering from a fixed script.
 //! It isolates the client; the end-to-end tests run the real gateway.
 
-use super::wire::{Faults, Wire, WireEnd};
+use super::wire::{Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config};
 use super::*;
 use padlock_protocol::session::Responder;
 use padlock_protocol::{
     DenyReason, DeviceInfo, DeviceKind, Password, RememberToken, SessionTicket,
 };
 use rand_core::OsRng;
-use smoltcp::wire::IpAddress;
 use std::vec::Vec;
-
-const PORT: u16 = 7000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Behaviour {
@@ -39,7 +36,7 @@ impl Gateway {
     pub(crate) fn new(end: &mut WireEnd, listening: bool, behaviour: Behaviour) -> Self {
         let mut iface = Interface::new(Config::new(HardwareAddress::Ip), end, Instant::ZERO);
         iface.update_ip_addrs(|a| {
-            let _ = a.push(IpCidr::new(IpAddress::v4(10, 0, 0, 1), 24));
+            let _ = a.push(IpCidr::new(GATEWAY_ADDRESS.into(), 24));
         });
         // Test memory for the far end lives as long as the test process.
         let storage: &'static mut [SocketStorage<'static>; 1] =
@@ -68,7 +65,7 @@ impl Gateway {
         let socket = self.sockets.get_mut::<tcp::Socket>(self.tcp);
         if !socket.is_open() {
             if socket.state() == tcp::State::Closed && self.listening {
-                socket.listen(PORT).unwrap();
+                socket.listen(GATEWAY_PORT).unwrap();
             }
             self.inbox.clear();
         }
@@ -181,15 +178,7 @@ impl Rig {
     }
 
     pub(crate) fn config(&self) -> NetConfig {
-        NetConfig::new(
-            IpConfig::Static {
-                address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 2), 24),
-                router: None,
-            },
-            Ipv4Address::new(10, 0, 0, 1),
-            PORT,
-            self.gateway.keys.public(),
-        )
+        device_config(self.gateway.keys.public())
     }
 
     /// Runs until the attempt finishes, on virtual time, at most `limit_ms`.

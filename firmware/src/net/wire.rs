@@ -27,8 +27,33 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::vec::Vec;
 
+use padlock_protocol::PublicKey;
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+
+use super::{IpConfig, NetConfig};
+
+/// The device's address on a wire's network (end 0): 10.0.0.2/24.
+pub const DEVICE_ADDRESS: Ipv4Cidr = Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 2), 24);
+/// The gateway's address on a wire's network (end 1).
+pub const GATEWAY_ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 0, 1);
+/// The gateway's TCP port on a wire's network.
+pub const GATEWAY_PORT: u16 = 7000;
+
+/// The configuration of a device at end 0 of a wire, signing in to the gateway at end 1
+/// whose static key is `gateway_key`, with the default timings.
+pub fn device_config(gateway_key: PublicKey) -> NetConfig {
+    NetConfig::new(
+        IpConfig::Static {
+            address: DEVICE_ADDRESS,
+            router: None,
+        },
+        GATEWAY_ADDRESS,
+        GATEWAY_PORT,
+        gateway_key,
+    )
+}
 
 /// What the wire does to packets.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -19,8 +19,10 @@
 use std::sync::Arc;
 
 use padlock_firmware::module::Module;
-use padlock_firmware::net::wire::{Faults, Wire, WireEnd};
-use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
+use padlock_firmware::net::wire::{
+    Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config,
+};
+use padlock_firmware::net::{NetBuffers, NetConfig};
 use padlock_firmware::profile::Profile;
 use padlock_firmware::text::Language;
 use padlock_firmware::ui::{Screen, UiConfig};
@@ -30,7 +32,7 @@ use padlock_protocol::StaticKeypair;
 use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
-use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+use smoltcp::wire::Ipv4Cidr;
 
 /// The player's account.
 pub const EMAIL: &str = "alex@outlook.com";
@@ -40,8 +42,6 @@ pub const DISPLAY_NAME: &str = "Alex";
 pub const PRIMARY_PASSWORD: &str = "correcthorse";
 /// The device's secret: its Noise key and its vault key come from it.
 pub const DEVICE_SECRET: &[u8] = b"end to end test device secret 32";
-/// The gateway's port on the virtual network.
-pub const PORT: u16 = 7000;
 /// Virtual time 0 on the gateway's clock (2026-09-21).
 pub const EPOCH_MS: u64 = 1_790_000_000_000;
 
@@ -51,22 +51,13 @@ pub type Flash = MemFlash<4096, 1024, 4>;
 pub type TestModule<'a, 'k> = Module<'a, 'k, Flash, OsRng>;
 
 /// 10% of packets lost and 200 ms each way: the bad network.
-pub const LOSSY: Faults = Faults {
-    latency_ms: 200,
-    loss: 0.10,
-    ..PERFECT
-};
-
-/// A perfect wire.
-pub const PERFECT: Faults = Faults {
-    latency_ms: 0,
-    jitter_ms: 0,
-    loss: 0.0,
-    corruption: 0.0,
-    reorder: 0.0,
-    bandwidth_bps: 0,
-    down: false,
-};
+pub fn lossy() -> Faults {
+    Faults {
+        latency_ms: 200,
+        loss: 0.10,
+        ..Faults::default()
+    }
+}
 
 /// The device's static keys (from [`DEVICE_SECRET`]).
 pub fn device_keys() -> StaticKeypair {
@@ -103,7 +94,7 @@ impl Rig {
         gateway
             .add_account(EMAIL, DISPLAY_NAME, PRIMARY_PASSWORD, true)
             .expect("a fresh account");
-        let mut net = VirtualNetConfig::new(Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 1), 24), PORT);
+        let mut net = VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT);
         net.seed = seed;
         let far_end =
             VirtualGateway::new(gateway.clone(), net, &mut gateway_end, UnixMillis(EPOCH_MS));
@@ -131,17 +122,9 @@ impl Rig {
         created.formatted.replace(' ', "")
     }
 
-    /// The device's network configuration: 10.0.0.2 beside the gateway, default timings.
+    /// The device's network configuration: beside the gateway, default timings.
     pub fn net_config(&self) -> NetConfig {
-        NetConfig::new(
-            IpConfig::Static {
-                address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, 2), 24),
-                router: None,
-            },
-            Ipv4Address::new(10, 0, 0, 1),
-            PORT,
-            self.gateway.public_key(),
-        )
+        device_config(self.gateway.public_key())
     }
 
     /// Starts a module of `profile` on `flash` (a power-on: whatever the vault holds, it
