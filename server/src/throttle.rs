@@ -8,9 +8,10 @@
 //! is older than [`FORGET_AFTER`] (a day) are forgotten.
 //!
 //! **The cap.** An attacker who guesses one account's password as fast as the gateway allows
-//! gets at most [`MAX_GUESSES_PER_DAY`] = 40 guesses evaluated per day (5 free, 12 within the
-//! next 4095 s while the delay doubles, then one per hour), whatever number of devices or
-//! connections they use: the account's counter is shared by all of them. Against 26^16 app
+//! gets at most [`MAX_GUESSES_PER_DAY`] = 40 guesses evaluated per day (the fastest schedule gets
+//! 39: five at once, twelve more while the delay doubles over 68 minutes, then one an hour),
+//! whatever number of devices or connections they use: the account's counter is shared by all
+//! of them, and waiting a day for it to be forgotten only restarts the same schedule. Against 26^16 app
 //! passwords that is nothing; against a weak primary password it is what argon2id and a
 //! lock-out can do without handing the attacker a way to lock the owner out for good (the owner
 //! waits at most an hour, and an app password or remember-me token on another device is subject
@@ -178,5 +179,32 @@ impl Drop for Attempt<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_from_one_second_to_an_hour() {
+        let secs: Vec<u64> = (0..20).map(|f| delay(f).as_secs()).collect();
+        assert_eq!(secs[..6], [0, 0, 0, 0, 0, 1]);
+        assert_eq!(secs[6..12], [2, 4, 8, 16, 32, 64]);
+        assert_eq!(secs[16], 2048);
+        assert_eq!(secs[17..], [3600, 3600, 3600]);
+        assert_eq!(delay(u32::MAX), MAX_DELAY);
+    }
+
+    #[test]
+    fn the_stated_cap_follows_from_the_delays() {
+        // The fastest attacker: each guess as soon as the previous failure's delay allows.
+        let (mut at, mut guesses) = (Duration::ZERO, 0u32);
+        while at < FORGET_AFTER {
+            guesses += 1;
+            at += delay(guesses);
+        }
+        assert!(guesses <= MAX_GUESSES_PER_DAY, "{guesses}");
+        assert_eq!(guesses, 39);
     }
 }

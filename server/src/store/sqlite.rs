@@ -495,3 +495,121 @@ fn throttle_row(row: &Row<'_>) -> rusqlite::Result<ThrottleRecord> {
         last_failure: UnixMillis::from_sql(row.get(1)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(hash_byte: u8, at: u64) -> NewToken {
+        NewToken {
+            account_id: 1,
+            app_password_id: Some(1),
+            device_key: PublicKey([9; 32]),
+            hash: [hash_byte; 32],
+            created: UnixMillis(at),
+            expires: UnixMillis(at + 1000),
+        }
+    }
+
+    fn store_with_account() -> SqliteStore {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .insert_account("a@b", "a@b", "A", "$argon2id$", true)
+            .unwrap();
+        store
+            .insert_app_password(1, "Xbox", &[1; 32], UnixMillis(0))
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn a_file_database_is_wal_with_full_sync_and_migrates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let connection = store.lock().unwrap();
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = connection
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 2), "WAL, synchronous = FULL");
+        drop(connection);
+        drop(store);
+        // Opening again applies nothing twice.
+        assert_eq!(
+            SqliteStore::open(&path).unwrap().schema_version().unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn rotation_is_all_or_nothing_and_only_once() {
+        let store = store_with_account();
+        let first = store.insert_token(&token(1, 0)).unwrap();
+        let second = store.rotate_token(first, &[7; 32], &token(2, 10)).unwrap();
+        let second = second.unwrap();
+        let old = store.token_by_id(first).unwrap().unwrap();
+        assert_eq!(old.state, TokenState::Superseded);
+        assert_eq!(
+            (old.consumed_by, old.successor, old.superseded_at),
+            (Some([7; 32]), Some(second), Some(UnixMillis(10)))
+        );
+        let new = store.token_by_hash(&[2; 32]).unwrap().unwrap();
+        assert_eq!((new.family, new.state), (first, TokenState::Active));
+
+        // The used-up generation cannot be rotated again: nothing is written.
+        assert_eq!(
+            store.rotate_token(first, &[8; 32], &token(3, 20)).unwrap(),
+            None
+        );
+        assert_eq!(store.token_by_hash(&[3; 32]).unwrap(), None);
+        assert_eq!(
+            store.token_by_id(first).unwrap().unwrap().consumed_by,
+            Some([7; 32])
+        );
+
+        // A successor whose hash collides with an existing token aborts the whole rotation.
+        assert!(store.rotate_token(second, &[9; 32], &token(1, 30)).is_err());
+        assert_eq!(
+            store.token_by_id(second).unwrap().unwrap().state,
+            TokenState::Active
+        );
+    }
+
+    #[test]
+    fn revoking_cascades_and_counts_live_families() {
+        let store = store_with_account();
+        let a = store.insert_token(&token(1, 0)).unwrap();
+        store.rotate_token(a, &[7; 32], &token(2, 10)).unwrap();
+        store.insert_token(&token(3, 0)).unwrap();
+        assert_eq!(store.tokens(1, UnixMillis(0)).unwrap().len(), 2);
+        assert_eq!(store.revoke_family(a).unwrap(), 1);
+        assert_eq!(
+            store.token_by_id(a).unwrap().unwrap().state,
+            TokenState::Revoked
+        );
+        assert!(store.revoke_app_password(1, 1).unwrap());
+        assert!(store.tokens(1, UnixMillis(0)).unwrap().is_empty());
+        assert!(!store.revoke_app_password(1, 1).unwrap());
+    }
+
+    #[test]
+    fn failures_add_up_atomically() {
+        let store = store_with_account();
+        let subject = [b'a'; 33];
+        for n in 1..=3 {
+            let record = store.record_failure(&subject, UnixMillis(n * 10)).unwrap();
+            assert_eq!(
+                record,
+                ThrottleRecord {
+                    failures: u32::try_from(n).unwrap(),
+                    last_failure: UnixMillis(n * 10)
+                }
+            );
+        }
+        store.clear_throttle(&subject).unwrap();
+        assert_eq!(store.throttle(&subject).unwrap(), None);
+    }
+}
