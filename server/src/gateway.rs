@@ -163,17 +163,15 @@ impl Gateway {
                 reason: DenyReason::UnsupportedVersion,
                 retry_after_secs: 0,
             },
-            Some(request) => {
-                let message_1 = self.keyed.hash(domain::MESSAGE_1, &[body]);
-                self.respond(request, device_key, &message_1, &mut rng, now)
-                    .unwrap_or_else(|error| {
-                        tracing::error!(%error, "request failed");
-                        Response::Denied {
-                            reason: DenyReason::ServerError,
-                            retry_after_secs: 0,
-                        }
-                    })
-            }
+            Some(request) => self
+                .respond(request, device_key, body, &mut rng, now)
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "request failed");
+                    Response::Denied {
+                        reason: DenyReason::ServerError,
+                        retry_after_secs: 0,
+                    }
+                }),
         };
         let n = responder.write_reply(&response, &mut out).ok()?;
         out.truncate(n);
@@ -184,7 +182,7 @@ impl Gateway {
         &self,
         request: Request,
         device_key: PublicKey,
-        message_1: &[u8; 32],
+        body: &[u8],
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
     ) -> Result<Response, Error> {
@@ -203,7 +201,11 @@ impl Gateway {
                 rng,
                 now,
             ),
-            Request::Resume { token } => self.resume(&token, device_key, message_1, rng, now),
+            Request::Resume { token } => {
+                // What consumed a token: kept to recognise an exact replay of this message 1.
+                let message_1 = self.keyed.hash(domain::MESSAGE_1, &[body]);
+                self.resume(&token, device_key, &message_1, rng, now)
+            }
             Request::SignOut { token } => self.sign_out(&token, device_key),
         }
     }

@@ -27,6 +27,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::error::Error;
@@ -79,7 +80,12 @@ fn tagged(tag: u8, bytes: &[u8; 32]) -> Subject {
 #[derive(Default)]
 pub(crate) struct Throttle {
     in_flight: Mutex<HashMap<Subject, u32>>,
+    failures: AtomicU64,
 }
+
+/// Every this many failures, counters older than [`FORGET_AFTER`] are deleted, so guesses at
+/// random email addresses cannot grow the table without bound.
+const PRUNE_EVERY: u64 = 1024;
 
 /// An admitted attempt; report its outcome with [`Attempt::failed`] or [`Attempt::succeeded`].
 pub(crate) struct Attempt<'t> {
@@ -149,6 +155,11 @@ impl Attempt<'_> {
     pub fn failed(self, store: &dyn Store, now: UnixMillis) -> Result<(), Error> {
         for (subject, _) in &self.subjects {
             store.record_failure(subject, now)?;
+        }
+        let failures = self.throttle.failures.fetch_add(1, Ordering::Relaxed);
+        if failures % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            let forgotten = store.forget_throttle_before(now.minus(FORGET_AFTER))?;
+            tracing::debug!(forgotten, "idle throttling counters deleted");
         }
         Ok(())
     }

@@ -27,6 +27,14 @@ impl UnixMillis {
         )
     }
 
+    /// This instant moved `by` earlier (saturating at the epoch).
+    pub fn minus(self, by: Duration) -> Self {
+        Self(
+            self.0
+                .saturating_sub(u64::try_from(by.as_millis()).unwrap_or(u64::MAX)),
+        )
+    }
+
     /// How long after `earlier` this instant is (zero if it is not later).
     pub fn since(self, earlier: UnixMillis) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))

@@ -53,5 +53,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         failures     INTEGER NOT NULL,
         last_failure INTEGER NOT NULL
     ) WITHOUT ROWID;
+    CREATE INDEX throttle_by_age ON throttle(last_failure);
     ",
 ];

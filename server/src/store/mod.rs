@@ -196,4 +196,6 @@ pub trait Store: Send + Sync {
     fn record_failure(&self, subject: &[u8], now: UnixMillis) -> Result<ThrottleRecord, Error>;
     /// Forgets the counters of `subject` (after a success).
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error>;
+    /// Forgets every subject whose last failure is before `cutoff`; returns how many.
+    fn forget_throttle_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 }

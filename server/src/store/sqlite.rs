@@ -487,6 +487,13 @@ impl Store for SqliteStore {
             .execute([subject])?;
         Ok(())
     }
+
+    fn forget_throttle_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        Ok(connection
+            .prepare_cached("DELETE FROM throttle WHERE last_failure < ?1")?
+            .execute([cutoff.to_sql()])?)
+    }
 }
 
 fn throttle_row(row: &Row<'_>) -> rusqlite::Result<ThrottleRecord> {
@@ -611,5 +618,8 @@ mod tests {
         }
         store.clear_throttle(&subject).unwrap();
         assert_eq!(store.throttle(&subject).unwrap(), None);
+        store.record_failure(&subject, UnixMillis(100)).unwrap();
+        assert_eq!(store.forget_throttle_before(UnixMillis(100)).unwrap(), 0);
+        assert_eq!(store.forget_throttle_before(UnixMillis(101)).unwrap(), 1);
     }
 }
