@@ -105,7 +105,7 @@ impl Gateway {
         mut rng: ChaCha20Rng,
     ) -> Result<Gateway, Error> {
         let passwords = PasswordHasher::new(config.argon2, &mut rng)?;
-        let keyed = KeyedHasher::new(*keys.hashing);
+        let keyed = KeyedHasher::new(&keys.hashing)?;
         Ok(Gateway {
             config,
             keys,

@@ -127,33 +127,30 @@ fn hash_with(
 
 /// HMAC-SHA256 under the gateway's hashing key.
 pub(crate) struct KeyedHasher {
-    key: Zeroizing<[u8; 32]>,
+    /// The MAC keyed once; each hash starts from a clone of it.
+    keyed: Hmac<Sha256>,
     hashes: AtomicU64,
 }
 
 impl KeyedHasher {
     /// A hasher under `key` (the gateway's hashing key, see [`crate::keys`]).
-    pub fn new(key: [u8; 32]) -> Self {
-        Self {
-            key: Zeroizing::new(key),
+    pub fn new(key: &[u8; 32]) -> Result<Self, Error> {
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|e| Error::Hashing(e.to_string()))?;
+        Ok(Self {
+            keyed,
             hashes: AtomicU64::new(0),
-        }
+        })
     }
 
     /// The keyed hash of the `parts` in order, under `domain`.
     pub fn hash(&self, domain: &[u8], parts: &[&[u8]]) -> KeyedHash {
         self.hashes.fetch_add(1, Ordering::Relaxed);
-        // HMAC accepts keys of any length: this cannot fail.
-        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(self.key.as_ref()) {
-            Ok(mac) => mac,
-            Err(_) => return [0; KEYED_HASH_LEN],
-        };
-        mac.update(&u64::try_from(domain.len()).unwrap_or(0).to_be_bytes());
-        mac.update(domain);
-        for part in parts {
-            // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
-            mac.update(&u64::try_from(part.len()).unwrap_or(0).to_be_bytes());
-            mac.update(part);
+        let mut mac = self.keyed.clone();
+        // Every field length-prefixed, so ("ab", "c") and ("a", "bc") differ.
+        for field in std::iter::once(domain).chain(parts.iter().copied()) {
+            mac.update(&u64::try_from(field.len()).unwrap_or(u64::MAX).to_be_bytes());
+            mac.update(field);
         }
         mac.finalize().into_bytes().into()
     }
@@ -189,8 +186,8 @@ mod tests {
 
     #[test]
     fn keyed_hashes_depend_on_key_domain_and_part_boundaries() {
-        let a = KeyedHasher::new([1; 32]);
-        let b = KeyedHasher::new([2; 32]);
+        let a = KeyedHasher::new(&[1; 32]).unwrap();
+        let b = KeyedHasher::new(&[2; 32]).unwrap();
         let h = a.hash(domain::TOKEN, &[b"ab", b"c"]);
         assert_eq!(h, a.hash(domain::TOKEN, &[b"ab", b"c"]));
         assert_ne!(h, b.hash(domain::TOKEN, &[b"ab", b"c"]));

@@ -60,3 +60,38 @@ fn no_token_unless_asked() {
     assert!(remember.is_none());
     assert!(gateway.tokens(EMAIL).unwrap().is_empty());
 }
+
+#[test]
+fn a_seeded_gateway_replays_bit_for_bit() {
+    let make = || {
+        let gateway = Gateway::in_memory(config().seeded([3; 32])).unwrap();
+        gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+        let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+        (gateway.public_key(), app.formatted.clone())
+    };
+    assert_eq!(make(), make());
+    let other = Gateway::in_memory(config().seeded([4; 32])).unwrap();
+    assert_ne!(other.public_key(), make().0);
+}
+
+#[test]
+fn last_used_is_kept_to_the_minute() {
+    let gateway = Gateway::in_memory(config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+    let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+    let device = Device::new(1);
+    let last_used = |at| {
+        assert!(is_granted(&device.sign_in(
+            &gateway,
+            EMAIL,
+            &app.formatted,
+            false,
+            at
+        )));
+        gateway.app_passwords(EMAIL).unwrap()[0].last_used
+    };
+    assert_eq!(last_used(t(100)), Some(t(100)));
+    // Within a minute of the last record, from the same device: no write.
+    assert_eq!(last_used(t(159)), Some(t(100)));
+    assert_eq!(last_used(t(160)), Some(t(160)));
+}
