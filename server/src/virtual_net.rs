@@ -163,6 +163,23 @@ struct Slot {
     sent: usize,
 }
 
+impl Slot {
+    /// Listens again once the last connection is over (or there was none).
+    fn listen_if_closed(&mut self, socket: &mut tcp::Socket<'_>, port: u16) {
+        if socket.state() != tcp::State::Closed {
+            return;
+        }
+        self.decoder.reset();
+        self.reply.clear();
+        self.sent = 0;
+        self.phase = match socket.listen(port) {
+            Ok(()) => Phase::Listening,
+            // Port 0 is the only way to fail; nothing will connect to it.
+            Err(_) => Phase::Idle,
+        };
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Waiting for a device to connect.
@@ -261,11 +278,15 @@ impl<S: FrameService> VirtualGateway<S> {
     /// exchanges already under way finish.
     pub fn set_accepting(&mut self, accepting: bool) {
         self.accepting = accepting;
-        for slot in &self.slots {
+        for slot in &mut self.slots {
             let socket = self.sockets.get_mut::<tcp::Socket>(slot.handle);
-            if !accepting && socket.state() == tcp::State::Listen {
+            if accepting {
+                // At once: a connect in the same instant finds a listener.
+                slot.listen_if_closed(socket, self.config.port);
+            } else if socket.state() == tcp::State::Listen {
                 // Closing a listening socket just stops it listening.
                 socket.close();
+                slot.phase = Phase::Idle;
             }
         }
     }
@@ -294,21 +315,10 @@ impl<S: FrameService> VirtualGateway<S> {
         let port = self.config.port;
         for slot in &mut self.slots {
             let socket = self.sockets.get_mut::<tcp::Socket>(slot.handle);
-            if socket.state() == tcp::State::Closed && self.accepting {
-                // The last connection is over (or there was none): listen again.
-                slot.decoder.reset();
-                slot.reply.clear();
-                slot.sent = 0;
-                slot.phase = match socket.listen(port) {
-                    Ok(()) => Phase::Listening,
-                    // Port 0 is the only way to fail; nothing will connect to it.
-                    Err(_) => Phase::Idle,
-                };
+            if self.accepting {
+                slot.listen_if_closed(socket, port);
             }
             match slot.phase {
-                Phase::Listening if socket.state() == tcp::State::Closed => {
-                    slot.phase = Phase::Idle;
-                }
                 Phase::Listening => {
                     if socket.state() != tcp::State::Listen {
                         self.traffic.connections += 1;
