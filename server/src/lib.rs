@@ -13,6 +13,8 @@
 //!
 //! Where each rule lives:
 //! - [`gateway`]: decode, dispatch, reply; what malformed input gets.
+//! - [`account`]: what an account is and which emails, names and passwords it accepts.
+//! - [`admin`]: the administration methods and what they list.
 //! - [`rules`]: the sign-in rules, the two-step matrix, equal work on every failure.
 //! - [`token`]: remember-me tokens: rotation, reuse detection and its two exceptions, binding.
 //! - [`throttle`]: exponential backoff per account and per device, and the daily cap.
@@ -20,6 +22,9 @@
 //! - [`hashing`]: argon2id, the keyed hash, constant-time comparison.
 //! - [`keys`]: the gateway's key file.
 //! - [`store`]: the [`Store`] trait and its SQLite implementation, with versioned migrations.
+//!
+//! The adapters around the core: [`serve`] (the tokio TCP listener the binary runs) and, with the
+//! feature `virtual-net`, `virtual_net` (the far end of a simulated device's smoltcp wire).
 //!
 //! ```
 //! use padlock_server::{Gateway, GatewayConfig, UnixMillis};
@@ -40,7 +45,7 @@
     )
 )]
 
-mod account;
+pub mod account;
 pub mod admin;
 pub mod app_password;
 pub mod config;
