@@ -13,9 +13,10 @@
 //! whatever number of devices or connections they use: the account's counter is shared by all
 //! of them, and waiting a day for it to be forgotten only restarts the same schedule. Against 26^16 app
 //! passwords that is nothing; against a weak primary password it is what argon2id and a
-//! lock-out can do without handing the attacker a way to lock the owner out for good (the owner
-//! waits at most an hour, and an app password or remember-me token on another device is subject
-//! to the same wait: a throttled answer never says whether the password was right).
+//! lock-out can do without handing the attacker a way to lock the owner out for good: the owner's
+//! own password sign-ins wait at most an hour (an app password waits like any password, since a
+//! throttled answer must not say whether the password was right), and devices holding a
+//! remember-me token are not throttled at all (`Resume` guesses nothing: a token is 256 bits).
 //!
 //! **Concurrency.** Attempts in flight count as failures until they finish, so 64 simultaneous
 //! guesses get no more evaluations than 64 sequential ones: admission and the in-flight count

@@ -161,3 +161,16 @@ fn simultaneous_guesses_get_no_more_evaluations() {
         "{evaluated} of 64 simultaneous guesses evaluated"
     );
 }
+
+#[test]
+fn a_remembered_device_resumes_while_the_account_is_throttled() {
+    let (gateway, app) = gateway();
+    let console = Device::new(1);
+    let token = granted_token(&console.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let attacker = Device::new(2);
+    for _ in 0..FREE_FAILURES + 1 {
+        attacker.sign_in(&gateway, EMAIL, "guess", false, t(0));
+    }
+    assert!(retry_after(&console.sign_in(&gateway, EMAIL, &app, false, t(0))).is_some());
+    assert!(is_granted(&console.resume(&gateway, &token, t(0))));
+}
