@@ -11,7 +11,7 @@ use padlock_firmware::module::player::{press, sign_in, type_text};
 use padlock_firmware::net::NetBuffers;
 use padlock_firmware::net::wire::{Fate, Faults};
 use padlock_firmware::profile::XBOX360;
-use padlock_firmware::ui::{Problem, Screen};
+use padlock_firmware::ui::{Choice, Problem, Screen};
 use padlock_firmware::vault::Vault;
 use rig::{
     DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, PRIMARY_PASSWORD, Rig, TestModule, device_keys,
@@ -180,10 +180,30 @@ fn sign_out(rig: &mut Rig) {
     });
 }
 
+fn gateway_down_at_start(rig: &mut Rig) {
+    let flash = first_sign_in(rig);
+    let (before, flash) = remembered(flash);
+    // The gateway's host is up but its server is not: connections are refused.
+    rig.far_end.set_accepting(false);
+    let flash = reboot(rig, flash, |rig, module| {
+        assert_eq!(module.ui().screen(), Screen::Problem(Problem::CannotReach));
+        assert_eq!(module.ui().choices()[0], Some(Choice::Retry));
+        rig.far_end.set_accepting(true);
+        press(module, Physical::Press(Button::A), rig.now_ms);
+        rig.settle(module);
+        assert_eq!(module.ui().screen(), Screen::SignedIn);
+    });
+    let (after, _) = remembered(flash);
+    assert!(
+        before.is_some() && after.is_some() && after != before,
+        "kept, then rotated"
+    );
+}
+
 /// A scenario: a name for the log, and the run.
 type Scenario = (&'static str, fn(&mut Rig));
 
-const SCENARIOS: [Scenario; 4] = [
+const SCENARIOS: [Scenario; 5] = [
     ("remember and resume", remember_and_resume),
     (
         "primary password on a two-step account",
@@ -191,6 +211,7 @@ const SCENARIOS: [Scenario; 4] = [
     ),
     ("token revoked on the server", token_revoked_on_the_server),
     ("sign out", sign_out),
+    ("gateway down at start", gateway_down_at_start),
 ];
 
 #[test]
@@ -211,6 +232,11 @@ fn a_token_revoked_on_the_server_leads_to_the_password_screen_and_is_forgotten()
 #[test]
 fn sign_out_revokes_the_token_on_the_server_and_erases_it_from_flash() {
     sign_out(&mut Rig::new(0, Faults::default()));
+}
+
+#[test]
+fn a_gateway_down_at_start_keeps_the_token_and_a_retry_resumes() {
+    gateway_down_at_start(&mut Rig::new(0, Faults::default()));
 }
 
 #[test]

@@ -18,6 +18,9 @@
 //!   a sign-in without "remember" forgets any token;
 //! - `TokenInvalid` forgets the token; the screens ask for the password, email filled in;
 //! - sign-out sends `SignOut` (best effort) and erases the vault.
+//!
+//! `tests/end_to_end.rs` drives it with `player` (feature `std`) against the real gateway core over the
+//! virtual wire, on a perfect network and a lossy, slow one.
 
 use embedded_storage::nor_flash::NorFlash;
 use padlock_protocol::session::SessionError;
@@ -307,5 +310,3 @@ fn truncated<const N: usize>(text: &str) -> heapless::String<N> {
 
 #[cfg(feature = "std")]
 pub mod player;
-#[cfg(test)]
-mod tests;
