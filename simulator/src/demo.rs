@@ -5,7 +5,9 @@
 //! refused on the device (with the app-password explanation), and the app password made here
 //! works.
 
-use padlock_server::{Gateway, GatewayConfig, UnixMillis};
+use padlock_server::{Gateway, GatewayConfig};
+
+pub use crate::network::EPOCH;
 
 /// The demo account's email address.
 pub const EMAIL: &str = "alex.morgan@outlook.com";
@@ -15,9 +17,6 @@ pub const DISPLAY_NAME: &str = "Alex Morgan";
 pub const PASSWORD: &str = "couch-potato-42";
 /// The name of the app password made for the simulated device.
 pub const APP_PASSWORD_NAME: &str = "Padlock simulator";
-
-/// Virtual time zero on the gateway's clock: 2026-01-01T00:00:00Z, so runs are reproducible.
-pub const EPOCH: UnixMillis = UnixMillis(1_767_225_600_000);
 
 /// The demo account, as seeded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,44 +1,86 @@
-//! The gateway's side of the virtual network: the host at [`GATEWAY_ADDRESS`] on the far end
-//! of the firmware's virtual wire, running padlock-server's smoltcp adapter
+//! The gateway's side of the virtual network: the host at the wire's [`GATEWAY_ADDRESS`] on
+//! the far end of the firmware's virtual wire, running padlock-server's smoltcp adapter
 //! (`padlock_server::virtual_net`) in front of the embedded gateway or a bridge to a real one.
 //!
 //! The host can stop and start its service: stopped, the host is still on the network and
 //! refuses connections (the device says it cannot reach the gateway), as when the server
 //! process is down.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use padlock_firmware::net::wire::{Wire, WireEnd};
+use padlock_firmware::net::wire::{GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd};
 use padlock_protocol::PublicKey;
-use smoltcp::wire::Ipv4Address;
+use padlock_server::UnixMillis;
+use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
+use smoltcp::wire::Ipv4Cidr;
 
+use crate::bridge::Bridge;
 use crate::device::{Error, GatewayChoice};
 
-/// The gateway's address on the virtual network.
-pub const GATEWAY_ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 0, 1);
+/// Virtual time zero on the embedded gateway's clock: 2026-01-01T00:00:00Z, so runs are
+/// reproducible (token lifetimes, throttling and grace windows count from here).
+pub const EPOCH: UnixMillis = UnixMillis(1_767_225_600_000);
 
-/// The gateway's TCP port on the virtual network.
-pub const GATEWAY_PORT: u16 = 7000;
+/// The gateway's clock at virtual time `now_ms`.
+pub fn gateway_time(now_ms: u64) -> UnixMillis {
+    UnixMillis(EPOCH.0.saturating_add(now_ms))
+}
+
+/// What answers the request frames: the embedded gateway or the bridge.
+type Service = Box<dyn FnMut(&[u8], UnixMillis) -> Option<Vec<u8>>>;
 
 /// The host at the gateway's end of the wire.
 pub(crate) struct FarEnd {
     end: WireEnd,
+    host: VirtualGateway<Service>,
     key: PublicKey,
     embedded: Option<Arc<padlock_server::Gateway>>,
-    running: bool,
+    /// What went wrong relaying to a real gateway, for the transcript.
+    bridge_errors: Rc<RefCell<Vec<String>>>,
 }
 
 impl FarEnd {
-    pub(crate) fn new(wire: &Wire, choice: &GatewayChoice) -> Result<Self, Error> {
-        let (key, embedded) = match choice {
-            GatewayChoice::Embedded(gateway) => (gateway.public_key(), Some(gateway.clone())),
-            GatewayChoice::Bridge { key, .. } => (*key, None),
+    pub(crate) fn new(wire: &Wire, choice: &GatewayChoice, seed: u64) -> Result<Self, Error> {
+        let bridge_errors = Rc::new(RefCell::new(Vec::new()));
+        let (key, embedded, service): (_, _, Service) = match choice {
+            GatewayChoice::Embedded(gateway) => {
+                let answering = gateway.clone();
+                (
+                    gateway.public_key(),
+                    Some(gateway.clone()),
+                    Box::new(move |body: &[u8], now| answering.answer(body, now)),
+                )
+            }
+            GatewayChoice::Bridge { addr, key } => {
+                let bridge = Bridge::new(*addr);
+                let errors = bridge_errors.clone();
+                (
+                    *key,
+                    None,
+                    Box::new(move |body: &[u8], _| match bridge.exchange(body) {
+                        Ok(reply) => reply,
+                        Err(e) => {
+                            errors.borrow_mut().push(e.to_string());
+                            None
+                        }
+                    }),
+                )
+            }
         };
+        let mut end = wire.end(1);
+        let config = VirtualNetConfig {
+            seed,
+            ..VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT)
+        };
+        let host = VirtualGateway::new(service, config, &mut end, gateway_time(0));
         Ok(Self {
-            end: wire.end(1),
+            end,
+            host,
             key,
             embedded,
-            running: true,
+            bridge_errors,
         })
     }
 
@@ -51,18 +93,25 @@ impl FarEnd {
     }
 
     pub(crate) fn running(&self) -> bool {
-        self.running
+        self.host.accepting()
     }
 
     pub(crate) fn set_running(&mut self, running: bool) {
-        self.running = running;
+        self.host.set_accepting(running);
     }
 
-    pub(crate) fn poll(&mut self, _now_ms: u64) {
-        let _ = &mut self.end;
+    pub(crate) fn poll(&mut self, now_ms: u64) {
+        self.host.poll(&mut self.end, gateway_time(now_ms));
     }
 
-    pub(crate) fn next_wake(&mut self, _now_ms: u64) -> Option<u64> {
-        None
+    pub(crate) fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
+        self.host
+            .poll_delay(gateway_time(now_ms))
+            .map(|delay| now_ms.saturating_add(delay))
+    }
+
+    /// Errors relaying to a real gateway since the last call.
+    pub(crate) fn take_bridge_errors(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.bridge_errors.borrow_mut())
     }
 }

@@ -238,6 +238,7 @@ fn report(device: &mut Device) {
             Event::Outcome(outcome) => format!("outcome {outcome}"),
             Event::PowerCut => "power cut".to_owned(),
             Event::Left => "left the sign-in".to_owned(),
+            Event::BridgeError(why) => format!("bridge: {why}"),
             Event::Packet(_) => continue,
         };
         println!("[{:>8.3} s] {what}", timed.at_ms as f64 / 1000.0);

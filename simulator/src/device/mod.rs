@@ -31,10 +31,10 @@ use std::sync::Arc;
 
 use embedded_graphics::pixelcolor::{Gray4, Rgb565};
 use embedded_graphics::prelude::Size;
-use padlock_firmware::input::{Physical, RawInput};
+use padlock_firmware::input::RawInput;
 use padlock_firmware::module::{Module, Step};
-use padlock_firmware::net::wire::{Capture, Faults, Wire, WireEnd};
-use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
+use padlock_firmware::net::NetBuffers;
+use padlock_firmware::net::wire::{Capture, Faults, Wire, WireEnd, device_config};
 use padlock_firmware::profile::{self, ColorDepth, Profile};
 use padlock_firmware::render::Renderer;
 use padlock_firmware::text::{Language, Text};
@@ -43,10 +43,9 @@ use padlock_firmware::vault::Vault;
 use padlock_protocol::StaticKeypair;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
 
 use crate::flash::{FLASH_SIZE, SimFlash, write_atomically};
-use crate::network::{FarEnd, GATEWAY_ADDRESS, GATEWAY_PORT};
+use crate::network::FarEnd;
 pub use frame::Frame;
 
 /// Where players create app passwords, as the simulated devices are provisioned.
@@ -54,10 +53,6 @@ pub const SECURITY_INFO_URL: &str = "https://account.example.com/security";
 
 /// The firmware version the simulated devices report.
 pub const FIRMWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The device's own address on the virtual network (the gateway is at
-/// [`GATEWAY_ADDRESS`]).
-pub const DEVICE_ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
 
 /// How a simulated device is set up.
 #[derive(Clone)]
@@ -185,6 +180,8 @@ pub enum Event {
     PowerCut,
     /// The player backed out of the sign-in (the device's own menu would show).
     Left,
+    /// The bridge could not relay a request to the real gateway (why).
+    BridgeError(String),
 }
 
 /// An [`Event`] at a virtual time.
@@ -250,7 +247,7 @@ impl Device {
         let wire = Wire::new(opts.seed);
         wire.capture(true);
         let device_end = wire.end(0);
-        let far = FarEnd::new(&wire, &opts.gateway)?;
+        let far = FarEnd::new(&wire, &opts.gateway, opts.seed)?;
         let display = opts.profile.display;
         let mut device = Device {
             profile: opts.profile,
@@ -279,22 +276,17 @@ impl Device {
 
     /// Turns the device on: a fresh module over the same flash (what a reboot keeps).
     fn boot(&mut self) {
-        self.flash.restore_power();
+        // Power comes back after a cut; a cut armed for a later write stays armed.
+        if self.flash.power_was_cut() {
+            self.flash.restore_power();
+        }
         self.boots += 1;
         let ui = UiConfig {
             profile: self.profile,
             language: self.lang,
             security_info_url: SECURITY_INFO_URL,
         };
-        let net = NetConfig::new(
-            IpConfig::Static {
-                address: Ipv4Cidr::new(DEVICE_ADDRESS, 24),
-                router: None,
-            },
-            GATEWAY_ADDRESS,
-            GATEWAY_PORT,
-            self.far.public_key(),
-        );
+        let net = device_config(self.far.public_key());
         let range = 0..FLASH_SIZE as u32;
         let vault = match Vault::new(self.flash.clone(), range, &self.secret) {
             Ok(vault) => vault,
@@ -370,6 +362,9 @@ impl Device {
             self.after(step);
         }
         self.far.poll(now);
+        for error in self.far.take_bridge_errors() {
+            self.record(Event::BridgeError(error));
+        }
         self.collect_packets();
     }
 
@@ -542,33 +537,6 @@ impl Device {
     pub fn take_events(&mut self) -> Vec<Timed> {
         self.collect_packets();
         std::mem::take(&mut self.events)
-    }
-}
-
-/// The raw events that make `action`: a button down then up, or the stick moved into the
-/// middle of its sector (or centred), which needs no second event.
-pub fn physical_to_raw(action: Physical) -> (RawInput, Option<RawInput>) {
-    match action {
-        Physical::Press(button) => (RawInput::Down(button), Some(RawInput::Up(button))),
-        Physical::Stick(None) => (RawInput::Stick { x: 0, y: 0 }, None),
-        Physical::Stick(Some(sector)) => {
-            // Sector 0 is up, clockwise, 45° apart; 30000 is well out of the dead zone.
-            const POSITIONS: [(i16, i16); 8] = [
-                (0, 30000),
-                (21213, 21213),
-                (30000, 0),
-                (21213, -21213),
-                (0, -30000),
-                (-21213, -21213),
-                (-30000, 0),
-                (-21213, 21213),
-            ];
-            let (x, y) = POSITIONS
-                .get(usize::from(sector.index()))
-                .copied()
-                .unwrap_or((0, 0));
-            (RawInput::Stick { x, y }, None)
-        }
     }
 }
 

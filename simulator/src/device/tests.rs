@@ -4,6 +4,7 @@
 use super::*;
 use padlock_firmware::input::Button;
 use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::module::player::raw_events;
 
 fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     let (gateway, _) = crate::demo::embedded_gateway(1).unwrap();
@@ -18,10 +19,8 @@ fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
 fn type_text(device: &mut Device, text: &str) {
     let keyboard = device.ui().unwrap().email().clone();
     for action in plan(device.profile(), &keyboard, text).unwrap().actions {
-        let (down, up) = physical_to_raw(action);
-        device.press(down);
-        if let Some(up) = up {
-            device.press(up);
+        for event in raw_events(action) {
+            device.press(event);
         }
     }
 }
@@ -90,17 +89,4 @@ fn the_device_keeps_its_secret_and_flash_and_forget_wipes_the_flash() {
     std::fs::write(opts.dir().join("secret"), b"short").unwrap();
     let error = Device::new(opts).err().unwrap().to_string();
     assert!(error.contains("not a device secret"), "{error}");
-}
-
-#[test]
-fn a_stick_sector_maps_back_to_itself() {
-    use padlock_firmware::input::StickSector;
-    for index in 0..StickSector::COUNT {
-        let sector = StickSector::new(index).unwrap();
-        let (RawInput::Stick { x, y }, None) = physical_to_raw(Physical::Stick(Some(sector)))
-        else {
-            panic!("a stick move");
-        };
-        assert_eq!(StickSector::from_position(x, y, 8192), Some(sector));
-    }
 }

@@ -139,9 +139,17 @@ fn exact_palette(frame: &Frame) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut index: HashMap<[u8; 3], u8> = HashMap::new();
     let mut palette = Vec::new();
     let mut indices = Vec::with_capacity(frame.rgb.len() / 3);
+    // Screens are mostly runs of one colour: look up only when the colour changes.
+    let mut last: Option<([u8; 3], u8)> = None;
     for p in frame.rgb.chunks_exact(3) {
         let &[r, g, b] = p else { continue };
         let color = [r, g, b];
+        if let Some((c, i)) = last
+            && c == color
+        {
+            indices.push(i);
+            continue;
+        }
         let i = match index.get(&color) {
             Some(i) => *i,
             None => {
@@ -151,6 +159,7 @@ fn exact_palette(frame: &Frame) -> Option<(Vec<u8>, Vec<u8>)> {
                 i
             }
         };
+        last = Some((color, i));
         indices.push(i);
     }
     Some((palette, indices))

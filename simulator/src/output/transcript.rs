@@ -57,6 +57,7 @@ impl<W: Write> Transcript<W> {
             Event::Packet(capture) => format!("net {}", describe(capture)),
             Event::PowerCut => "power cut during a flash write: the device is off".to_owned(),
             Event::Left => "the player left the sign-in".to_owned(),
+            Event::BridgeError(why) => format!("bridge: {why}"),
         };
         self.line(timed.at_ms, &text)
     }

@@ -14,11 +14,11 @@
 //! ```
 //!
 //! - [`parse`]: reading a file into steps, with errors that name the line;
-//! - [`run`]: playing the steps on a [`crate::device::Device`] with the embedded gateway, on
+//! - [`mod@run`]: playing the steps on a [`crate::device::Device`] with the embedded gateway, on
 //!   virtual time, writing screenshots, a GIF, a transcript and optionally a pcap file.
 
 pub mod parse;
 pub mod run;
 
 pub use parse::{Scenario, Step};
-pub use run::{Failure, Report, RunOptions, run, run_scenario};
+pub use run::{DEMO, Failure, Report, RunOptions, run, run_demo, run_scenario, run_text};

@@ -59,6 +59,8 @@ pub enum Step {
     /// Type text into the field on screen with the fewest presses (the keyboard planner);
     /// `{email}`, `{password}`, `{app-password}` and `{name}` stand for the demo account's.
     Type(String),
+    /// Finish the field on screen (the keyboard's Done, by the fewest presses).
+    Done,
     /// Let virtual time run until the condition holds, failing after `limit_ms`.
     WaitFor {
         /// What to wait for.
@@ -382,9 +384,10 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
             })
         }
         "reboot" if rest.is_empty() => Ok(Step::Reboot),
+        "done" if rest.is_empty() => Ok(Step::Done),
         _ => Err(format!(
-            "unknown step {word:?}; expected press, hold, release, stick, type, wait, expect, \
-             screenshot, network, gateway, server, power, reboot (or profile, language, seed \
+            "unknown step {word:?}; expected press, hold, release, stick, type, done, wait, \
+             expect, screenshot, network, gateway, server, power, reboot (or profile, language, seed \
              before the first step)"
         )),
     }
@@ -647,6 +650,6 @@ mod tests {
         assert!(error("typ alex").starts_with("t.scn:1: unknown step \"typ\""));
         assert!(error("type \"alex").contains("closing quote"));
         assert!(error("power cut at flash write 0").contains("N from 1"));
-        assert_eq!(steps("reboot"), [Step::Reboot]);
+        assert_eq!(steps("reboot\ndone"), [Step::Reboot, Step::Done]);
     }
 }

@@ -15,6 +15,7 @@
 //! The first failed expectation stops the run: [`Failure`] says where (file:line) and why,
 //! with the screen shown at the time.
 
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -23,13 +24,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use padlock_firmware::input::{Physical, RawInput};
-use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::keyboard::planner::{plan, plan_done};
+use padlock_firmware::keyboard::{Keyboard, Mode, controls};
+use padlock_firmware::module::player::raw_events;
 use padlock_firmware::net::wire::{Capture, Faults};
-use padlock_firmware::ui::Screen;
+use padlock_firmware::profile::Profile;
+use padlock_firmware::ui::{Focus, Screen};
 
 use super::parse::{self, Condition, Line, NetworkChange, Scenario, ServerAction, Step};
 use crate::demo::{self, DemoAccount};
-use crate::device::{Device, DeviceOptions, Event, GatewayChoice, physical_to_raw};
+use crate::device::{Device, DeviceOptions, Event, GatewayChoice};
 use crate::output::gif::GifRecorder;
 use crate::output::transcript::{Transcript, seconds};
 use crate::output::{pcap, png};
@@ -127,12 +131,40 @@ pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
 /// The file cannot be read, a line is not a step, an expectation fails, or an output cannot
 /// be written: where and why.
 pub fn run_scenario(path: &Path, options: &RunOptions) -> Result<Report, Failure> {
-    let scenario = parse::read(path).map_err(|e| Failure {
-        path: e.path,
-        line: e.line,
-        message: e.message,
-    })?;
+    let scenario = parse::read(path).map_err(Failure::from)?;
     Runner::start(scenario, options)?.play()
+}
+
+/// Runs a scenario given as text; `name` stands for its file (the output folder's name and
+/// where errors point).
+///
+/// # Errors
+/// As [`run_scenario`].
+pub fn run_text(name: &Path, source: &str, options: &RunOptions) -> Result<Report, Failure> {
+    let scenario = parse::parse(name, source).map_err(Failure::from)?;
+    Runner::start(scenario, options)?.play()
+}
+
+/// The built-in demo scenario (`simulator/scenarios/demo.scn`), what the simulator plays
+/// headless when there is no display.
+pub const DEMO: &str = include_str!("../../scenarios/demo.scn");
+
+/// Plays [`DEMO`]; its outputs go to `options.out/demo/`.
+///
+/// # Errors
+/// As [`run_scenario`].
+pub fn run_demo(options: &RunOptions) -> Result<Report, Failure> {
+    run_text(Path::new("demo.scn"), DEMO, options)
+}
+
+impl From<parse::ParseError> for Failure {
+    fn from(e: parse::ParseError) -> Self {
+        Failure {
+            path: e.path,
+            line: e.line,
+            message: e.message,
+        }
+    }
 }
 
 /// A scenario being played.
@@ -262,9 +294,16 @@ impl Runner {
     fn play_line(&mut self, line: &Line) -> Result<(), Failure> {
         let now = self.device.now_ms();
         let mut shown = format!("step {}: {}", line.number, line.text);
-        if let Step::Type(text) = &line.step
-            && text.contains('{')
-        {
+        let written = match &line.step {
+            Step::Type(text) => Some(text),
+            Step::Expect(Condition::Text(text) | Condition::NoText(text)) => Some(text),
+            Step::WaitFor {
+                until: Condition::Text(text) | Condition::NoText(text),
+                ..
+            } => Some(text),
+            _ => None,
+        };
+        if let Some(text) = written.filter(|t| t.contains('{')) {
             shown.push_str(&format!("  ({:?})", self.expand(text)?));
         }
         self.write_line(now, &shown)?;
@@ -287,6 +326,7 @@ impl Runner {
                 self.record()?;
             }
             Step::Type(text) => self.type_text(text)?,
+            Step::Done => self.done()?,
             Step::WaitFor { until, limit_ms } => self.wait_for(until, *limit_ms)?,
             Step::Wait(ms) => self.run_for(*ms)?,
             Step::Expect(condition) => {
@@ -348,36 +388,74 @@ impl Runner {
         Ok(out)
     }
 
-    /// Presses and releases (or moves the stick for) one physical action, at a player's pace.
+    /// Presses and releases (or moves the stick for) one physical action, at a player's pace:
+    /// [`PRESS_DOWN_MS`] between its raw events, [`PRESS_GAP_MS`] after them.
     fn tap(&mut self, action: Physical) -> Result<(), Failure> {
-        let (down, up) = physical_to_raw(action);
-        self.device.press(down);
-        self.record()?;
-        self.run_for(PRESS_DOWN_MS)?;
-        if let Some(up) = up {
-            self.device.press(up);
+        for (index, event) in raw_events(action).enumerate() {
+            if index > 0 {
+                self.run_for(PRESS_DOWN_MS)?;
+            }
+            self.device.press(event);
             self.record()?;
         }
         self.run_for(PRESS_GAP_MS)
     }
 
+    /// The keyboard of the field on screen.
+    fn keyboard(&self, doing: &str) -> Result<Keyboard, Failure> {
+        let Some(ui) = self.device.ui() else {
+            return Err(self.fail(format!("cannot {doing}: the device is off")));
+        };
+        match ui.screen() {
+            Screen::Account => Ok(ui.email().clone()),
+            Screen::Password if ui.focus() == Focus::Keyboard => Ok(ui.password().clone()),
+            Screen::Password => Err(self.fail(format!(
+                "cannot {doing}: the focus is on the password screen's controls, not the keyboard"
+            ))),
+            _ => Err(self.fail(format!(
+                "cannot {doing} on the {} screen: there is no keyboard",
+                self.device.screen_name()
+            ))),
+        }
+    }
+
+    fn done(&mut self) -> Result<(), Failure> {
+        if let Some(ui) = self.device.ui()
+            && ui.screen() == Screen::Password
+            && ui.focus() != Focus::Keyboard
+        {
+            // Already finished (an app password moves on by itself at its 16th letter).
+            return Ok(());
+        }
+        let keyboard = self.keyboard("finish the field")?;
+        let Some(plan) = plan_done(self.device.profile(), &keyboard) else {
+            return Err(self.fail("the keyboard has no way to finish the field".to_owned()));
+        };
+        for action in plan.actions {
+            self.tap(action)?;
+        }
+        Ok(())
+    }
+
     fn type_text(&mut self, text: &str) -> Result<(), Failure> {
         let text = self.expand(text)?;
-        let Some(ui) = self.device.ui() else {
-            return Err(self.fail("cannot type: the device is off".to_owned()));
-        };
-        let keyboard = match ui.screen() {
-            Screen::Account => ui.email().clone(),
-            Screen::Password => ui.password().clone(),
-            _ => {
-                return Err(self.fail(format!(
-                    "cannot type on the {} screen: there is no keyboard",
-                    self.device.screen_name()
-                )));
-            }
-        };
+        let keyboard = self.keyboard("type")?;
         let target = format!("{}{text}", keyboard.text());
-        let Some(plan) = plan(self.device.profile(), &keyboard, &target) else {
+        let profile = self.device.profile();
+        let mut planned = plan(profile, &keyboard, &target);
+        if planned.is_none()
+            && keyboard.mode() == Mode::AppPassword
+            && let Some(switch) = full_keyboard(profile, &keyboard)
+        {
+            // An account password: the app-password letters first give way to the full
+            // keyboard, as a player would switch.
+            for action in switch {
+                self.tap(action)?;
+            }
+            let keyboard = self.keyboard("type")?;
+            planned = plan(profile, &keyboard, &target);
+        }
+        let Some(plan) = planned else {
             return Err(self.fail(format!(
                 "the {} keyboard cannot type {text:?} after {:?} (a character it lacks, or \
                  the text cursor is not at the end)",
@@ -435,10 +513,14 @@ impl Runner {
     /// Whether `condition` holds: `Err(Some(why))` fails the step, `Err(None)` means "not
     /// yet" (only for waits, which call with `now == false`).
     fn check(&mut self, condition: &Condition, now: bool) -> Result<(), Option<String>> {
+        let shows = |text: &str| -> Result<bool, Option<String>> {
+            let text = self.expand(text).map_err(|f| Some(f.message))?;
+            Ok(self.device.screen_text().contains(text.as_str()))
+        };
         let holds = match condition {
             Condition::Screen(name) => self.device.screen_name() == name,
-            Condition::Text(text) => self.device.screen_text().contains(text.as_str()),
-            Condition::NoText(text) => !self.device.screen_text().contains(text.as_str()),
+            Condition::Text(text) => shows(text)?,
+            Condition::NoText(text) => !shows(text)?,
             Condition::Outcome(want) => {
                 let got = if now {
                     self.unclaimed.clear();
@@ -578,6 +660,34 @@ impl Runner {
             }),
         }
     }
+}
+
+/// The fewest presses that turn the app-password keyboard into the full keyboard (its key
+/// for another kind of password) without typing anything, for an account password.
+fn full_keyboard(profile: &Profile, start: &Keyboard) -> Option<Vec<Physical>> {
+    let mut seen = HashSet::from([start.nav()]);
+    let mut queue = VecDeque::from([(start.clone(), Vec::new())]);
+    while let Some((keyboard, path)) = queue.pop_front() {
+        for (action, _) in controls::actions(profile) {
+            let mut next = keyboard.clone();
+            let Some(input) = controls::map(profile, &next, action) else {
+                continue;
+            };
+            let change = next.handle(input);
+            if change.done || change.back || next.text() != keyboard.text() {
+                continue;
+            }
+            let mut steps: Vec<Physical> = path.clone();
+            steps.push(action);
+            if next.mode() != keyboard.mode() {
+                return Some(steps);
+            }
+            if seen.insert(next.nav()) {
+                queue.push_back((next, steps));
+            }
+        }
+    }
+    None
 }
 
 /// The condition as QA wrote it.

@@ -1,0 +1,147 @@
+//! Every scenario shipped in `simulator/scenarios/`, each its own test, run headless on the
+//! simulated device against the embedded gateway, as QA runs them
+//! (`padlock-simulator run simulator/scenarios/*.scn`); plus the runner's promises: a run
+//! replays byte for byte, and a failed expectation names its line.
+//!
+//! Outputs (screenshots, GIF, transcript, pcap) land in the target directory's temporary
+//! folder, `scenarios/<name>/`; a failure message says where the transcript is.
+
+use std::path::{Path, PathBuf};
+
+use padlock_simulator::scenario::{RunOptions, run_scenario, run_text};
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../simulator/scenarios")
+}
+
+fn options(out: &str) -> RunOptions {
+    RunOptions {
+        out: Path::new(env!("CARGO_TARGET_TMPDIR")).join(out),
+        seed: None,
+        pcap: true,
+        progress: false,
+    }
+}
+
+fn run(name: &str) {
+    let path = scenarios_dir().join(format!("{name}.scn"));
+    let options = options("scenarios");
+    if let Err(failure) = run_scenario(&path, &options) {
+        panic!(
+            "{failure}\ntranscript: {}",
+            options.out.join(name).join("transcript.txt").display()
+        );
+    }
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $file:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                run($file);
+            }
+        )*
+        /// The scenarios with a test above.
+        const LISTED: &[&str] = &[$($file),*];
+    };
+}
+
+scenarios! {
+    first_sign_in_with_an_app_password_remembered => "first-sign-in",
+    the_primary_password_on_a_two_step_account_explains_app_passwords => "two-step-primary-password",
+    a_remembered_sign_in_resumes_after_reboot => "resume-after-reboot",
+    a_token_revoked_on_the_server_asks_for_the_password_with_the_email_filled_in => "token-revoked",
+    sign_out_forgets_the_remembered_sign_in => "sign-out",
+    ten_percent_loss_and_300_ms_latency_still_sign_in => "lossy-network",
+    gateway_down_is_a_clear_message_and_retry_signs_in_when_it_is_back => "gateway-down",
+    an_unplugged_cable_is_no_network_then_retry_signs_in => "network-link-down",
+    a_power_cut_during_the_token_write_leaves_the_old_token_or_the_new_one => "power-cut-token-write",
+    the_demo_plays_through => "demo",
+}
+
+#[test]
+fn every_shipped_scenario_has_a_test() {
+    let mut shipped: Vec<String> = std::fs::read_dir(scenarios_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "scn"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    shipped.sort();
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(shipped, listed, "add a test line for each scenario file");
+}
+
+#[test]
+fn a_run_with_the_same_seed_replays_byte_for_byte() {
+    let path = scenarios_dir().join("lossy-network.scn");
+    let read = |out: &str, file: &str| {
+        let options = options(out);
+        run_scenario(&path, &options).unwrap();
+        std::fs::read(options.out.join("lossy-network").join(file)).unwrap()
+    };
+    let first = read("replay-1", "transcript.txt");
+    assert_eq!(first, read("replay-2", "transcript.txt"));
+    assert_eq!(
+        read("replay-1", "traffic.pcap"),
+        read("replay-2", "traffic.pcap")
+    );
+    let text = String::from_utf8(first).unwrap();
+    assert!(text.contains("LOST"), "the loss shows in the transcript");
+    assert!(text.contains("outcome granted"));
+
+    // Another seed loses other packets.
+    let other = RunOptions {
+        seed: Some(99),
+        ..options("replay-3")
+    };
+    run_scenario(&path, &other).unwrap();
+    let third = std::fs::read(other.out.join("lossy-network/transcript.txt")).unwrap();
+    assert_ne!(text.as_bytes(), third.as_slice());
+}
+
+#[test]
+fn a_failed_expectation_stops_the_run_and_names_its_line() {
+    let source = "type {email}\ndone\n\nexpect screen signed-in\nscreenshot never\n";
+    let options = options("failing");
+    let failure = run_text(Path::new("failing.scn"), source, &options).unwrap_err();
+    assert_eq!(failure.line, 4);
+    assert_eq!(failure.path, Path::new("failing.scn"));
+    assert!(
+        failure
+            .message
+            .starts_with("expected screen signed-in (at "),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.message.contains("screen password"),
+        "{}",
+        failure.message
+    );
+    let dir = options.out.join("failing");
+    assert!(!dir.join("never.png").exists(), "the run stopped");
+    let transcript = std::fs::read_to_string(dir.join("transcript.txt")).unwrap();
+    assert!(
+        transcript.ends_with(&format!("FAIL {failure}\n")),
+        "{transcript}"
+    );
+    assert!(dir.join("run.gif").exists());
+}
+
+#[test]
+fn a_wait_that_runs_out_says_what_it_waited_for() {
+    let source = "gateway stop\ntype {email}\ndone\ntype {app-password}\npress A\n\
+                  wait for outcome granted within 30s\n";
+    let failure = run_text(Path::new("down.scn"), source, &options("down")).unwrap_err();
+    assert_eq!(failure.line, 6);
+    assert!(
+        failure
+            .message
+            .starts_with("the sign-in ended cannot-reach, expected granted"),
+        "{}",
+        failure.message
+    );
+}
