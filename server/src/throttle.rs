@@ -154,9 +154,8 @@ fn required_wait(record: Option<ThrottleRecord>, pending: u32, now: UnixMillis) 
 impl Attempt<'_> {
     /// The attempt failed: count it against every subject.
     pub fn failed(self, store: &dyn Store, now: UnixMillis) -> Result<(), Error> {
-        for (subject, _) in &self.subjects {
-            store.record_failure(subject, now)?;
-        }
+        let subjects: Vec<&[u8]> = self.subjects.iter().map(|(s, _)| s.as_slice()).collect();
+        store.record_failure(&subjects, now)?;
         let failures = self.throttle.failures.fetch_add(1, Ordering::Relaxed);
         if failures % PRUNE_EVERY == PRUNE_EVERY - 1 {
             let forgotten = store.forget_throttle_before(now.minus(FORGET_AFTER))?;

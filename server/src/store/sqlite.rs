@@ -470,14 +470,17 @@ impl Store for SqliteStore {
         Ok(statement.query_row([subject], throttle_row).optional()?)
     }
 
-    fn record_failure(&self, subject: &[u8], now: UnixMillis) -> Result<ThrottleRecord, Error> {
+    fn record_failure(&self, subjects: &[&[u8]], now: UnixMillis) -> Result<(), Error> {
         let connection = self.lock()?;
-        let mut statement = connection.prepare_cached(
-            "INSERT INTO throttle (subject, failures, last_failure) VALUES (?1, 1, ?2) \
-             ON CONFLICT (subject) DO UPDATE SET failures = failures + 1, last_failure = ?2 \
-             RETURNING failures, last_failure",
-        )?;
-        Ok(statement.query_row(params![subject, now.to_sql()], throttle_row)?)
+        let tx = connection.unchecked_transaction()?;
+        for subject in subjects {
+            tx.prepare_cached(
+                "INSERT INTO throttle (subject, failures, last_failure) VALUES (?1, 1, ?2) \
+                 ON CONFLICT (subject) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+            )?
+            .execute(params![subject, now.to_sql()])?;
+        }
+        Ok(tx.commit()?)
     }
 
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error> {
@@ -606,8 +609,16 @@ mod tests {
     fn failures_add_up_atomically() {
         let store = store_with_account();
         let subject = [b'a'; 33];
+        let other = [b'd'; 33];
         for n in 1..=3 {
-            let record = store.record_failure(&subject, UnixMillis(n * 10)).unwrap();
+            store
+                .record_failure(&[&subject, &other], UnixMillis(n * 10))
+                .unwrap();
+            assert_eq!(
+                store.throttle(&subject).unwrap(),
+                store.throttle(&other).unwrap()
+            );
+            let record = store.throttle(&subject).unwrap().unwrap();
             assert_eq!(
                 record,
                 ThrottleRecord {
@@ -618,8 +629,10 @@ mod tests {
         }
         store.clear_throttle(&subject).unwrap();
         assert_eq!(store.throttle(&subject).unwrap(), None);
-        store.record_failure(&subject, UnixMillis(100)).unwrap();
-        assert_eq!(store.forget_throttle_before(UnixMillis(100)).unwrap(), 0);
+        store.record_failure(&[&subject], UnixMillis(100)).unwrap();
+        // `other` last failed at 30, `subject` at 100.
+        assert_eq!(store.forget_throttle_before(UnixMillis(100)).unwrap(), 1);
+        assert_eq!(store.throttle(&other).unwrap(), None);
         assert_eq!(store.forget_throttle_before(UnixMillis(101)).unwrap(), 1);
     }
 }
