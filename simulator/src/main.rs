@@ -230,19 +230,30 @@ fn print_key_map(profile: &Profile) {
 }
 
 /// No window: one line saying why, then the demo scenario headless.
-fn headless_demo(why: Option<WindowError>, out: &std::path::Path) -> Result<ExitCode, String> {
-    match why {
-        Some(why) => println!(
-            "{why}: playing the demo scenario headless; screenshots and GIF in {}",
-            out.display()
-        ),
-        None => println!(
-            "headless: playing the demo scenario; screenshots and GIF in {}",
-            out.display()
-        ),
+fn headless_demo(why: Option<WindowError>, out: &Path) -> Result<ExitCode, String> {
+    let options = RunOptions {
+        out: out.to_path_buf(),
+        ..RunOptions::default()
+    };
+    // `run_demo` writes into a folder named after the scenario.
+    let folder = out.join("demo");
+    let why = why.map_or_else(|| "--headless".to_owned(), |why| why.to_string());
+    println!(
+        "{why}: playing the demo scenario headless; screenshots and GIF in {}",
+        folder.display()
+    );
+    match scenario::run_demo(&options) {
+        Ok(report) => {
+            println!(
+                "demo done: {} steps, {} ms of virtual time; see {}",
+                report.steps,
+                report.virtual_ms,
+                report.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => Err(format!("the demo scenario failed: {failure}")),
     }
-    let _ = out;
-    Err("the built-in demo scenario is not there yet".to_owned())
 }
 
 fn run_scenarios(args: &RunArgs) -> Result<ExitCode, String> {

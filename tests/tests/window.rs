@@ -14,21 +14,47 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use embedded_graphics::prelude::{PointsIter, Size};
 use embedded_graphics::primitives::Rectangle;
+use padlock_firmware::input::Physical;
 use padlock_firmware::input::{Button, RawInput};
+use padlock_firmware::keyboard::planner::{plan, plan_done};
 use padlock_firmware::profile::{self, Profile};
+use padlock_firmware::ui::{Focus, Screen};
+use padlock_simulator::demo;
 use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice};
+use padlock_simulator::keymap::{KeyMap, key_name};
 use padlock_simulator::window::Layout;
+
+/// How long to wait for something the simulator should do soon: generous, as a debug build on
+/// a loaded machine is slow; a pass never waits for it.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 const TOOLS: [(&str, &str); 3] = [
     ("Xvfb", "xvfb"),
     ("xdotool", "xdotool"),
     ("xwd", "x11-apps"),
 ];
+
+/// Whether the X tools are missing: then the test is skipped (said on stderr), except under
+/// `CI=true`, where it fails.
+fn skip_without_x() -> bool {
+    let missing = missing_tools();
+    if missing.is_empty() {
+        return false;
+    }
+    let message = format!(
+        "the window test needs Xvfb, xdotool and xwd: apt-get install {}",
+        missing.join(" ")
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+    eprintln!("skipped: {message}");
+    true
+}
 
 fn missing_tools() -> Vec<&'static str> {
     TOOLS
@@ -46,6 +72,15 @@ struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
+        // SIGTERM first: Xvfb then removes its lock file and socket.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -91,8 +126,11 @@ fn build_simulator() -> PathBuf {
 
 /// Starts Xvfb on a free display number; returns it and its process.
 fn start_xvfb(screen: &str) -> (String, Killed) {
-    let first = 90 + std::process::id() % 500;
-    for n in first..first + 50 {
+    // Tests of this process run at once: each takes its own numbers.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 90 + (std::process::id() % 100) * 50;
+    for _ in 0..20 {
+        let n = base + NEXT.fetch_add(1, Ordering::Relaxed);
         if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
             continue;
         }
@@ -233,12 +271,10 @@ impl Simulator {
     }
 
     fn key(&self, name: &str) {
-        // Down and up as separate events, a little apart, as a finger does.
-        for action in ["keydown", "keyup"] {
-            let out = x_tool(&self.display, "xdotool", &[action, name]);
-            assert!(out.status.success(), "xdotool {action} {name}");
-            std::thread::sleep(Duration::from_millis(60));
-        }
+        // Down and up from one xdotool run: they reach the window together, so a busy
+        // machine cannot stretch the press past the module's auto-repeat delay (400 ms).
+        let out = x_tool(&self.display, "xdotool", &["key", name]);
+        assert!(out.status.success(), "xdotool key {name}");
     }
 
     /// Waits until the stdout line `wanted` (a suffix match) has been printed.
@@ -273,14 +309,23 @@ impl Simulator {
 }
 
 fn start_simulator(binary: &Path, display: &str, home: &Path, profile: &Profile) -> Simulator {
+    start_simulator_with(binary, display, home, profile, &["--forget"])
+}
+
+/// Starts the simulator as device `window-test` of `profile`, with `extra` arguments.
+fn start_simulator_with(
+    binary: &Path,
+    display: &str,
+    home: &Path,
+    profile: &Profile,
+    extra: &[&str],
+) -> Simulator {
     let mut child = Command::new(binary)
-        .args([
-            "--profile",
-            profile.name,
-            "--device",
-            "window-test",
-            "--forget",
-        ])
+        .args(["--profile", profile.name, "--device", "window-test"])
+        // Should the window not open, the headless demo's outputs stay out of the source tree.
+        .arg("--out")
+        .arg(home.join("headless"))
+        .args(extra)
         .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
         .env("PADLOCK_SIMULATOR_HOME", home)
@@ -299,18 +344,21 @@ fn start_simulator(binary: &Path, display: &str, home: &Path, profile: &Profile)
         }
     });
     let process = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + PATIENCE;
+    let title = format!("^Padlock simulator: {}", profile.model);
+    let mut seen = Vec::new();
     let window = loop {
-        let out = x_tool(
-            display,
-            "xdotool",
-            &["search", "--name", "^Padlock simulator"],
-        );
+        let out = x_tool(display, "xdotool", &["search", "--name", &title]);
         let found = String::from_utf8_lossy(&out.stdout);
         if let Some(id) = found.lines().next() {
             break id.trim().to_owned();
         }
-        assert!(Instant::now() < deadline, "no simulator window appeared");
+        seen.extend(lines.try_iter());
+        assert!(
+            Instant::now() < deadline,
+            "no simulator window appeared; it printed:\n{}",
+            seen.join("\n")
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     // Keys go to the focused window; with no window manager, focus it ourselves.
@@ -320,7 +368,7 @@ fn start_simulator(binary: &Path, display: &str, home: &Path, profile: &Profile)
         display: display.to_owned(),
         window,
         lines,
-        seen: Vec::new(),
+        seen,
     }
 }
 
@@ -339,17 +387,10 @@ fn reference_device(home: &Path, profile: &'static Profile) -> Device {
 
 #[test]
 fn the_window_shows_the_sign_in_and_reacts_to_keys() {
-    let missing = missing_tools();
-    if !missing.is_empty() {
-        let message = format!(
-            "the window test needs Xvfb, xdotool and xwd: apt-get install {}",
-            missing.join(" ")
-        );
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-        eprintln!("skipped: {message}");
+    if skip_without_x() {
         return;
     }
-    let dir = work_dir();
+    let dir = work_dir().join("profiles");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("work folder");
     let binary = build_simulator();
@@ -377,10 +418,7 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
 
     let mut sim = start_simulator(binary, display, &dir.join("home"), profile);
-    sim.wait_line(
-        &format!("screen {}", reference.screen_name()),
-        Duration::from_secs(30),
-    );
+    sim.wait_line(&format!("screen {}", reference.screen_name()), PATIENCE);
     let first = sim.screenshot();
     let layout = Layout::fitted(
         profile,
@@ -400,9 +438,7 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
         path
     };
 
-    let (shown, image) = sim.wait_screen(Duration::from_secs(15), |i| {
-        i.differences(area, scale, &at_start) == 0
-    });
+    let (shown, image) = sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &at_start) == 0);
     let path = step("1-start", &image);
     assert!(
         shown,
@@ -413,9 +449,8 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
 
     sim.key("Right");
-    let (moved, image) = sim.wait_screen(Duration::from_secs(10), |i| {
-        i.differences(area, scale, &after_right) == 0
-    });
+    let (moved, image) =
+        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &after_right) == 0);
     let path = step("2-right", &image);
     assert!(
         moved,
@@ -427,7 +462,7 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
 
     sim.key("F1");
-    let (help, image) = sim.wait_screen(Duration::from_secs(10), |i| {
+    let (help, image) = sim.wait_screen(PATIENCE, |i| {
         i.differences(area, scale, &after_right) > after_right.rgb.len() / 3 / 10
     });
     step("3-help", &image);
@@ -444,9 +479,8 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
 
     sim.key("F1");
-    let (closed, image) = sim.wait_screen(Duration::from_secs(10), |i| {
-        i.differences(area, scale, &after_right) == 0
-    });
+    let (closed, image) =
+        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &after_right) == 0);
     step("4-help-closed", &image);
     assert!(
         closed,
@@ -456,9 +490,8 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
 
     // F5 restarts the module: nothing was remembered, so the first screen is back as it was.
     sim.key("F5");
-    let (rebooted, image) = sim.wait_screen(Duration::from_secs(10), |i| {
-        i.differences(area, scale, &at_start) == 0
-    });
+    let (rebooted, image) =
+        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &at_start) == 0);
     step("5-rebooted", &image);
     assert!(rebooted, "{}: F5 does not restart the device", profile.name);
 }
@@ -478,4 +511,301 @@ fn xwd_images_are_read_with_their_masks_and_byte_order() {
     assert_eq!((image.width, image.height), (2, 1));
     assert_eq!(image.pixel(0, 0), [0x10, 0x20, 0x30]);
     assert_eq!(image.pixel(1, 0), [0x80, 0x00, 0xff]);
+}
+
+/// The X keysym `xdotool` sends for a key of the simulator's key map.
+fn keysym(button: Button, profile: &Profile) -> String {
+    let key = KeyMap::for_profile(profile)
+        .key_for(button)
+        .unwrap_or_else(|| panic!("{}: no key for {button:?}", profile.name));
+    match key_name(key).as_str() {
+        "Enter" => "Return".to_owned(),
+        "Backspace" => "BackSpace".to_owned(),
+        "Esc" => "Escape".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Presses buttons on `reference` and, through their keys, in the window, in one `xdotool`
+/// run: the two devices stay in step.
+fn press_both(sim: &Simulator, reference: &mut Device, buttons: &[Button]) {
+    let profile = reference.profile();
+    let mut args = vec!["key".to_owned(), "--delay".to_owned(), "40".to_owned()];
+    for &button in buttons {
+        reference.press(RawInput::Down(button));
+        reference.press(RawInput::Up(button));
+        args.push(keysym(button, profile));
+    }
+    let now = reference.now_ms();
+    reference.advance_to(now + 100);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = x_tool(&sim.display, "xdotool", &args);
+    assert!(out.status.success(), "xdotool {args:?}");
+}
+
+/// Types `text` into the field on screen with the fewest presses, as the keyboard planner
+/// finds them on the reference device.
+fn type_both(sim: &Simulator, reference: &mut Device, text: &str) {
+    let ui = reference.ui().expect("powered");
+    let keyboard = if ui.screen() == Screen::Account {
+        ui.email()
+    } else {
+        ui.password()
+    };
+    let planned = plan(reference.profile(), keyboard, text)
+        .unwrap_or_else(|| panic!("the keyboard cannot type {text:?}"));
+    press_both(sim, reference, &buttons(planned.actions));
+}
+
+/// The buttons of planned actions (the profiles typed with here have no stick).
+fn buttons(actions: Vec<Physical>) -> Vec<Button> {
+    actions
+        .into_iter()
+        .map(|action| match action {
+            Physical::Press(button) => button,
+            Physical::Stick(_) => panic!("a profile without a stick plans no stick moves"),
+        })
+        .collect()
+}
+
+/// Finishes the keyboard and presses Sign in with "Remember my info" ticked.
+fn sign_in_both(sim: &Simulator, reference: &mut Device) {
+    for _ in 0..8 {
+        let ui = reference.ui().expect("powered");
+        if ui.screen() != Screen::Password {
+            return;
+        }
+        let buttons: Vec<Button> = match (ui.focus(), ui.remember()) {
+            (Focus::Keyboard, _) => buttons(
+                plan_done(reference.profile(), ui.password())
+                    .expect("a way to Done")
+                    .actions,
+            ),
+            (Focus::SignIn, false) => vec![Button::Up],
+            (Focus::Remember, false) => vec![Button::A],
+            (Focus::Remember, true) => vec![Button::Down],
+            (Focus::SignIn, true) => {
+                // The reference stops here: only the window's device talks to the gateway.
+                let out = x_tool(
+                    &sim.display,
+                    "xdotool",
+                    &["key", &keysym(Button::A, reference.profile())],
+                );
+                assert!(out.status.success());
+                return;
+            }
+        };
+        press_both(sim, reference, &buttons);
+    }
+    panic!("the password screen never reached Sign in");
+}
+
+/// A real `padlock-server serve` on a loopback port: its address, key and the demo account's
+/// app password.
+fn start_server(dir: &Path) -> (Killed, String, String, String) {
+    let exe = std::env::current_exe().expect("test executable");
+    let profile_dir = exe
+        .ancestors()
+        .nth(2)
+        .expect("profile folder")
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "padlock-server",
+        "--bin",
+        "padlock-server",
+    ]);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().expect("cargo runs").success(),
+        "building padlock-server"
+    );
+    let server = profile_dir.join("padlock-server");
+    std::fs::create_dir_all(dir).expect("server folder");
+    let db = dir.join("gateway.sqlite");
+    let db = db.to_str().expect("a UTF-8 path");
+    let admin = |args: &[&str]| {
+        let out = Command::new(&server)
+            .args(args)
+            .args(["--db", db])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "padlock-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .trim()
+            .to_owned()
+    };
+    admin(&[
+        "account",
+        "add",
+        "--email",
+        demo::EMAIL,
+        "--name",
+        demo::DISPLAY_NAME,
+        "--password",
+        demo::PASSWORD,
+        "--two-step",
+    ]);
+    let app_password = admin(&[
+        "app-password",
+        "create",
+        "--email",
+        demo::EMAIL,
+        "--name",
+        "window test",
+    ]);
+    let key = admin(&["key", "show"]);
+    let mut child = Command::new(&server)
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("padlock-server serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let process = Killed(child);
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("padlock-server: {line}");
+            let _ = tx.send(line);
+        }
+    });
+    let addr = loop {
+        let line = rx
+            .recv_timeout(PATIENCE)
+            .expect("padlock-server says where it listens");
+        if let Some(at) = line.find("listening on ") {
+            let rest = &line[at + "listening on ".len()..];
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("an address")
+                .to_owned();
+        }
+    };
+    (process, addr, key, app_password)
+}
+
+/// Signs the demo account in with its app password in the window of a Zune called
+/// `window-test` (started with `gateway_args`), remembered; then restarts the simulator and
+/// checks the device resumes by itself. `app_password`: the one to type, else the one the
+/// simulator prints.
+fn sign_in_then_resume_after_restart(
+    dir: &Path,
+    gateway_args: &[&str],
+    app_password: Option<&str>,
+) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("work folder");
+    let binary = build_simulator();
+    let (display, _xvfb) = start_xvfb("1600x1000x24");
+    // The Zune: its keys are few and plain, and the planner types with them alone.
+    let profile = &profile::ZUNE;
+    let home = dir.join("home");
+
+    let first_run = [gateway_args, &["--forget"]].concat();
+    let mut sim = start_simulator_with(&binary, &display, &home, profile, &first_run);
+    sim.wait_line("screen account", PATIENCE);
+    let app_password = match app_password {
+        Some(password) => password.to_owned(),
+        None => sim
+            .seen
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("app password:"))
+            .expect("the simulator prints the demo's app password")
+            .trim()
+            .to_owned(),
+    };
+    let mut reference = reference_device(&dir.join("reference-home"), profile);
+    type_both(&sim, &mut reference, demo::EMAIL);
+    let done = plan_done(profile, reference.ui().expect("powered").email()).expect("a Done");
+    press_both(&sim, &mut reference, &buttons(done.actions));
+    assert_eq!(reference.screen_name(), "password");
+    sim.wait_line("screen password", PATIENCE);
+    type_both(&sim, &mut reference, &app_password.replace(' ', ""));
+    sign_in_both(&sim, &mut reference);
+    sim.wait_line("outcome granted", PATIENCE);
+    sim.wait_line("screen signed-in", PATIENCE);
+    sim.screenshot().save_ppm(&dir.join("signed-in.ppm"));
+    drop(sim);
+
+    // Same device, restarted: its flash kept the token, the gateway takes it.
+    let mut sim = start_simulator_with(&binary, &display, &home, profile, gateway_args);
+    sim.wait_line("outcome granted", PATIENCE);
+    sim.wait_line("screen signed-in", PATIENCE);
+    sim.screenshot().save_ppm(&dir.join("resumed.ppm"));
+}
+
+#[test]
+fn the_demo_account_signs_in_with_the_printed_app_password_and_is_remembered() {
+    if skip_without_x() {
+        return;
+    }
+    sign_in_then_resume_after_restart(&work_dir().join("embedded"), &[], None);
+}
+
+#[test]
+fn a_player_signs_in_with_a_real_gateway_and_is_remembered_after_a_restart() {
+    if skip_without_x() {
+        return;
+    }
+    let dir = work_dir().join("bridged");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (_server, addr, key, app_password) = start_server(&dir.join("server"));
+    let bridged = ["--gateway", addr.as_str(), "--gateway-key", key.as_str()];
+    sign_in_then_resume_after_restart(&dir.join("device"), &bridged, Some(&app_password));
+}
+
+#[test]
+fn without_a_display_it_says_so_in_one_line_and_plays_the_demo_headless() {
+    let dir = work_dir().join("headless");
+    let _ = std::fs::remove_dir_all(&dir);
+    let binary = build_simulator();
+    let out = Command::new(&binary)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("PADLOCK_SIMULATOR_HOME", dir.join("home"))
+        .output()
+        .expect("the simulator runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the headless demo failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let folder = dir.join("out").join("demo");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset): playing the demo scenario \
+             headless; screenshots and GIF in {}",
+            folder.display()
+        )
+    );
+    let files: Vec<String> = std::fs::read_dir(&folder)
+        .expect("the folder it named")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with(".png")),
+        "no screenshot in {files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with(".gif")),
+        "no GIF in {files:?}"
+    );
 }
