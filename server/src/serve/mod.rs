@@ -19,9 +19,10 @@
 //! [`ServeConfig::max_connections`] caps the slots; past it a connection gets the plain `Busy`
 //! status frame at once (nothing is spawned for it) and is closed. The frame decoder rejects a
 //! length prefix above the protocol's 1024 bytes before reading the body. `Gateway::answer` may
-//! hash with argon2, so it runs on tokio's blocking pool and never on the reactor's threads, and
-//! [`ServeConfig::max_concurrent_answers`] keeps a flood from starting hundreds of hashes (and
-//! their memory) at once.
+//! hash with argon2 and always does X25519 work, so it runs on a fixed set of worker threads
+//! ([`ServeConfig::max_concurrent_answers`] of them), never on the async threads that move the
+//! bytes, and a flood cannot start more hashes (and their memory) at once than there are
+//! workers.
 //!
 //! **Failure stays local.** Every error (a bad frame, a timeout, a reset, input the gateway will
 //! not answer) ends that connection only, with a log line; nothing on the input path panics.
@@ -35,6 +36,7 @@
 //! operator needs.
 
 pub mod client;
+mod workers;
 
 use std::fmt;
 use std::future::Future;
@@ -50,7 +52,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::{Gateway, UnixMillis};
+use crate::Gateway;
+use workers::AnswerWorkers;
 
 /// Limits and timeouts of the listener. [`ServeConfig::default`] is what `padlock-server serve`
 /// runs with unless told otherwise; each field says its default.
@@ -59,8 +62,8 @@ pub struct ServeConfig {
     /// Connections handled at once, from accept to close. One more is answered with the `Busy`
     /// status frame and closed. Default 1024.
     pub max_connections: usize,
-    /// Gateway answers computed at once on the blocking pool (each may run argon2, with its
-    /// memory). Default: the number of CPU cores.
+    /// Threads computing gateway answers, so answers computed at once (each may run argon2,
+    /// with its memory). Default: the number of CPU cores.
     pub max_concurrent_answers: usize,
     /// Time from accept until the whole request frame has arrived: the handshake timeout.
     /// Default 5 s (a request is at most 546 bytes).
@@ -111,7 +114,7 @@ enum Outcome {
     TimedOut,
     /// The socket failed (reset, broken pipe, ...).
     Io(io::ErrorKind),
-    /// The answer could not be computed (the blocking task died).
+    /// The answer could not be computed (no worker thread took it).
     Internal,
 }
 
@@ -165,9 +168,8 @@ pub async fn serve(
 ) -> ServeSummary {
     let max_connections = u32::try_from(config.max_connections.max(1)).unwrap_or(u32::MAX);
     let shared = Arc::new(Shared {
-        gateway,
         slots: Arc::new(Semaphore::new(max_connections as usize)),
-        answers: Arc::new(Semaphore::new(config.max_concurrent_answers.max(1))),
+        workers: AnswerWorkers::start(gateway, config.max_concurrent_answers),
         config,
     });
     let (mut accepted, mut busy) = (0u64, 0u64);
@@ -248,9 +250,8 @@ fn reply_busy(stream: &TcpStream, peer: SocketAddr) {
 
 /// What every connection task shares.
 struct Shared {
-    gateway: Arc<Gateway>,
     slots: Arc<Semaphore>,
-    answers: Arc<Semaphore>,
+    workers: AnswerWorkers,
     config: ServeConfig,
 }
 
@@ -314,19 +315,11 @@ impl Shared {
         }
     }
 
-    /// `Gateway::answer` on the blocking pool, at most `max_concurrent_answers` at once.
+    /// `Gateway::answer` on a worker thread.
     async fn answer(&self, body: Vec<u8>) -> Result<Option<Vec<u8>>, Outcome> {
-        let permit = Arc::clone(&self.answers)
-            .acquire_owned()
+        self.workers
+            .answer(body)
             .await
-            .map_err(|_| Outcome::Internal)?;
-        let gateway = Arc::clone(&self.gateway);
-        tokio::task::spawn_blocking(move || {
-            let reply = gateway.answer(&body, UnixMillis::now());
-            drop(permit);
-            reply
-        })
-        .await
-        .map_err(|_| Outcome::Internal)
+            .map_err(|_| Outcome::Internal)
     }
 }
