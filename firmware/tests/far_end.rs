@@ -5,13 +5,14 @@
 use padlock_firmware::net::wire::{GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd};
 use padlock_protocol::frame::encode_frame;
 use padlock_server::UnixMillis;
-use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
+use padlock_server::virtual_net::{FrameService, VirtualGateway, VirtualNetConfig};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, IpCidr, Ipv4Address, Ipv4Cidr};
 
-type Service = fn(&[u8], UnixMillis) -> Option<Vec<u8>>;
+/// Chosen at run time, as the simulator chooses between the embedded gateway and a bridge.
+type Service = Box<dyn FrameService + Send>;
 
 /// Echoes the request body back as the reply frame.
 fn echo(body: &[u8], _: UnixMillis) -> Option<Vec<u8>> {
@@ -40,14 +41,19 @@ struct Net {
 }
 
 impl Net {
-    fn new(service: Service, listeners: usize) -> Self {
+    fn new(service: fn(&[u8], UnixMillis) -> Option<Vec<u8>>, listeners: usize) -> Self {
         let wire = Wire::new(3);
         let mut client_end = wire.end(0);
         let mut far_end_end = wire.end(1);
         let mut config = VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT);
         config.listeners = listeners;
         config.request_timeout_ms = 2_000;
-        let far_end = VirtualGateway::new(service, config, &mut far_end_end, UnixMillis(0));
+        let far_end = VirtualGateway::new(
+            Box::new(service) as Service,
+            config,
+            &mut far_end_end,
+            UnixMillis(0),
+        );
         let mut iface = Interface::new(
             Config::new(HardwareAddress::Ip),
             &mut client_end,

@@ -5,9 +5,18 @@
 //! simulator) without a real network, join it to a [`VirtualGateway`] over any pair of smoltcp
 //! `phy::Device`s: an in-memory wire with latency and loss (the firmware's `net::wire`), a TAP
 //! device, anything. The far end runs its own smoltcp interface with a small pool of listening
-//! TCP sockets; for each connection it reads one request frame with
-//! [`FrameDecoder`], hands the body to the service,
-//! sends the reply frame and closes, as `docs/protocol.md` section 2 says a gateway does.
+//! TCP sockets; for each connection it reads one request frame with [`FrameDecoder`], hands the
+//! body to the service, sends the reply frame and closes, as `docs/protocol.md` section 2 says
+//! a gateway does.
+//!
+//! - Each socket listens again once its connection is over. With several, a client that
+//!   connects again at once is served even while its last connection sits in TIME-WAIT.
+//! - A frame that is empty or over 1024 bytes, or a service that declines (`None`), closes the
+//!   connection without a reply; a device that has not delivered its frame within
+//!   [`VirtualNetConfig::request_timeout_ms`] of connecting is reset.
+//! - [`VirtualGateway::set_accepting`] takes the server down and up again: while down, the host
+//!   still answers on the network and refuses connections, as when the server process stops.
+//! - [`VirtualGateway::traffic`] counts connections, requests and payload bytes.
 //!
 //! ```text
 //!  device (smoltcp) ──phy::Device══ wire ══phy::Device── VirtualGateway (smoltcp)
@@ -49,8 +58,9 @@
 //! ```
 //!
 //! The service is anything that answers a request body with a whole reply frame: the embedded
-//! [`Gateway`] (by reference or `Arc`), or a closure, e.g. one that forwards the frame to a real
-//! gateway over host TCP and returns what it answers.
+//! [`Gateway`] (by reference or `Arc`), a closure (e.g. one that forwards the frame to a real
+//! gateway over host TCP and returns what it answers), or a `Box<dyn FrameService + Send>` when
+//! the choice is made at run time.
 
 use std::sync::Arc;
 use std::vec::Vec;
@@ -84,6 +94,13 @@ impl FrameService for &Gateway {
 impl FrameService for Arc<Gateway> {
     fn answer(&mut self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
         Gateway::answer(self, body, now)
+    }
+}
+
+/// A service chosen at run time (the embedded gateway or a bridge, say).
+impl FrameService for Box<dyn FrameService + Send + '_> {
+    fn answer(&mut self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
+        (**self).answer(body, now)
     }
 }
 
