@@ -211,3 +211,39 @@ fn the_schema_is_versioned() {
         "{error}"
     );
 }
+
+#[test]
+fn no_secret_is_stored_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let gateway = Gateway::open(&db, config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
+    let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+    let device = Device::new(1);
+    let token = granted_token(&device.sign_in(&gateway, EMAIL, &app.formatted, true, t(1)));
+    let successor = granted_token(&device.resume(&gateway, &token, t(2)));
+    let primary_token = granted_token(&device.sign_in(&gateway, EMAIL, PRIMARY, true, t(3)));
+    // Everything on disk: the database and its WAL (not checkpointed yet).
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path != key_file_path(&db) {
+            stored.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(stored.len() > 4096, "the test reads the database");
+    let compact = app.formatted.replace(' ', "");
+    let secrets: [(&str, &[u8]); 5] = [
+        ("primary password", PRIMARY.as_bytes()),
+        ("app password", compact.as_bytes()),
+        ("token", token.as_bytes()),
+        ("successor", successor.as_bytes()),
+        ("primary password's token", primary_token.as_bytes()),
+    ];
+    for (what, secret) in secrets {
+        assert!(
+            !stored.windows(secret.len()).any(|w| w == secret),
+            "the {what} is on disk in clear"
+        );
+    }
+}
