@@ -59,12 +59,7 @@ fn measure(rig: &mut Rig, module: &mut TestModule<'_, '_>, start_ms: u64) -> Cos
     let elapsed_ms = rig.now_ms - start_ms;
     rig.run_until(module, 5_000, |_| false);
     let traffic = rig.far_end.traffic();
-    let wire_packets = rig
-        .wire
-        .take_captures()
-        .iter()
-        .filter(|c| c.fate == Fate::Delivered)
-        .count();
+    let wire_packets = rig.take_packets(Fate::Delivered);
     rig.wire.capture(false);
     Cost {
         elapsed_ms,

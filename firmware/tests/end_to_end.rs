@@ -247,12 +247,7 @@ fn every_scenario_succeeds_through_10_percent_loss_and_200_ms_latency() {
             let mut rig = Rig::new(seed, rig::lossy());
             rig.wire.capture(true);
             scenario(&mut rig);
-            let dropped = rig
-                .wire
-                .take_captures()
-                .iter()
-                .filter(|c| c.fate == Fate::Lost)
-                .count();
+            let dropped = rig.take_packets(Fate::Lost);
             eprintln!(
                 "{name}, seed {seed}: {dropped} packets lost, done at {} ms",
                 rig.now_ms

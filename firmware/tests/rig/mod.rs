@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use padlock_firmware::module::Module;
 use padlock_firmware::net::wire::{
-    Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config,
+    Fate, Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config,
 };
 use padlock_firmware::net::{NetBuffers, NetConfig};
 use padlock_firmware::profile::Profile;
@@ -198,6 +198,16 @@ impl Rig {
             }
             self.advance(module);
         }
+    }
+
+    /// How many packets the wire's tap saw meet `fate` since the last call (turn the tap on
+    /// with `wire.capture(true)` first); forgets what it saw.
+    pub fn take_packets(&mut self, fate: Fate) -> usize {
+        self.wire
+            .take_captures()
+            .iter()
+            .filter(|c| c.fate == fate)
+            .count()
     }
 
     /// Steps until nothing is in flight: no exchange, no "Signing in" (two minutes at most).
