@@ -191,35 +191,20 @@ fn accounts_and_app_passwords_life_cycle() {
     let listed = ids(&listing);
     assert_eq!(listed.len(), 2, "{listing}");
 
-    ok(
-        &[
-            "app-password",
-            "revoke",
-            "--db",
-            db.arg(),
-            "--email",
-            EMAIL,
-            "--id",
-            &listed[0],
-        ],
-        None,
-    );
+    let revoke_first = [
+        "app-password",
+        "revoke",
+        "--db",
+        db.arg(),
+        "--email",
+        EMAIL,
+        "--id",
+        &listed[0],
+    ];
+    ok(&revoke_first, None);
     let after = ok(&list_args, None);
     assert_eq!(ids(&after), vec![listed[1].clone()], "{after}");
-    fails(
-        &[
-            "app-password",
-            "revoke",
-            "--db",
-            db.arg(),
-            "--email",
-            EMAIL,
-            "--id",
-            &listed[0],
-        ],
-        1,
-        "no app password",
-    );
+    fails(&revoke_first, 1, "no app password");
     ok(
         &[
             "app-password",

@@ -9,7 +9,8 @@ use std::time::Duration;
 use padlock_protocol::limits::MAX_FRAME_LEN;
 use padlock_protocol::session::{Initiator, ReplyStatus, write_status};
 use padlock_protocol::{
-    DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, SessionError, StaticKeypair,
+    DeviceInfo, DeviceKind, Password, PublicKey, RememberToken, Request, Response, SessionError,
+    StaticKeypair,
 };
 use padlock_server::serve::client::{ClientError, PreparedRequest, exchange};
 use padlock_server::serve::{ServeConfig, ServeSummary, serve};
@@ -126,6 +127,18 @@ fn status_frame(status: ReplyStatus) -> Vec<u8> {
     out[..n].to_vec()
 }
 
+/// The remember-me token of a `Granted` that greets the test account's player.
+fn greeted_with_token(response: Response) -> RememberToken {
+    match response {
+        Response::Granted {
+            display_name,
+            remember: Some(token),
+            ..
+        } if display_name.as_str() == "Player One" => token,
+        other => panic!("expected Granted with a token: {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_password_sign_in_with_remember_then_resume() {
     let server = Server::start(quick_config()).await;
@@ -140,15 +153,7 @@ async fn app_password_sign_in_with_remember_then_resume() {
     )
     .await
     .unwrap();
-    let Response::Granted {
-        display_name,
-        remember: Some(token),
-        ..
-    } = first
-    else {
-        panic!("sign-in with remember: {first:?}");
-    };
-    assert_eq!(display_name.as_str(), "Player One");
+    let token = greeted_with_token(first);
 
     let resume = Request::Resume {
         token: token.clone(),
@@ -156,15 +161,7 @@ async fn app_password_sign_in_with_remember_then_resume() {
     let second = exchange(server.addr, &console, server.key, &resume, LIMIT)
         .await
         .unwrap();
-    let Response::Granted {
-        display_name,
-        remember: Some(successor),
-        ..
-    } = second
-    else {
-        panic!("resume: {second:?}");
-    };
-    assert_eq!(display_name.as_str(), "Player One");
+    let successor = greeted_with_token(second);
     assert_ne!(successor, token, "a resume rotates the token");
 
     // The wrong app password is denied over the same path (the reply authenticates).

@@ -10,10 +10,10 @@
 //! - the queue's length is bounded by the listener's connection limit, since each connection
 //!   queues at most one request.
 //!
-//! Measured against `tokio::task::spawn_blocking` behind a semaphore of the same size, the fixed
-//! threads carry about a fifth more sign-ins per second on 2 cores (`cargo bench -p
-//! padlock-server`): each answer then costs no thread wake-up on the way in and the semaphore's
-//! hand-over chain disappears.
+//! Against `tokio::task::spawn_blocking` behind a semaphore of the same size, the fixed threads
+//! carried about a third more sign-ins per second on 2 cores in the `signin` bench
+//! (`cargo bench -p padlock-server`) when this was written: a busy worker takes the next request
+//! without being woken, and the semaphore's chain of hand-overs between threads is gone.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
