@@ -240,10 +240,20 @@ async fn accept_failed(e: &io::Error) {
 
 /// Over capacity: the `Busy` status frame in one non-blocking write (a fresh socket's send
 /// buffer always has room for 3 bytes), then close. Nothing waits on this peer.
+///
+/// Whatever the peer has already sent is read and dropped first: closing a socket with unread
+/// bytes sends a reset instead of a FIN, and a reset can make the peer discard the `Busy` frame
+/// before reading it.
 fn reply_busy(stream: &TcpStream, peer: SocketAddr) {
     let mut frame = [0u8; 8];
     if let Ok(n) = write_status(ReplyStatus::Busy, &mut frame) {
         let _ = stream.try_write(frame.get(..n).unwrap_or_default());
+    }
+    let mut discard = [0u8; 1024];
+    for _ in 0..4 {
+        if !matches!(stream.try_read(&mut discard), Ok(n) if n > 0) {
+            break;
+        }
     }
     tracing::debug!(%peer, outcome = "busy", "connection");
 }
