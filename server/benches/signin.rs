@@ -293,8 +293,9 @@ fn main() {
         .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
         .map_or(0.0, |us| *us as f64 / 1e3);
     let priority = if favoured {
-        "The bench runs at raised priority (renice -15) for the bound and the sign-ins alike, \
-         so that other work on a shared machine takes less of the cores from either."
+        "The bench runs at raised priority (nice -15 for its process and its session's \
+         autogroup) for the bound and the sign-ins alike, so that other work on a shared \
+         machine takes less of the cores from either."
     } else {
         "The bench could not raise its priority; other work on the machine shares the cores."
     };
@@ -307,13 +308,13 @@ fn main() {
          second with all {cores} cores running x25519-dalek at once, for 1 s, divided by the \
          {RESPONDER_DH_OPS} X25519 operations of a responder handshake: one key generation and \
          four agreements), then signs in for {}s. Figures are medians over the rounds; \
-         `x25519_us` is one agreement on one otherwise idle thread, for comparison with the \
-         protocol's figures. The load generator shares the {cores} cores with the gateway, its tasks \
-         on the listener's tokio runtime, and each client's Noise message 1 is written before \
-         the round's window, so the window holds the \
-         TCP connect, the gateway's whole work, and reading and authenticating every reply \
-         (each checked to be `Granted`). Latency is from connect to the authenticated reply, \
-         p99 over all rounds. {priority} Bar: `signins_share_of_bound` at least 50%.",
+         `x25519_us` is one agreement timed on one thread while the bench does nothing else, \
+         for comparison with the protocol's figures. The load generator shares the {cores} \
+         cores with the gateway, its tasks on the listener's tokio runtime, and each client's \
+         Noise message 1 is written before the round's window, so the window holds the TCP \
+         connect, the gateway's whole work, and reading and authenticating every reply (each \
+         checked to be `Granted`). Latency is from connect to the authenticated reply, p99 over \
+         all rounds. {priority} Bar: `signins_share_of_bound` at least 50%.",
         WINDOW.as_secs()
     ));
     report
