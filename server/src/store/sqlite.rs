@@ -1,16 +1,21 @@
-//! The SQLite [`Store`]: one connection behind a mutex.
+//! The SQLite [`Store`].
 //!
 //! - **File or memory.** [`SqliteStore::open`] uses a file in WAL mode; [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
 //!   before the method returns, so neither a killed process nor a power cut loses it. It costs
-//!   one fsync per write transaction; the rules keep writes off the hot path (an app-password
-//!   sign-in writes only when its "last used" record is stale, see [`crate::rules`]).
-//! - **One connection, short critical sections.** Each method holds the mutex for a handful of
-//!   cached prepared statements (microseconds), never across argon2 or Noise work, so the
-//!   gateway's threads queue only briefly. Measured by the server bench.
+//!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
+//!   the hot path (an app-password sign-in writes only when its "last used" record is stale, see
+//!   [`crate::rules`]; a failure writes both its throttling counters in one transaction).
+//! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
+//!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
+//!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
+//!   behind another request's fsync. Each method holds its connection for a few cached prepared
+//!   statements, never across argon2 or Noise work. (An in-memory database is private to its
+//!   connection: there, the one connection serves reads too.)
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use padlock_protocol::PublicKey;
@@ -24,9 +29,14 @@ use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
 
+/// Read-only connections a file database gets besides its writer.
+pub const READERS: usize = 4;
+
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -60,7 +70,16 @@ impl SqliteStore {
                 "cannot switch to WAL (journal mode {mode})"
             )));
         }
-        Self::prepare(connection)
+        let mut store = Self::prepare(connection)?;
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            reader.execute_batch("PRAGMA busy_timeout = 5000;")?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// A fresh private in-memory database.
@@ -74,17 +93,31 @@ impl SqliteStore {
         )?;
         migrate(&connection)?;
         Ok(Self {
-            connection: Mutex::new(connection),
+            writer: Mutex::new(connection),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
         })
     }
 
+    /// The connection for writes (and for reads inside a write's transaction).
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
-        // A panic while holding the lock cannot leave a half-done transaction behind (rusqlite
-        // rolls back on drop), so a poisoned lock is safe to take over.
-        Ok(self
-            .connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        Ok(take(&self.writer))
+    }
+
+    /// A connection for a read outside any transaction: a free reader if there is one, else
+    /// the next in turn (or the writer, for an in-memory database).
+    fn read(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let count = self.readers.len();
+        for i in 0..count {
+            if let Some(Ok(free)) = self.readers.get((start + i) % count).map(Mutex::try_lock) {
+                return Ok(free);
+            }
+        }
+        match self.readers.get(start % count.max(1)) {
+            Some(reader) => Ok(take(reader)),
+            None => self.lock(),
+        }
     }
 
     /// Revokes every token whose `column` is `value`, in one transaction; returns how many of
@@ -106,6 +139,14 @@ impl SqliteStore {
     pub fn schema_version(&self) -> Result<u32, Error> {
         user_version(&*self.lock()?)
     }
+}
+
+/// Locks `connection`. A panic while holding it cannot leave a half-done transaction behind
+/// (rusqlite rolls back on drop), so a poisoned lock is safe to take over.
+fn take(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn user_version(connection: &Connection) -> Result<u32, Error> {
@@ -239,7 +280,7 @@ fn revoke_tokens_where(
 
 impl Store for SqliteStore {
     fn account(&self, email_key: &str) -> Result<Option<AccountRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_key = ?1"
         ))?;
@@ -247,7 +288,7 @@ impl Store for SqliteStore {
     }
 
     fn account_by_id(&self, id: i64) -> Result<Option<AccountRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
         ))?;
@@ -255,7 +296,7 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self) -> Result<Vec<AccountRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY email_key"
         ))?;
@@ -339,7 +380,7 @@ impl Store for SqliteStore {
         account_id: i64,
         hash: &KeyedHash,
     ) -> Result<Option<(AppPasswordRecord, KeyedHash)>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {APP_PASSWORD_COLUMNS}, hash FROM app_passwords WHERE account_id = ?1 AND hash = ?2"
         ))?;
@@ -361,7 +402,7 @@ impl Store for SqliteStore {
     }
 
     fn app_passwords(&self, account_id: i64) -> Result<Vec<AppPasswordRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {APP_PASSWORD_COLUMNS} FROM app_passwords WHERE account_id = ?1 ORDER BY id"
         ))?;
@@ -404,7 +445,7 @@ impl Store for SqliteStore {
     }
 
     fn token_by_hash(&self, hash: &KeyedHash) -> Result<Option<TokenRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
         ))?;
@@ -412,7 +453,7 @@ impl Store for SqliteStore {
     }
 
     fn token_by_id(&self, id: i64) -> Result<Option<TokenRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"))?;
         Ok(statement.query_row([id], token_row).optional()?)
@@ -450,7 +491,7 @@ impl Store for SqliteStore {
     }
 
     fn tokens(&self, account_id: i64, now: UnixMillis) -> Result<Vec<TokenRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = ?1 AND state = {STATE_ACTIVE} \
              AND expires > ?2 ORDER BY id"
@@ -464,7 +505,7 @@ impl Store for SqliteStore {
     }
 
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error> {
-        let connection = self.lock()?;
+        let connection = self.read()?;
         let mut statement = connection
             .prepare_cached("SELECT failures, last_failure FROM throttle WHERE subject = ?1")?;
         Ok(statement.query_row([subject], throttle_row).optional()?)
