@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::*;
+use padlock_protocol::RememberToken;
 use padlock_server::keys::key_file_path;
 use padlock_server::{Error, Gateway, SqliteStore};
 
@@ -86,19 +87,29 @@ fn a_gateway_dropped_without_closing_loses_nothing() {
 
 const CHILD_DB: &str = "PADLOCK_SERVER_CRASH_TEST_DB";
 
-/// Not a test on its own: the body of the child process of `a_killed_gateway_loses_nothing_acknowledged`.
+/// Not a test on its own: the body of the child process of
+/// `a_killed_gateway_loses_nothing_acknowledged` (accounts, app passwords, token rotations).
 #[test]
 fn crash_child() {
     let Ok(db) = std::env::var(CHILD_DB) else {
         return;
     };
     let gateway = Gateway::open(Path::new(&db), config()).unwrap();
+    let device = Device::new(1);
     let mut out = std::io::stdout().lock();
     for i in 0.. {
         let email = format!("user{i}@example.com");
         gateway.add_account(&email, "User", PRIMARY, true).unwrap();
         let app = gateway.create_app_password(&email, "Xbox", t(0)).unwrap();
-        writeln!(out, "acked {i} {}", app.formatted).unwrap();
+        let token = granted_token(&device.sign_in(&gateway, &email, &app.formatted, true, t(i)));
+        // A rotation: the successor is what the device now holds.
+        let successor = granted_token(&device.resume(&gateway, &token, t(i)));
+        let hex: String = successor
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        writeln!(out, "acked {i} {hex} {}", app.formatted).unwrap();
         out.flush().unwrap();
     }
 }
@@ -119,8 +130,18 @@ fn a_killed_gateway_loses_nothing_acknowledged() {
         let Some(rest) = line.strip_prefix("acked ") else {
             continue;
         };
-        let (i, password) = rest.split_once(' ').unwrap();
-        acked.push((i.parse::<u32>().unwrap(), password.to_owned()));
+        let mut fields = rest.splitn(3, ' ');
+        let (i, token, password) = (
+            fields.next().unwrap(),
+            fields.next().unwrap(),
+            fields.next().unwrap(),
+        );
+        let token: Vec<u8> = (0..64)
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&token[at..at + 2], 16).unwrap())
+            .collect();
+        let token = RememberToken::from_bytes(token.try_into().unwrap());
+        acked.push((i.parse::<u32>().unwrap(), token, password.to_owned()));
         if acked.len() == 40 {
             break;
         }
@@ -131,11 +152,15 @@ fn a_killed_gateway_loses_nothing_acknowledged() {
 
     let gateway = Gateway::open(&db, config()).unwrap();
     let device = Device::new(1);
-    for (i, password) in &acked {
+    for (i, token, password) in &acked {
         let email = format!("user{i}@example.com");
         assert!(
-            is_granted(&device.sign_in(&gateway, &email, password, false, t(1))),
+            is_granted(&device.sign_in(&gateway, &email, password, false, t(1000))),
             "account {i} and its app password were acknowledged"
+        );
+        assert!(
+            is_granted(&device.resume(&gateway, token, t(1000))),
+            "the rotation that handed out account {i}'s token was acknowledged"
         );
     }
 }
