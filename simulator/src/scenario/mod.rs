@@ -20,5 +20,28 @@
 pub mod parse;
 pub mod run;
 
+use std::fmt;
+use std::path::PathBuf;
+
 pub use parse::{Scenario, Step};
-pub use run::{DEMO, Failure, Report, RunOptions, run, run_demo, run_scenario, run_text};
+pub use run::{DEMO, Report, RunOptions, run, run_demo, run_scenario, run_text};
+
+/// Where and why a scenario stopped: a line that is not a step, a failed expectation, an
+/// output that could not be written. Shown as `file:line: why`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The scenario file.
+    pub path: PathBuf,
+    /// The line, from 1 (0: the file as a whole).
+    pub line: usize,
+    /// Why, with what the device showed for a failed expectation.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+impl std::error::Error for Failure {}

@@ -1,7 +1,6 @@
 //! Reading scenario files: one step a line, `#` starts a comment. The format is documented for
 //! QA in `docs/scenarios.md`; every error names the line and says what was expected.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use padlock_firmware::input::Button;
@@ -9,6 +8,7 @@ use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
 
+use super::Failure;
 use crate::device::screen;
 
 /// How long `wait for` waits when the line gives no limit.
@@ -153,31 +153,12 @@ pub enum ServerAction {
     TwoStep(bool),
 }
 
-/// A line that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// The file.
-    pub path: PathBuf,
-    /// Line number, from 1.
-    pub line: usize,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
-
 /// Reads the scenario in `path`.
 ///
 /// # Errors
 /// The file cannot be read (line 0), or a line is not a step (its number and why).
-pub fn read(path: &Path) -> Result<Scenario, ParseError> {
-    let source = std::fs::read_to_string(path).map_err(|e| ParseError {
+pub fn read(path: &Path) -> Result<Scenario, Failure> {
+    let source = std::fs::read_to_string(path).map_err(|e| Failure {
         path: path.to_path_buf(),
         line: 0,
         message: format!("cannot read the scenario: {e}"),
@@ -189,7 +170,7 @@ pub fn read(path: &Path) -> Result<Scenario, ParseError> {
 ///
 /// # Errors
 /// A line is not a step: its number and why.
-pub fn parse(path: &Path, source: &str) -> Result<Scenario, ParseError> {
+pub fn parse(path: &Path, source: &str) -> Result<Scenario, Failure> {
     let mut scenario = Scenario {
         path: path.to_path_buf(),
         profile: &profile::XBOX360,
@@ -199,7 +180,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ParseError> {
     };
     for (index, raw) in source.lines().enumerate() {
         let number = index + 1;
-        let error = |message: String| ParseError {
+        let error = |message: String| Failure {
             path: path.to_path_buf(),
             line: number,
             message,

@@ -16,7 +16,6 @@
 //! with the screen shown at the time.
 
 use std::collections::{HashSet, VecDeque};
-use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +30,7 @@ use padlock_firmware::net::wire::{Capture, Faults};
 use padlock_firmware::profile::Profile;
 use padlock_firmware::ui::{Focus, Screen};
 
+use super::Failure;
 use super::parse::{self, Condition, Line, NetworkChange, Scenario, ServerAction, Step};
 use crate::demo::{self, DemoAccount};
 use crate::device::{Device, DeviceOptions, Event, GatewayChoice};
@@ -85,25 +85,6 @@ pub struct Report {
     pub virtual_ms: u64,
 }
 
-/// Why a scenario stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The scenario file.
-    pub path: PathBuf,
-    /// The line that failed (0: the file as a whole).
-    pub line: usize,
-    /// Why, with what the device showed.
-    pub message: String,
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
-    }
-}
-
-impl std::error::Error for Failure {}
-
 /// Runs every scenario in `paths` in turn and prints one line each; stops at the first
 /// failure. The exit code says whether all passed (the command line's `run`).
 pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
@@ -131,7 +112,7 @@ pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
 /// The file cannot be read, a line is not a step, an expectation fails, or an output cannot
 /// be written: where and why.
 pub fn run_scenario(path: &Path, options: &RunOptions) -> Result<Report, Failure> {
-    let scenario = parse::read(path).map_err(Failure::from)?;
+    let scenario = parse::read(path)?;
     Runner::start(scenario, options)?.play()
 }
 
@@ -141,7 +122,7 @@ pub fn run_scenario(path: &Path, options: &RunOptions) -> Result<Report, Failure
 /// # Errors
 /// As [`run_scenario`].
 pub fn run_text(name: &Path, source: &str, options: &RunOptions) -> Result<Report, Failure> {
-    let scenario = parse::parse(name, source).map_err(Failure::from)?;
+    let scenario = parse::parse(name, source)?;
     Runner::start(scenario, options)?.play()
 }
 
@@ -155,16 +136,6 @@ pub const DEMO: &str = include_str!("../../scenarios/demo.scn");
 /// As [`run_scenario`].
 pub fn run_demo(options: &RunOptions) -> Result<Report, Failure> {
     run_text(Path::new("demo.scn"), DEMO, options)
-}
-
-impl From<parse::ParseError> for Failure {
-    fn from(e: parse::ParseError) -> Self {
-        Failure {
-            path: e.path,
-            line: e.line,
-            message: e.message,
-        }
-    }
 }
 
 /// A scenario being played.
@@ -225,12 +196,11 @@ impl Runner {
         let mut transcript = Transcript::new(std::io::BufWriter::new(file));
         let header = format!(
             "padlock-simulator transcript\nscenario: {}\nseed: {seed}\nprofile: {}\nlanguage: {}\n\
-             demo account: {} (two-step on), app password {}\n",
+             demo account: {} (two-step on); passwords are never written here\n",
             scenario.path.display(),
             scenario.profile.name,
             scenario.lang.code(),
             demo.email,
-            demo.app_password,
         );
         transcript
             .note(&header)
@@ -304,7 +274,14 @@ impl Runner {
             _ => None,
         };
         if let Some(text) = written.filter(|t| t.contains('{')) {
-            shown.push_str(&format!("  ({:?})", self.expand(text)?));
+            // Check the placeholders now; show only those that are no secret.
+            self.expand(text)?;
+            let public = text
+                .replace("{email}", &self.demo.email)
+                .replace("{name}", &self.demo.display_name);
+            if public != *text {
+                shown.push_str(&format!("  ({public:?})"));
+            }
         }
         self.write_line(now, &shown)?;
         match &line.step {
@@ -437,8 +414,9 @@ impl Runner {
         Ok(())
     }
 
-    fn type_text(&mut self, text: &str) -> Result<(), Failure> {
-        let text = self.expand(text)?;
+    fn type_text(&mut self, written: &str) -> Result<(), Failure> {
+        // Messages quote the text as written: a placeholder may stand for a password.
+        let text = self.expand(written)?;
         let keyboard = self.keyboard("type")?;
         let target = format!("{}{text}", keyboard.text());
         let profile = self.device.profile();
@@ -457,10 +435,9 @@ impl Runner {
         }
         let Some(plan) = planned else {
             return Err(self.fail(format!(
-                "the {} keyboard cannot type {text:?} after {:?} (a character it lacks, or \
-                 the text cursor is not at the end)",
-                self.device.screen_name(),
-                keyboard.text()
+                "the {} keyboard cannot type {written:?} (a character it lacks, or the text \
+                 cursor is not at the end of what the field holds)",
+                self.device.screen_name()
             )));
         };
         for action in plan.actions {
