@@ -30,8 +30,8 @@ struct Cli {
 enum Command {
     /// Serve sign-ins over TCP until SIGINT or SIGTERM (creates the database if needed).
     ///
-    /// Logs go to stderr (`RUST_LOG` filters them; default `info`); the first line once the
-    /// socket is bound is "listening on ADDR".
+    /// Logs go to stderr (`RUST_LOG` filters them; default `info`); once the socket is bound
+    /// the line "listening on ADDR" says where.
     Serve(ServeArgs),
     /// Accounts: add, list, two-step verification, primary password.
     #[command(subcommand)]
@@ -71,21 +71,26 @@ struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     listen: String,
     /// Connections handled at once; one more gets the `Busy` reply.
-    #[arg(long, value_name = "N", default_value = "1024", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          default_value_t = u32::try_from(DEFAULTS.max_connections).unwrap_or(u32::MAX))]
     max_connections: u32,
-    /// Sign-ins computed at once (each may hash with argon2). Default: the CPU cores.
+    /// Threads computing answers: the most sign-ins computed at once (each may hash with
+    /// argon2). Default: the number of CPU cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_concurrent_answers: Option<u32>,
     /// Seconds a peer has from connecting to having sent its whole request.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
-    request_timeout: Duration,
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.request_timeout))]
+    request_timeout: Seconds,
     /// Seconds any single read or write may stall before the connection is dropped.
-    #[arg(long, value_name = "SECS", default_value = "2", value_parser = seconds)]
-    idle_timeout: Duration,
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.idle_timeout))]
+    idle_timeout: Seconds,
     /// Seconds connections in flight get to finish after SIGINT or SIGTERM.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
-    shutdown_grace: Duration,
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.shutdown_grace))]
+    shutdown_grace: Seconds,
 }
+
+/// The listener's defaults, shown in `serve --help` (one home: [`ServeConfig::default`]).
+static DEFAULTS: std::sync::LazyLock<ServeConfig> = std::sync::LazyLock::new(ServeConfig::default);
 
 /// Where a primary password comes from. Prefer `PADLOCK_PASSWORD` or `--password-stdin`: a
 /// password given with `--password` stays in the shell's history and the process list.
@@ -352,15 +357,14 @@ fn token(command: TokenCommand) -> CommandResult {
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
     let gateway = Arc::new(open_or_create(&args.db.db)?);
-    let defaults = ServeConfig::default();
     let config = ServeConfig {
         max_connections: args.max_connections as usize,
         max_concurrent_answers: args
             .max_concurrent_answers
-            .map_or(defaults.max_concurrent_answers, |n| n as usize),
-        request_timeout: args.request_timeout,
-        idle_timeout: args.idle_timeout,
-        shutdown_grace: args.shutdown_grace,
+            .map_or(DEFAULTS.max_concurrent_answers, |n| n as usize),
+        request_timeout: args.request_timeout.0,
+        idle_timeout: args.idle_timeout.0,
+        shutdown_grace: args.shutdown_grace.0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -435,12 +439,26 @@ impl PasswordSource {
 }
 
 /// A duration given in seconds, fractions allowed (`0.5`).
-fn seconds(text: &str) -> Result<Duration, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|s| *s > 0.0)
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
+#[derive(Debug, Clone, Copy)]
+struct Seconds(Duration);
+
+impl std::str::FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse::<f64>()
+            .ok()
+            .filter(|s| *s > 0.0)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .map(Seconds)
+            .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
+    }
+}
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
 }
 
 /// `ms` as an ISO 8601 UTC time to the second, such as `2026-11-25T09:41:07Z`.

@@ -7,7 +7,7 @@
 //!              │yes
 //!   read one request frame (FrameDecoder; request and idle timeouts)
 //!              │
-//!   Gateway::answer on the blocking pool (at most `max_concurrent_answers` at once)
+//!   Gateway::answer on one of `max_concurrent_answers` worker threads
 //!              │
 //!   write the reply frame (or nothing, for malformed input), close
 //! ```
@@ -62,8 +62,8 @@ pub struct ServeConfig {
     /// Connections handled at once, from accept to close. One more is answered with the `Busy`
     /// status frame and closed. Default 1024.
     pub max_connections: usize,
-    /// Threads computing gateway answers, so answers computed at once (each may run argon2,
-    /// with its memory). Default: the number of CPU cores.
+    /// Worker threads computing gateway answers: the most answers (and argon2 hashes, with
+    /// their memory) computed at once. Default: the number of CPU cores.
     pub max_concurrent_answers: usize,
     /// Time from accept until the whole request frame has arrived: the handshake timeout.
     /// Default 5 s (a request is at most 546 bytes).
