@@ -434,12 +434,12 @@ impl Serving {
         Serving { child, addr, log }
     }
 
-    /// Sends SIGTERM and returns the exit status and the rest of the log.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    /// Sends `signal` (`-TERM`, `-INT`) and returns the exit status and the rest of the log.
+    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
-                .args(["-TERM", &pid])
+                .args([signal, &pid])
                 .status()
                 .unwrap()
                 .success()
@@ -498,11 +498,21 @@ async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
         "last device not shown: {listing}"
     );
 
-    let (status, log) = serving.terminate();
+    let (status, log) = serving.stop("-TERM");
     assert!(status.success(), "serve exited with {status}: {log}");
     assert!(log.contains("stopped"), "{log}");
     assert!(
         !log.contains(app_password.trim()),
         "the log holds a password"
     );
+}
+
+#[test]
+fn serve_stops_cleanly_on_ctrl_c() {
+    let db = Db::new();
+    let serving = Serving::start(&db);
+    assert!(db.path.exists(), "serve creates the database");
+    let (status, log) = serving.stop("-INT");
+    assert!(status.success(), "serve exited with {status}: {log}");
+    assert!(log.contains("stopped"), "{log}");
 }
