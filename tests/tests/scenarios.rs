@@ -84,10 +84,10 @@ fn a_run_with_the_same_seed_replays_byte_for_byte() {
     };
     let first = read("replay-1", "transcript.txt");
     assert_eq!(first, read("replay-2", "transcript.txt"));
-    assert_eq!(
-        read("replay-1", "traffic.pcap"),
-        read("replay-2", "traffic.pcap")
-    );
+    let pcap = read("replay-1", "traffic.pcap");
+    assert_eq!(pcap, read("replay-2", "traffic.pcap"));
+    // SYN, the request, its retransmission and a reset sent; SYN-ACK, ACK and the reply received.
+    assert_eq!(packets_in_pcap(&pcap), 7);
     let text = String::from_utf8(first).unwrap();
     assert!(text.contains("LOST"), "the loss shows in the transcript");
     assert!(text.contains("outcome granted"));
@@ -100,6 +100,27 @@ fn a_run_with_the_same_seed_replays_byte_for_byte() {
     run_scenario(&path, &other).unwrap();
     let third = std::fs::read(other.out.join("lossy-network/transcript.txt")).unwrap();
     assert_ne!(text.as_bytes(), third.as_slice());
+}
+
+/// Reads a pcap file of raw IPv4 packets: checks the framing and that each packet is the
+/// device's (from or to 10.0.0.2); returns how many there are.
+fn packets_in_pcap(file: &[u8]) -> usize {
+    let u32_at = |at: usize| u32::from_le_bytes(file[at..at + 4].try_into().unwrap());
+    assert_eq!(u32_at(0), 0xA1B2_C3D4, "pcap magic");
+    assert_eq!(u32_at(20), 101, "raw IP link type");
+    let (mut at, mut count) = (24, 0);
+    while at < file.len() {
+        let len = u32_at(at + 8) as usize;
+        assert_eq!(u32_at(at + 12) as usize, len);
+        let packet = &file[at + 16..at + 16 + len];
+        assert_eq!(packet[0] >> 4, 4, "IPv4");
+        let device = [10, 0, 0, 2];
+        assert!(packet[12..16] == device || packet[16..20] == device);
+        at += 16 + len;
+        count += 1;
+    }
+    assert_eq!(at, file.len());
+    count
 }
 
 #[test]
