@@ -371,13 +371,15 @@ fn run_serve(args: ServeArgs) -> CommandResult {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        let shutdown =
+            shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let local: Option<SocketAddr> = listener.local_addr().ok();
         let shown = local.map_or_else(|| args.listen.clone(), |a| a.to_string());
         tracing::info!(key = %gateway.public_key(), "listening on {shown}");
-        let summary = serve(listener, gateway, config, shutdown_signal()).await;
+        let summary = serve(listener, gateway, config, shutdown).await;
         tracing::info!(
             accepted = summary.accepted,
             busy = summary.busy,

@@ -137,24 +137,39 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM: the `shutdown` future the binary gives [`serve`].
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+/// Installs handlers for SIGINT (Ctrl-C) and SIGTERM now, and returns the future that resolves
+/// on the first of them: the `shutdown` future the binary gives [`serve`].
+///
+/// The handlers are in place when this returns, so a signal that arrives before the future is
+/// first polled still stops the server gracefully instead of killing the process. Call it
+/// inside a tokio runtime.
+///
+/// # Errors
+/// The operating system refused a signal handler.
+#[cfg(unix)]
+pub fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    // Without a SIGTERM handler, Ctrl-C still works; if even that cannot be installed, the
-    // process is stopped the hard way, which loses nothing the gateway acknowledged.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
+    })
+}
+
+/// Elsewhere than on Unix: Ctrl-C only, its handler installed when the future is first polled.
+///
+/// # Errors
+/// None here; the signature matches the Unix one.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
 }
 
 /// Serves `gateway` on `listener` until `shutdown` resolves, then drains (see the module docs).
