@@ -5,6 +5,7 @@ use super::*;
 use padlock_firmware::input::Button;
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::module::player::raw_events;
+use padlock_firmware::ui::Screen;
 
 fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     let (gateway, _) = crate::demo::embedded_gateway(1).unwrap();
@@ -16,8 +17,13 @@ fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     }
 }
 
+/// Types `text` into the field on screen and finishes it.
 fn type_text(device: &mut Device, text: &str) {
-    let keyboard = device.ui().unwrap().email().clone();
+    let ui = device.ui().unwrap();
+    let keyboard = match ui.screen() {
+        Screen::Account => ui.email().clone(),
+        _ => ui.password().clone(),
+    };
     for action in plan(device.profile(), &keyboard, text).unwrap().actions {
         for event in raw_events(action) {
             device.press(event);
@@ -47,6 +53,67 @@ fn boots_on_the_account_screen_and_draws_it() {
         device.advance_to(500);
         assert_eq!(device.now_ms(), 500);
     }
+}
+
+fn press(device: &mut Device, buttons: &[Button]) {
+    for button in buttons {
+        device.press(RawInput::Down(*button));
+        device.press(RawInput::Up(*button));
+    }
+}
+
+/// Runs virtual time until the screen is not `signing-in` (30 s at most).
+fn settle(device: &mut Device) {
+    let limit = device.now_ms() + 30_000;
+    while device.screen_name() == "signing-in" && device.now_ms() < limit {
+        let next = device.now_ms() + 10;
+        device.advance_to(next);
+    }
+}
+
+#[test]
+fn a_power_cut_at_any_write_of_the_token_update_leaves_a_token_that_resumes() {
+    let home = tempfile::tempdir().unwrap();
+    let (gateway, demo) = crate::demo::embedded_gateway(5).unwrap();
+    let opts = DeviceOptions {
+        home: home.path().to_path_buf(),
+        name: "cut".to_owned(),
+        ..DeviceOptions::new(GatewayChoice::Embedded(Arc::new(gateway)))
+    };
+    let mut device = Device::new(opts).unwrap();
+    type_text(&mut device, &demo.email);
+    press(&mut device, &[Button::Start]);
+    type_text(&mut device, &demo.app_password.replace(' ', ""));
+    press(
+        &mut device,
+        &[Button::Up, Button::A, Button::Down, Button::A],
+    );
+    settle(&mut device);
+    assert_eq!(device.screen_name(), "signed-in");
+
+    // Each start resumes and writes the rotated token: cut the power at its 1st, 2nd, ...
+    // write or erase until the update needs fewer.
+    let mut cuts = 0;
+    for n in 1..=32 {
+        device.flash().cut_power_at(n);
+        device.reboot();
+        settle(&mut device);
+        if device.powered() {
+            // The update took fewer than n operations: every one of them was cut once.
+            device.flash().restore_power();
+            assert_eq!(device.screen_name(), "signed-in");
+            break;
+        }
+        cuts += 1;
+        device.reboot();
+        settle(&mut device);
+        assert_eq!(
+            device.screen_name(),
+            "signed-in",
+            "after a cut at operation {n} the next start has the old token or the new one"
+        );
+    }
+    assert!(cuts >= 1, "the token update writes the flash");
 }
 
 #[test]
