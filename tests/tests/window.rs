@@ -26,7 +26,7 @@ use padlock_firmware::keyboard::planner::{plan, plan_done};
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::ui::{Focus, Screen};
 use padlock_simulator::demo;
-use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice};
+use padlock_simulator::device::{Device, DeviceOptions, Frame, GatewayChoice};
 use padlock_simulator::keymap::{KeyMap, key_name};
 use padlock_simulator::window::Layout;
 
@@ -180,12 +180,7 @@ impl Image {
 
     /// How many device pixels differ between `area` of this window image, where each device
     /// pixel is a `scale` × `scale` block, and `device`.
-    fn differences(
-        &self,
-        area: Rectangle,
-        scale: u32,
-        device: &padlock_simulator::device::Frame,
-    ) -> usize {
+    fn differences(&self, area: Rectangle, scale: u32, device: &Frame) -> usize {
         let mut different = 0;
         for y in 0..device.height {
             for x in 0..device.width {
@@ -432,40 +427,29 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
         profile.name
     );
     let (area, scale) = (layout.device, layout.scale);
-    let step = |name: &str, image: &Image| {
+    // Waits until the window's device shows `frame`; keeps the screenshot as `name`.
+    let expect = |sim: &Simulator, name: &str, frame: &Frame, what: &str| {
+        let (shown, image) = sim.wait_screen(PATIENCE, |i| i.differences(area, scale, frame) == 0);
         let path = dir.join(format!("{name}.ppm"));
         image.save_ppm(&path);
-        path
+        assert!(
+            shown,
+            "{}: {what}: {} pixels differ from the device's own rendering (see {})",
+            profile.name,
+            image.differences(area, scale, frame),
+            path.display()
+        );
     };
 
-    let (shown, image) = sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &at_start) == 0);
-    let path = step("1-start", &image);
-    assert!(
-        shown,
-        "{}: the window does not show the sign-in's first screen: {} pixels differ (see {})",
-        profile.name,
-        image.differences(area, scale, &at_start),
-        path.display()
-    );
-
+    expect(&sim, "1-start", &at_start, "the sign-in's first screen");
     sim.key("Right");
-    let (moved, image) =
-        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &after_right) == 0);
-    let path = step("2-right", &image);
-    assert!(
-        moved,
-        "{}: after Right the window does not show what the device draws after Right: {} \
-         pixels differ (see {})",
-        profile.name,
-        image.differences(area, scale, &after_right),
-        path.display()
-    );
+    expect(&sim, "2-right", &after_right, "after Right");
 
     sim.key("F1");
     let (help, image) = sim.wait_screen(PATIENCE, |i| {
         i.differences(area, scale, &after_right) > after_right.rgb.len() / 3 / 10
     });
-    step("3-help", &image);
+    image.save_ppm(&dir.join("3-help.ppm"));
     assert!(help, "{}: F1 does not show the key map", profile.name);
     // The key map's text is white on the darkened device.
     let white = area
@@ -477,23 +461,12 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
         "{}: the key map's text is missing ({white} white pixels)",
         profile.name
     );
-
     sim.key("F1");
-    let (closed, image) =
-        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &after_right) == 0);
-    step("4-help-closed", &image);
-    assert!(
-        closed,
-        "{}: a second F1 does not hide the key map",
-        profile.name
-    );
+    expect(&sim, "4-help-closed", &after_right, "a second F1");
 
     // F5 restarts the module: nothing was remembered, so the first screen is back as it was.
     sim.key("F5");
-    let (rebooted, image) =
-        sim.wait_screen(PATIENCE, |i| i.differences(area, scale, &at_start) == 0);
-    step("5-rebooted", &image);
-    assert!(rebooted, "{}: F5 does not restart the device", profile.name);
+    expect(&sim, "5-rebooted", &at_start, "after F5 (restart)");
 }
 
 #[test]
