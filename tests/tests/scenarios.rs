@@ -54,6 +54,7 @@ scenarios! {
     a_token_revoked_on_the_server_asks_for_the_password_with_the_email_filled_in => "token-revoked",
     sign_out_forgets_the_remembered_sign_in => "sign-out",
     ten_percent_loss_and_300_ms_latency_still_sign_in => "lossy-network",
+    jitter_reordering_corruption_and_a_slow_link_still_sign_in => "rough-network",
     gateway_down_is_a_clear_message_and_retry_signs_in_when_it_is_back => "gateway-down",
     an_unplugged_cable_is_no_network_then_retry_signs_in => "network-link-down",
     a_power_cut_during_the_token_write_leaves_the_old_token_or_the_new_one => "power-cut-token-write",
