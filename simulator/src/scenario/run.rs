@@ -85,11 +85,22 @@ pub struct Report {
     pub virtual_ms: u64,
 }
 
-/// Runs every scenario in `paths` in turn and prints one line each; stops at the first
-/// failure. The exit code says whether all passed (the command line's `run`).
+/// Reads every scenario in `paths`, then runs them in turn and prints one line each; stops at
+/// the first failure. The exit code says whether all passed (the command line's `run`).
 pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
+    // Every file is read first, so a typo in the last one does not wait for the others to run.
+    let mut scenarios = Vec::with_capacity(paths.len());
     for path in paths {
-        match run_scenario(path, options) {
+        match parse::read(path) {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(failure) => {
+                eprintln!("FAIL {failure}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for scenario in scenarios {
+        match Runner::start(scenario, options).and_then(Runner::play) {
             Ok(report) => println!(
                 "PASS {} ({} steps, {} virtual) -> {}",
                 report.name,
