@@ -169,3 +169,21 @@ fn a_wait_that_runs_out_says_what_it_waited_for() {
         failure.message
     );
 }
+
+#[test]
+fn the_flash_check_finds_what_is_stored_in_clear() {
+    // The remembered email address is in flash in clear by design (DESIGN.md section 5);
+    // the token and the app password are not.
+    let source = "type {email}\ndone\ntype {app-password}\npress Up A Down A\n\
+                  wait for outcome granted\nexpect flash without {app-password}\n\
+                  expect flash without {email}\n";
+    let failure = run_text(Path::new("flash.scn"), source, &options("flash")).unwrap_err();
+    assert_eq!(failure.line, 7, "{failure}");
+    assert!(
+        failure
+            .message
+            .starts_with("expected the flash without \"{email}\""),
+        "{}",
+        failure.message
+    );
+}

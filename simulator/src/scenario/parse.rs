@@ -97,6 +97,8 @@ pub enum Condition {
     NoText(String),
     /// The last sign-in ended this way.
     Outcome(String),
+    /// The device's flash holds these bytes nowhere (a secret never stored in clear).
+    FlashWithout(String),
 }
 
 /// A change to the virtual network.
@@ -424,6 +426,10 @@ fn condition(text: &str) -> Result<Condition, String> {
             Some(t) => Ok(Condition::NoText(unquote(t.trim())?)),
             None => Err(format!("expected `no text \"...\"`, got {text:?}")),
         },
+        "flash" => match rest.strip_prefix("without ") {
+            Some(t) => Ok(Condition::FlashWithout(unquote(t.trim())?)),
+            None => Err(format!("expected `flash without \"...\"`, got {text:?}")),
+        },
         "outcome" => {
             if !OUTCOMES.contains(&rest) {
                 return Err(format!(
@@ -434,7 +440,8 @@ fn condition(text: &str) -> Result<Condition, String> {
             Ok(Condition::Outcome(rest.to_owned()))
         }
         _ => Err(format!(
-            "expected `screen NAME`, `text \"...\"`, `no text \"...\"` or `outcome NAME`, got {text:?}"
+            "expected `screen NAME`, `text \"...\"`, `no text \"...\"`, `outcome NAME` or \
+             `flash without \"...\"`, got {text:?}"
         )),
     }
 }
@@ -573,7 +580,8 @@ mod tests {
             "# a comment\nprofile zune\nlanguage nl\nseed 9\n\npress A down*2 # inline\n\
              hold Right\nrelease right\nstick 0 30000\ntype \"a # b\"\ntype {email}\n\
              wait for screen signed-in within 30s\nwait for outcome granted\nwait 1.5s\n\
-             expect text \"Welkom\"\nexpect no text \"Oops\"\nscreenshot done-1\n\
+             expect text \"Welkom\"\nexpect no text \"Oops\"\nexpect flash without {password}\n\
+             screenshot done-1\n\
              network loss 10% latency 300ms jitter 20ms bandwidth 64kbit\nnetwork link down\n\
              network clear\ngateway stop\nserver revoke tokens\nserver two-step off\n\
              power cut at flash write 3\npower cut at next flash write\nreboot\n",
@@ -603,7 +611,11 @@ mod tests {
         );
         assert_eq!(steps[8], Step::Wait(1500));
         assert_eq!(
-            steps[12],
+            steps[11],
+            Step::Expect(Condition::FlashWithout("{password}".into()))
+        );
+        assert_eq!(
+            steps[13],
             Step::Network(NetworkChange::Faults(FaultSettings {
                 loss: Some(0.1),
                 latency_ms: Some(300),
@@ -612,9 +624,9 @@ mod tests {
                 ..FaultSettings::default()
             }))
         );
-        assert_eq!(steps[18], Step::PowerCut(3));
-        assert_eq!(steps[19], Step::PowerCut(1));
-        assert_eq!(steps[20], Step::Reboot);
+        assert_eq!(steps[19], Step::PowerCut(3));
+        assert_eq!(steps[20], Step::PowerCut(1));
+        assert_eq!(steps[21], Step::Reboot);
     }
 
     #[test]

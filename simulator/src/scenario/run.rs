@@ -277,7 +277,9 @@ impl Runner {
         let mut shown = format!("step {}: {}", line.number, line.text);
         let written = match &line.step {
             Step::Type(text) => Some(text),
-            Step::Expect(Condition::Text(text) | Condition::NoText(text)) => Some(text),
+            Step::Expect(
+                Condition::Text(text) | Condition::NoText(text) | Condition::FlashWithout(text),
+            ) => Some(text),
             Step::WaitFor {
                 until: Condition::Text(text) | Condition::NoText(text),
                 ..
@@ -509,6 +511,14 @@ impl Runner {
             Condition::Screen(name) => self.device.screen_name() == name,
             Condition::Text(text) => shows(text)?,
             Condition::NoText(text) => !shows(text)?,
+            Condition::FlashWithout(text) => {
+                let secret = self.expand(text).map_err(|f| Some(f.message))?;
+                let image = self.device.flash().image();
+                secret.is_empty()
+                    || !image
+                        .windows(secret.len())
+                        .any(|w| w == secret.as_bytes())
+            }
             Condition::Outcome(want) => {
                 let got = if now {
                     self.unclaimed.clear();
@@ -685,6 +695,7 @@ fn describe(condition: &Condition) -> String {
         Condition::Text(text) => format!("text {text:?} on screen"),
         Condition::NoText(text) => format!("no text {text:?} on screen"),
         Condition::Outcome(name) => format!("outcome {name}"),
+        Condition::FlashWithout(text) => format!("the flash without {text:?}"),
     }
 }
 
