@@ -514,10 +514,7 @@ impl Runner {
             Condition::FlashWithout(text) => {
                 let secret = self.expand(text).map_err(|f| Some(f.message))?;
                 let image = self.device.flash().image();
-                secret.is_empty()
-                    || !image
-                        .windows(secret.len())
-                        .any(|w| w == secret.as_bytes())
+                secret.is_empty() || !image.windows(secret.len()).any(|w| w == secret.as_bytes())
             }
             Condition::Outcome(want) => {
                 let got = if now {
