@@ -155,7 +155,7 @@ impl Attempt<'_> {
     /// The attempt failed: count it against every subject.
     pub fn failed(self, store: &dyn Store, now: UnixMillis) -> Result<(), Error> {
         let subjects: Vec<&[u8]> = self.subjects.iter().map(|(s, _)| s.as_slice()).collect();
-        store.record_failure(&subjects, now)?;
+        store.record_failure(&subjects, now, now.minus(FORGET_AFTER))?;
         let failures = self.throttle.failures.fetch_add(1, Ordering::Relaxed);
         if failures % PRUNE_EVERY == PRUNE_EVERY - 1 {
             let forgotten = store.forget_throttle_before(now.minus(FORGET_AFTER))?;

@@ -174,3 +174,30 @@ fn a_remembered_device_resumes_while_the_account_is_throttled() {
     assert!(retry_after(&console.sign_in(&gateway, EMAIL, &app, false, t(0))).is_some());
     assert!(is_granted(&console.resume(&gateway, &token, t(0))));
 }
+
+/// A counter idle for over a day starts again: old failures do not carry on into the next one.
+#[test]
+fn failures_older_than_a_day_are_not_counted_again() {
+    let (gateway, _) = gateway();
+    let device = |i: u32| Device::new(u8::try_from(i % 200).unwrap() + 1);
+    let mut now = t(0);
+    let mut failures = 0;
+    let mut attempt = 0;
+    while failures < 17 {
+        attempt += 1;
+        let response = device(attempt).sign_in(&gateway, EMAIL, "guess", false, now);
+        match retry_after(&response) {
+            Some(wait) => now = now.plus(std::time::Duration::from_secs(u64::from(wait))),
+            None => failures += 1,
+        }
+    }
+    let later = now.plus(std::time::Duration::from_secs(2 * DAY));
+    let response = device(1000).sign_in(&gateway, EMAIL, "guess", false, later);
+    assert_eq!(response, denied(DenyReason::WrongCredentials));
+    let next = device(1001).sign_in(&gateway, EMAIL, "guess", false, later);
+    assert_eq!(
+        next,
+        denied(DenyReason::WrongCredentials),
+        "one failure after two quiet days is the first of a new count"
+    );
+}

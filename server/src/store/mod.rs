@@ -192,8 +192,14 @@ pub trait Store: Send + Sync {
 
     /// The failure counters of a throttling subject ([`crate::throttle`]).
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error>;
-    /// Adds one failure at `now` to each of `subjects`, in one transaction (one disk sync).
-    fn record_failure(&self, subjects: &[&[u8]], now: UnixMillis) -> Result<(), Error>;
+    /// Adds one failure at `now` to each of `subjects`, in one transaction (one disk sync). A
+    /// counter whose last failure is before `forget_before` starts again from this one.
+    fn record_failure(
+        &self,
+        subjects: &[&[u8]],
+        now: UnixMillis,
+        forget_before: UnixMillis,
+    ) -> Result<(), Error>;
     /// Forgets the counters of `subject` (after a success).
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error>;
     /// Forgets every subject whose last failure is before `cutoff`; returns how many.

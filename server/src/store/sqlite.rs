@@ -511,15 +511,22 @@ impl Store for SqliteStore {
         Ok(statement.query_row([subject], throttle_row).optional()?)
     }
 
-    fn record_failure(&self, subjects: &[&[u8]], now: UnixMillis) -> Result<(), Error> {
+    fn record_failure(
+        &self,
+        subjects: &[&[u8]],
+        now: UnixMillis,
+        forget_before: UnixMillis,
+    ) -> Result<(), Error> {
         let connection = self.lock()?;
         let tx = connection.unchecked_transaction()?;
         for subject in subjects {
+            // A counter idle since before `forget_before` is forgotten: this failure is its first.
             tx.prepare_cached(
                 "INSERT INTO throttle (subject, failures, last_failure) VALUES (?1, 1, ?2) \
-                 ON CONFLICT (subject) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+                 ON CONFLICT (subject) DO UPDATE SET failures = CASE WHEN last_failure < ?3 \
+                 THEN 1 ELSE failures + 1 END, last_failure = ?2",
             )?
-            .execute(params![subject, now.to_sql()])?;
+            .execute(params![subject, now.to_sql(), forget_before.to_sql()])?;
         }
         Ok(tx.commit()?)
     }
@@ -653,7 +660,7 @@ mod tests {
         let other = [b'd'; 33];
         for n in 1..=3 {
             store
-                .record_failure(&[&subject, &other], UnixMillis(n * 10))
+                .record_failure(&[&subject, &other], UnixMillis(n * 10), UnixMillis(0))
                 .unwrap();
             assert_eq!(
                 store.throttle(&subject).unwrap(),
@@ -670,7 +677,9 @@ mod tests {
         }
         store.clear_throttle(&subject).unwrap();
         assert_eq!(store.throttle(&subject).unwrap(), None);
-        store.record_failure(&[&subject], UnixMillis(100)).unwrap();
+        store
+            .record_failure(&[&subject], UnixMillis(100), UnixMillis(0))
+            .unwrap();
         // `other` last failed at 30, `subject` at 100.
         assert_eq!(store.forget_throttle_before(UnixMillis(100)).unwrap(), 1);
         assert_eq!(store.throttle(&other).unwrap(), None);
