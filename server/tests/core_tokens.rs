@@ -179,6 +179,26 @@ fn revoking_an_app_password_revokes_its_tokens_only() {
 }
 
 #[test]
+fn revoking_another_accounts_app_password_id_revokes_nothing() {
+    let (gateway, app) = setup();
+    gateway
+        .add_account("bob@example.com", "Bob", PRIMARY, true)
+        .unwrap();
+    let device = Device::new(1);
+    let token = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let anns_id = gateway.app_passwords(EMAIL).unwrap()[0].id;
+    assert!(matches!(
+        gateway.revoke_app_password("bob@example.com", anns_id),
+        Err(Error::UnknownAppPassword(id)) if id == anns_id
+    ));
+    assert_eq!(gateway.app_passwords(EMAIL).unwrap().len(), 1);
+    assert!(
+        is_granted(&device.resume(&gateway, &token, t(10))),
+        "Ann's token outlives a revocation aimed at Bob"
+    );
+}
+
+#[test]
 fn primary_password_tokens_die_with_a_new_password_or_two_step() {
     let gateway = Gateway::in_memory(config()).unwrap();
     gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();

@@ -416,9 +416,17 @@ impl Store for SqliteStore {
         let deleted = tx
             .prepare_cached("DELETE FROM app_passwords WHERE account_id = ?1 AND id = ?2")?
             .execute([account_id, id])?;
-        revoke_tokens_where(&tx, "app_password_id", id)?;
+        if deleted == 0 {
+            // Not this account's: touch no token (dropping `tx` rolls back).
+            return Ok(false);
+        }
+        tx.prepare_cached(&format!(
+            "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 \
+             AND app_password_id = ?2 AND state != {STATE_REVOKED}"
+        ))?
+        .execute([account_id, id])?;
         tx.commit()?;
-        Ok(deleted > 0)
+        Ok(true)
     }
 
     fn revoke_all_app_passwords(&self, account_id: i64) -> Result<usize, Error> {
