@@ -205,13 +205,18 @@ impl Gateway {
         Ok(n)
     }
 
-    /// The account's live remember-me token families (expired ones included until they are
-    /// presented: compare `expires` with the time).
+    /// The account's live remember-me token families: active and not expired by the system
+    /// clock.
     pub fn tokens(&self, email: &str) -> Result<Vec<TokenInfo>, Error> {
+        self.tokens_at(email, UnixMillis::now())
+    }
+
+    /// The account's remember-me token families live at `now` (active, expiring after `now`).
+    pub fn tokens_at(&self, email: &str, now: UnixMillis) -> Result<Vec<TokenInfo>, Error> {
         let account = self.account_named(email)?;
         Ok(self
             .store
-            .tokens(account.id, UnixMillis(0))?
+            .tokens(account.id, now)?
             .into_iter()
             .map(|t| TokenInfo {
                 id: t.id,

@@ -58,7 +58,7 @@ fn no_token_unless_asked() {
         panic!("primary password without two-step signs in")
     };
     assert!(remember.is_none());
-    assert!(gateway.tokens(EMAIL).unwrap().is_empty());
+    assert!(gateway.tokens_at(EMAIL, t(0)).unwrap().is_empty());
 }
 
 #[test]

@@ -24,10 +24,6 @@ impl Write for Captured {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn sign_ins_are_logged_without_secrets() {
     let captured = Captured::default();

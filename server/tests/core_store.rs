@@ -104,11 +104,7 @@ fn crash_child() {
         let token = granted_token(&device.sign_in(&gateway, &email, &app.formatted, true, t(i)));
         // A rotation: the successor is what the device now holds.
         let successor = granted_token(&device.resume(&gateway, &token, t(i)));
-        let hex: String = successor
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = hex(successor.as_bytes());
         writeln!(out, "acked {i} {hex} {}", app.formatted).unwrap();
         out.flush().unwrap();
     }

@@ -31,7 +31,7 @@ fn issued_bound_to_the_device_and_listed() {
     let (gateway, app) = setup();
     let device = Device::new(1);
     granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
-    let tokens = gateway.tokens(EMAIL).unwrap();
+    let tokens = gateway.tokens_at(EMAIL, t(0)).unwrap();
     assert_eq!(tokens.len(), 1);
     assert_eq!(tokens[0].device_key, device.keys.public());
     assert_eq!(
@@ -51,7 +51,7 @@ fn resume_rotates_and_a_used_up_token_later_revokes_the_family() {
     assert_ne!(first.as_bytes(), second.as_bytes());
     assert_ne!(second.as_bytes(), third.as_bytes());
     assert_eq!(
-        gateway.tokens(EMAIL).unwrap().len(),
+        gateway.tokens_at(EMAIL, t(0)).unwrap().len(),
         1,
         "one live generation per family"
     );
@@ -63,7 +63,7 @@ fn resume_rotates_and_a_used_up_token_later_revokes_the_family() {
         invalid(),
         "the family is revoked"
     );
-    assert!(gateway.tokens(EMAIL).unwrap().is_empty());
+    assert!(gateway.tokens_at(EMAIL, t(0)).unwrap().is_empty());
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn an_exact_replay_of_message_1_gets_the_same_successor_and_revokes_nothing() {
         read(&mut late, &gateway, &late_body, t(3900)).unwrap(),
         invalid()
     );
-    assert_eq!(gateway.tokens(EMAIL).unwrap().len(), 1);
+    assert_eq!(gateway.tokens_at(EMAIL, t(0)).unwrap().len(), 1);
 }
 
 #[test]
@@ -153,7 +153,14 @@ fn expiry_slides_with_every_resume() {
     for round in 1..=3 {
         token = granted_token(&device.resume(&gateway, &token, t(round * 89 * DAY)));
     }
-    // Left alone for 90 days, it dies.
+    // Left alone for 90 days, it dies: no longer listed, then refused.
+    assert_eq!(gateway.tokens_at(EMAIL, t(3 * 89 * DAY)).unwrap().len(), 1);
+    assert!(
+        gateway
+            .tokens_at(EMAIL, t(3 * 89 * DAY + 90 * DAY))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         device.resume(&gateway, &token, t(3 * 89 * DAY + 90 * DAY)),
         invalid()
@@ -204,7 +211,10 @@ fn primary_password_tokens_die_with_a_new_password_or_two_step() {
     gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
     let device = Device::new(1);
     let token = granted_token(&device.sign_in(&gateway, EMAIL, PRIMARY, true, t(0)));
-    assert_eq!(gateway.tokens(EMAIL).unwrap()[0].app_password_id, None);
+    assert_eq!(
+        gateway.tokens_at(EMAIL, t(0)).unwrap()[0].app_password_id,
+        None
+    );
     gateway.set_password(EMAIL, "another password").unwrap();
     assert_eq!(device.resume(&gateway, &token, t(10)), invalid());
 
@@ -251,7 +261,7 @@ fn administrators_revoke_tokens() {
     let a = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
     let b = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
     let c = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
-    let listed = gateway.tokens(EMAIL).unwrap();
+    let listed = gateway.tokens_at(EMAIL, t(0)).unwrap();
     assert_eq!(listed.len(), 3);
     gateway.revoke_token(EMAIL, listed[0].id).unwrap();
     assert_eq!(device.resume(&gateway, &a, t(1)), invalid());

@@ -278,6 +278,17 @@ fn revoke_tokens_where(
         .execute([value])?)
 }
 
+/// Revokes the tokens the account's primary password created (it changed, or stopped signing in).
+fn revoke_primary_password_tokens(connection: &Connection, account_id: i64) -> Result<(), Error> {
+    connection
+        .prepare_cached(&format!(
+            "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 \
+             AND app_password_id IS NULL AND state != {STATE_REVOKED}"
+        ))?
+        .execute([account_id])?;
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn account(&self, email_key: &str) -> Result<Option<AccountRecord>, Error> {
         let connection = self.read()?;
@@ -337,11 +348,7 @@ impl Store for SqliteStore {
         tx.prepare_cached("UPDATE accounts SET two_step = ?2 WHERE id = ?1")?
             .execute(params![account_id, on])?;
         if on {
-            tx.prepare_cached(&format!(
-                "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 \
-                 AND app_password_id IS NULL AND state != {STATE_REVOKED}"
-            ))?
-            .execute([account_id])?;
+            revoke_primary_password_tokens(&tx, account_id)?;
         }
         Ok(tx.commit()?)
     }
@@ -351,11 +358,7 @@ impl Store for SqliteStore {
         let tx = connection.unchecked_transaction()?;
         tx.prepare_cached("UPDATE accounts SET password_hash = ?2 WHERE id = ?1")?
             .execute(params![account_id, password_hash])?;
-        tx.prepare_cached(&format!(
-            "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 \
-             AND app_password_id IS NULL AND state != {STATE_REVOKED}"
-        ))?
-        .execute([account_id])?;
+        revoke_primary_password_tokens(&tx, account_id)?;
         Ok(tx.commit()?)
     }
 

@@ -147,3 +147,8 @@ pub fn is_granted(response: &Response) -> bool {
 pub fn t(secs: u64) -> UnixMillis {
     UnixMillis(1_800_000_000_000 + secs * 1000)
 }
+
+/// Lowercase hexadecimal, as the CLI prints keys and as tests look for secrets in output.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
