@@ -105,34 +105,25 @@ fn check(profile: &'static Profile, language: Language) {
     );
 }
 
-#[test]
-fn xbox360_english() {
-    check(&profile::XBOX360, Language::English);
+/// One test per profile and language, so they run in parallel and fail on their own.
+macro_rules! goldens {
+    ($($test:ident => $profile:expr, $language:expr;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check(&$profile, $language);
+            }
+        )*
+    };
 }
 
-#[test]
-fn xbox360_dutch() {
-    check(&profile::XBOX360, Language::Dutch);
-}
-
-#[test]
-fn zune_english() {
-    check(&profile::ZUNE, Language::English);
-}
-
-#[test]
-fn zune_dutch() {
-    check(&profile::ZUNE, Language::Dutch);
-}
-
-#[test]
-fn oled_english() {
-    check(&profile::OLED, Language::English);
-}
-
-#[test]
-fn oled_dutch() {
-    check(&profile::OLED, Language::Dutch);
+goldens! {
+    xbox360_english => profile::XBOX360, Language::English;
+    xbox360_dutch => profile::XBOX360, Language::Dutch;
+    zune_english => profile::ZUNE, Language::English;
+    zune_dutch => profile::ZUNE, Language::Dutch;
+    oled_english => profile::OLED, Language::English;
+    oled_dutch => profile::OLED, Language::Dutch;
 }
 
 #[test]
