@@ -13,13 +13,18 @@
 //!   behind another request's fsync. Each method holds its connection for a few cached prepared
 //!   statements, never across argon2 or Noise work. (An in-memory database is private to its
 //!   connection: there, the one connection serves reads too.)
+//! - **Other processes.** The admin CLI opens the same file. Every write transaction is
+//!   `BEGIN IMMEDIATE` (it takes the write lock before reading) and every connection waits up to
+//!   a busy timeout for a lock, so a `Resume` racing an admin command waits instead of failing.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use padlock_protocol::PublicKey;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+};
 
 use super::migrations::{APPLICATION_ID, MIGRATIONS};
 use super::{
@@ -28,6 +33,9 @@ use super::{
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
+
+/// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Read-only connections a file database gets besides its writer.
 pub const READERS: usize = 4;
@@ -63,6 +71,8 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // Wait for another process's lock (the admin CLI writing) instead of failing at once.
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         // The first statement reads the header: a file that is not SQLite fails here.
         let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -76,7 +86,7 @@ impl SqliteStore {
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
-            reader.execute_batch("PRAGMA busy_timeout = 5000;")?;
+            reader.busy_timeout(BUSY_TIMEOUT)?;
             store.readers.push(Mutex::new(reader));
         }
         Ok(store)
@@ -88,9 +98,8 @@ impl SqliteStore {
     }
 
     fn prepare(connection: Connection) -> Result<Self, Error> {
-        connection.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )?;
+        connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&connection)?;
         Ok(Self {
             writer: Mutex::new(connection),
@@ -124,7 +133,7 @@ impl SqliteStore {
     /// them were live (active).
     fn revoke_counting_live(&self, column: &str, value: i64) -> Result<usize, Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         let live = tx
             .prepare_cached(&format!(
                 "UPDATE tokens SET state = {STATE_REVOKED} WHERE {column} = ?1 AND state = {STATE_ACTIVE}"
@@ -147,6 +156,14 @@ fn take(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     connection
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Begins a write transaction that takes the database's write lock at once (`BEGIN IMMEDIATE`).
+/// A deferred one would read first and then fail with `SQLITE_BUSY` (no retry: its snapshot is
+/// stale) if another process (the admin CLI) wrote in between; an immediate one waits for the
+/// lock under the busy timeout instead.
+fn write_transaction(connection: &Connection) -> rusqlite::Result<Transaction<'_>> {
+    Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
 }
 
 fn user_version(connection: &Connection) -> Result<u32, Error> {
@@ -178,7 +195,7 @@ fn migrate(connection: &Connection) -> Result<(), Error> {
         .zip(MIGRATIONS)
         .skip(usize::try_from(found).unwrap_or(0))
     {
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!(
             "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {version};"
@@ -344,7 +361,7 @@ impl Store for SqliteStore {
 
     fn set_two_step(&self, account_id: i64, on: bool) -> Result<(), Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         tx.prepare_cached("UPDATE accounts SET two_step = ?2 WHERE id = ?1")?
             .execute(params![account_id, on])?;
         if on {
@@ -355,7 +372,7 @@ impl Store for SqliteStore {
 
     fn set_password_hash(&self, account_id: i64, password_hash: &str) -> Result<(), Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         tx.prepare_cached("UPDATE accounts SET password_hash = ?2 WHERE id = ?1")?
             .execute(params![account_id, password_hash])?;
         revoke_primary_password_tokens(&tx, account_id)?;
@@ -415,7 +432,7 @@ impl Store for SqliteStore {
 
     fn revoke_app_password(&self, account_id: i64, id: i64) -> Result<bool, Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         let deleted = tx
             .prepare_cached("DELETE FROM app_passwords WHERE account_id = ?1 AND id = ?2")?
             .execute([account_id, id])?;
@@ -434,7 +451,7 @@ impl Store for SqliteStore {
 
     fn revoke_all_app_passwords(&self, account_id: i64) -> Result<usize, Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         tx.prepare_cached(&format!(
             "UPDATE tokens SET state = {STATE_REVOKED} WHERE account_id = ?1 \
              AND app_password_id IS NOT NULL AND state != {STATE_REVOKED}"
@@ -449,7 +466,7 @@ impl Store for SqliteStore {
 
     fn insert_token(&self, token: &NewToken) -> Result<i64, Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         let id = insert_generation(&tx, None, token)?;
         tx.commit()?;
         Ok(id)
@@ -477,7 +494,7 @@ impl Store for SqliteStore {
         successor: &NewToken,
     ) -> Result<Option<i64>, Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         let family: Option<i64> = tx
             .prepare_cached(&format!(
                 "SELECT family FROM tokens WHERE id = ?1 AND state = {STATE_ACTIVE}"
@@ -529,7 +546,7 @@ impl Store for SqliteStore {
         forget_before: UnixMillis,
     ) -> Result<(), Error> {
         let connection = self.lock()?;
-        let tx = connection.unchecked_transaction()?;
+        let tx = write_transaction(&connection)?;
         for subject in subjects {
             // A counter idle since before `forget_before` is forgotten: this failure is its first.
             tx.prepare_cached(
@@ -611,6 +628,31 @@ mod tests {
             SqliteStore::open(&path).unwrap().schema_version().unwrap(),
             1
         );
+    }
+
+    #[test]
+    fn a_rotation_waits_for_another_process_writing_instead_of_failing_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .insert_account("a@b", "a@b", "A", "$argon2id$", true)
+            .unwrap();
+        store
+            .insert_app_password(1, "Xbox", &[1; 32], UnixMillis(0))
+            .unwrap();
+        let first = store.insert_token(&token(1, 0)).unwrap();
+        // The admin CLI, in its own process, holds the write lock for a while.
+        let admin = Connection::open(&path).unwrap();
+        admin
+            .execute_batch("BEGIN IMMEDIATE; UPDATE accounts SET display_name = 'B';")
+            .unwrap();
+        std::thread::scope(|scope| {
+            let rotation = scope.spawn(|| store.rotate_token(first, &[7; 32], &token(2, 10)));
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            admin.execute_batch("COMMIT").unwrap();
+            assert!(rotation.join().unwrap().unwrap().is_some());
+        });
     }
 
     #[test]
