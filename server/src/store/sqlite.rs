@@ -195,7 +195,7 @@ fn migrate(connection: &Connection) -> Result<(), Error> {
         .zip(MIGRATIONS)
         .skip(usize::try_from(found).unwrap_or(0))
     {
-        let tx = write_transaction(&connection)?;
+        let tx = write_transaction(connection)?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!(
             "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {version};"
