@@ -54,6 +54,7 @@ scenarios! {
     a_token_revoked_on_the_server_asks_for_the_password_with_the_email_filled_in => "token-revoked",
     a_revoked_app_password_ends_its_remembered_sign_in_and_is_refused => "app-password-revoked",
     with_two_step_off_the_account_password_works => "two-step-off",
+    guessing_is_throttled_and_the_device_says_how_long_to_wait => "throttled",
     sign_out_forgets_the_remembered_sign_in => "sign-out",
     ten_percent_loss_and_300_ms_latency_still_sign_in => "lossy-network",
     jitter_reordering_corruption_and_a_slow_link_still_sign_in => "rough-network",
