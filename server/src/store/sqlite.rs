@@ -1,6 +1,7 @@
 //! The SQLite [`Store`].
 //!
-//! - **File or memory.** [`SqliteStore::open`] uses a file in WAL mode; [`SqliteStore::in_memory`]
+//! - **File or memory.** [`SqliteStore::open`] uses a file in WAL mode, created readable by its
+//!   owner only (it holds password hashes); [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
 //!   before the method returns, so neither a killed process nor a power cut loses it. It costs
@@ -65,6 +66,7 @@ impl SqliteStore {
     /// [`Error::CorruptDatabase`] for a file that is not a Padlock gateway database,
     /// [`Error::NewerDatabase`] for one from a newer gateway, [`Error::Database`] otherwise.
     pub fn open(path: &Path) -> Result<Self, Error> {
+        create_private(path)?;
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -147,6 +149,24 @@ impl SqliteStore {
     /// The schema version of the open database (how many migrations it has had).
     pub fn schema_version(&self) -> Result<u32, Error> {
         user_version(&*self.lock()?)
+    }
+}
+
+/// Creates the database file, empty and readable by its owner only (0600), unless it exists:
+/// SQLite would create it with the process's umask, and gives its `-wal` and `-shm` files the
+/// database file's mode.
+fn create_private(path: &Path) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -609,7 +629,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_database_is_wal_with_full_sync_and_migrates_once() {
+    fn a_file_database_is_private_wal_with_full_sync_and_migrates_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("g.db");
         let store = SqliteStore::open(&path).unwrap();
@@ -622,6 +642,15 @@ mod tests {
             .unwrap();
         assert_eq!((mode.as_str(), sync), ("wal", 2), "WAL, synchronous = FULL");
         drop(connection);
+        #[cfg(unix)]
+        for file in ["g.db", "g.db-wal", "g.db-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
         drop(store);
         // Opening again applies nothing twice.
         assert_eq!(
