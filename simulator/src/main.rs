@@ -72,7 +72,8 @@ struct RunArgs {
 
 #[derive(Args, Debug)]
 struct DeviceArgs {
-    /// The kind of device.
+    /// The kind of device: xbox360 (1280 × 720, full controller), zune (240 × 320, click-pad),
+    /// oled (128 × 64 grey, four directions and select).
     #[arg(long, default_value = "xbox360", value_parser = parse_profile)]
     profile: &'static Profile,
     /// The language of its screens (en, nl).
@@ -114,9 +115,8 @@ fn parse_language(code: &str) -> Result<Language, String> {
 }
 
 fn parse_key(hex: &str) -> Result<PublicKey, String> {
-    PublicKey::from_hex(hex.trim()).map_err(|e| {
-        format!("{e:?}: expected 64 hex digits, as `padlock-server key show --db FILE` prints")
-    })
+    PublicKey::from_hex(hex.trim())
+        .map_err(|e| format!("{e} (as `padlock-server key show --db FILE` prints it)"))
 }
 
 fn resolve(addr: &str) -> Result<SocketAddr, String> {
