@@ -188,3 +188,17 @@ fn the_flash_check_finds_what_is_stored_in_clear() {
         failure.message
     );
 }
+
+#[test]
+fn a_folder_that_is_not_an_earlier_run_is_never_cleared() {
+    let options = options("guarded");
+    let dir = options.out.join("keep");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("precious.txt"), b"mine").unwrap();
+    let failure = run_text(Path::new("keep.scn"), "wait 1s\n", &options).unwrap_err();
+    assert!(
+        failure.message.contains("not the output of an earlier run"),
+        "{failure}"
+    );
+    assert!(dir.join("precious.txt").exists());
+}

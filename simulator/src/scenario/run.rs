@@ -181,8 +181,17 @@ impl Runner {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".to_owned());
         let dir = options.out.join(&name);
-        // A fresh folder: old screenshots must not pass for new ones.
+        // A fresh folder: old screenshots must not pass for new ones. Only an earlier run's
+        // folder is cleared (it has a transcript), never a folder that happens to share the name.
         if dir.exists() {
+            let earlier_run = dir.join("transcript.txt").is_file()
+                || std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_none());
+            if !earlier_run {
+                return Err(whole(format!(
+                    "{} exists and is not the output of an earlier run; choose another --out",
+                    dir.display()
+                )));
+            }
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| whole(format!("cannot clear {}: {e}", dir.display())))?;
         }
