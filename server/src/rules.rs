@@ -95,20 +95,28 @@ impl Gateway {
                 retry_after_secs: 0,
             });
         };
-        attempt.succeeded(&*self.store)?;
-
-        let credential = match matched {
-            Match::AppPassword(app) => {
-                self.note_app_password_use(&app, device, now)?;
-                Credential::AppPassword(app.id)
-            }
+        let credential = match &matched {
+            Match::AppPassword(app) => Credential::AppPassword(app.id),
             Match::Primary => Credential::Primary,
         };
         let token = if remember {
-            Some(self.issue_token(&record, credential, device_key, rng, now)?)
+            let Some(token) = self.issue_token(&record, credential, device_key, rng, now)? else {
+                // Revoked between the check and now: as if it had been revoked before.
+                attempt.failed(&*self.store, now)?;
+                tracing::info!(account = %key, outcome = "credential revoked", "sign-in");
+                return Ok(Response::Denied {
+                    reason: DenyReason::WrongCredentials,
+                    retry_after_secs: 0,
+                });
+            };
+            Some(token)
         } else {
             None
         };
+        attempt.succeeded(&*self.store)?;
+        if let Match::AppPassword(app) = &matched {
+            self.note_app_password_use(app, device, now)?;
+        }
         tracing::info!(account = %key, outcome = "granted", ?credential, remember, "sign-in");
         Ok(granted(&record, token, rng))
     }

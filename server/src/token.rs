@@ -23,7 +23,9 @@
 //!   cannot use it, and must not be able to sign the owner out).
 //! - **Revocation**: `SignOut` revokes the presented token's family; revoking an app password
 //!   revokes the families it created; changing the primary password or turning two-step on
-//!   revokes the families the primary password created.
+//!   revokes the families the primary password created. A family is only started, and only
+//!   rotated, while its credential still signs in (checked in the store's writing transaction),
+//!   so a sign-in racing a revocation cannot leave a token behind.
 
 use padlock_protocol::{DenyReason, PublicKey, RememberToken, Response};
 use rand_chacha::ChaCha20Rng;
@@ -42,7 +44,9 @@ const TOKEN_INVALID: Response = Response::Denied {
 };
 
 impl Gateway {
-    /// Starts a token family for `account` on `device_key`.
+    /// Starts a token family for `account` on `device_key`. `None`: the credential stopped
+    /// signing in since it was checked (revoked, changed, two-step turned on), and no token
+    /// exists.
     pub(crate) fn issue_token(
         &self,
         account: &AccountRecord,
@@ -50,11 +54,11 @@ impl Gateway {
         device_key: PublicKey,
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
-    ) -> Result<RememberToken, Error> {
+    ) -> Result<Option<RememberToken>, Error> {
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
         let token = RememberToken::from_bytes(bytes);
-        self.store.insert_token(&NewToken {
+        let new = NewToken {
             account_id: account.id,
             app_password_id: match credential {
                 Credential::AppPassword(id) => Some(id),
@@ -64,8 +68,9 @@ impl Gateway {
             hash: self.token_hash(&token),
             created: now,
             expires: now.plus(self.config.token_lifetime),
-        })?;
-        Ok(token)
+        };
+        let inserted = self.store.insert_token(&new, &account.password_hash)?;
+        Ok(inserted.map(|_| token))
     }
 
     fn token_hash(&self, token: &RememberToken) -> KeyedHash {

@@ -55,4 +55,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX throttle_by_age ON throttle(last_failure);
     ",
+    // 2: app password ids are never reused (AUTOINCREMENT), so a token's `app_password_id` can
+    // never come to name a newer app password. The sequence starts above every id a table or a
+    // token row has ever held.
+    "
+    ALTER TABLE app_passwords RENAME TO app_passwords_v1;
+    DROP INDEX app_passwords_by_hash;
+    CREATE TABLE app_passwords (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id),
+        name        TEXT NOT NULL,
+        hash        BLOB NOT NULL,
+        created     INTEGER NOT NULL,
+        last_used   INTEGER,
+        last_device TEXT
+    );
+    INSERT INTO app_passwords (id, account_id, name, hash, created, last_used, last_device)
+        SELECT id, account_id, name, hash, created, last_used, last_device FROM app_passwords_v1;
+    DROP TABLE app_passwords_v1;
+    CREATE UNIQUE INDEX app_passwords_by_hash ON app_passwords(account_id, hash);
+    DELETE FROM sqlite_sequence WHERE name = 'app_passwords';
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'app_passwords', max(
+        (SELECT coalesce(max(id), 0) FROM app_passwords),
+        (SELECT coalesce(max(app_password_id), 0) FROM tokens));
+    ",
 ];

@@ -8,7 +8,9 @@
 //! What an implementation must guarantee:
 //! - **Atomicity where the rules need it**: [`Store::rotate_token`] supersedes a token, records
 //!   what consumed it and inserts its successor in one transaction, or does nothing; revoking an
-//!   app password revokes its tokens in the same transaction.
+//!   app password revokes its tokens in the same transaction; a token is inserted only if its
+//!   credential still signs in, checked in the inserting statement, so no token outlives a
+//!   revocation that raced the sign-in.
 //! - **Durability of what was acknowledged**: once a method returns `Ok`, a crash of the process
 //!   (or, with the SQLite store's `synchronous = FULL`, of the machine) does not lose the write.
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
@@ -168,13 +170,19 @@ pub trait Store: Send + Sync {
     /// how many app passwords there were.
     fn revoke_all_app_passwords(&self, account_id: i64) -> Result<usize, Error>;
 
-    /// Starts a token family; returns the token's id (which is also the family's).
-    fn insert_token(&self, token: &NewToken) -> Result<i64, Error>;
+    /// Starts a token family, if the credential behind it still signs in, checked in the same
+    /// transaction: its app password still exists or, for the primary password, the account
+    /// still has two-step off and `password_hash` (the hash the sign-in verified). Returns the
+    /// token's id (which is also the family's); `None` (nothing written) if the credential is
+    /// gone.
+    fn insert_token(&self, token: &NewToken, password_hash: &str) -> Result<Option<i64>, Error>;
     /// The token generation whose keyed hash is `hash`.
     fn token_by_hash(&self, hash: &KeyedHash) -> Result<Option<TokenRecord>, Error>;
     /// In one transaction: marks the active generation `old` superseded at `successor.created`
     /// by the request whose body hashes to `consumed_by`, and inserts `successor` in its family.
-    /// `None` (and no change) if `old` was no longer active.
+    /// `None` (and no change) if `old` was no longer active. If the credential behind the family
+    /// no longer signs in (its app password is gone, or the primary password's account has
+    /// two-step on), the family is revoked instead and the result is `None`.
     fn rotate_token(
         &self,
         old: i64,

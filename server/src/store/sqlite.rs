@@ -275,15 +275,23 @@ fn token_row(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
+/// Inserts a token generation if the credential behind it still signs in (checked in the same
+/// statement): its app password exists for the account or, for the primary password, the
+/// account has two-step off (and, if `password_hash` is given, still that hash). `None`: the
+/// credential is gone and nothing was written.
 fn insert_generation(
     connection: &Connection,
     family: Option<i64>,
     token: &NewToken,
-) -> Result<i64, Error> {
-    connection
+    password_hash: Option<&str>,
+) -> Result<Option<i64>, Error> {
+    let inserted = connection
         .prepare_cached(
             "INSERT INTO tokens (family, account_id, app_password_id, device_key, hash, created, \
-             expires, state) VALUES (COALESCE(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+             expires, state) SELECT COALESCE(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, 0 WHERE CASE \
+             WHEN ?3 IS NULL THEN EXISTS (SELECT 1 FROM accounts WHERE id = ?2 \
+                 AND two_step = 0 AND (?8 IS NULL OR password_hash = ?8)) \
+             ELSE EXISTS (SELECT 1 FROM app_passwords WHERE id = ?3 AND account_id = ?2) END",
         )?
         .execute(params![
             family,
@@ -293,14 +301,18 @@ fn insert_generation(
             token.hash,
             token.created.to_sql(),
             token.expires.to_sql(),
+            password_hash,
         ])?;
+    if inserted == 0 {
+        return Ok(None);
+    }
     let id = connection.last_insert_rowid();
     if family.is_none() {
         connection
             .prepare_cached("UPDATE tokens SET family = id WHERE id = ?1")?
             .execute([id])?;
     }
-    Ok(id)
+    Ok(Some(id))
 }
 
 fn revoke_tokens_where(
@@ -484,10 +496,10 @@ impl Store for SqliteStore {
         Ok(deleted)
     }
 
-    fn insert_token(&self, token: &NewToken) -> Result<i64, Error> {
+    fn insert_token(&self, token: &NewToken, password_hash: &str) -> Result<Option<i64>, Error> {
         let connection = self.lock()?;
         let tx = write_transaction(&connection)?;
-        let id = insert_generation(&tx, None, token)?;
+        let id = insert_generation(&tx, None, token, Some(password_hash))?;
         tx.commit()?;
         Ok(id)
     }
@@ -524,7 +536,12 @@ impl Store for SqliteStore {
         let Some(family) = family else {
             return Ok(None);
         };
-        let id = insert_generation(&tx, Some(family), successor)?;
+        let Some(id) = insert_generation(&tx, Some(family), successor, None)? else {
+            // Its credential no longer signs in: the family is dead.
+            revoke_tokens_where(&tx, "family", family)?;
+            tx.commit()?;
+            return Ok(None);
+        };
         tx.prepare_cached(&format!(
             "UPDATE tokens SET state = {STATE_SUPERSEDED}, superseded_at = ?2, consumed_by = ?3, \
              successor = ?4 WHERE id = ?1"
@@ -655,7 +672,7 @@ mod tests {
         // Opening again applies nothing twice.
         assert_eq!(
             SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-            1
+            2
         );
     }
 
@@ -670,7 +687,7 @@ mod tests {
         store
             .insert_app_password(1, "Xbox", &[1; 32], UnixMillis(0))
             .unwrap();
-        let first = store.insert_token(&token(1, 0)).unwrap();
+        let first = store.insert_token(&token(1, 0), "").unwrap().unwrap();
         // The admin CLI, in its own process, holds the write lock for a while.
         let admin = Connection::open(&path).unwrap();
         admin
@@ -685,9 +702,43 @@ mod tests {
     }
 
     #[test]
+    fn app_password_ids_are_never_reused_also_after_migrating_a_version_1_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let v1 = Connection::open(&path).unwrap();
+        v1.execute_batch(MIGRATIONS[0]).unwrap();
+        v1.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;
+             INSERT INTO accounts VALUES (1, 'a@b', 'a@b', 'A', '$argon2id$', 1);
+             INSERT INTO app_passwords (id, account_id, name, hash, created)
+                 VALUES (1, 1, 'Xbox', x'01', 0), (2, 1, 'Zune', x'02', 0);
+             INSERT INTO tokens (family, account_id, app_password_id, device_key, hash, created,
+                 expires, state) VALUES (1, 1, 3, x'09', x'03', 0, 1, 2);"
+        ))
+        .unwrap();
+        drop(v1);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");
+        // Id 3 was held by a revoked app password that only a token row remembers.
+        let next = store
+            .insert_app_password(1, "Wii", &[4; 32], UnixMillis(0))
+            .unwrap();
+        assert_eq!(next, 4);
+        assert!(store.revoke_app_password(1, next).unwrap());
+        let after = store
+            .insert_app_password(1, "Wii U", &[5; 32], UnixMillis(0))
+            .unwrap();
+        assert_eq!(
+            after, 5,
+            "the id of a revoked app password is not given out again"
+        );
+    }
+
+    #[test]
     fn rotation_is_all_or_nothing_and_only_once() {
         let store = store_with_account();
-        let first = store.insert_token(&token(1, 0)).unwrap();
+        let first = store.insert_token(&token(1, 0), "").unwrap().unwrap();
         let second = store.rotate_token(first, &[7; 32], &token(2, 10)).unwrap();
         let second = second.unwrap();
         let old = store.token_by_id(first).unwrap().unwrap();
@@ -719,11 +770,57 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_inserted_and_rotated_only_while_its_credential_signs_in() {
+        let store = store_with_account();
+        // Account 1 has two-step on: its primary password issues nothing.
+        let primary = NewToken {
+            app_password_id: None,
+            ..token(1, 0)
+        };
+        assert_eq!(store.insert_token(&primary, "$argon2id$").unwrap(), None);
+        store.set_two_step(1, false).unwrap();
+        assert_eq!(
+            store.insert_token(&primary, "$argon2id$other").unwrap(),
+            None
+        );
+        assert!(
+            store
+                .insert_token(&primary, "$argon2id$")
+                .unwrap()
+                .is_some()
+        );
+        // App password 2 does not exist (or was revoked before the insert).
+        let stray = NewToken {
+            app_password_id: Some(2),
+            ..token(2, 0)
+        };
+        assert_eq!(store.insert_token(&stray, "").unwrap(), None);
+        assert_eq!(store.token_by_hash(&[2; 32]).unwrap(), None);
+        // A family whose app password vanished (a database from before this check): rotation
+        // revokes it instead.
+        let live = store.insert_token(&token(3, 0), "").unwrap().unwrap();
+        store
+            .lock()
+            .unwrap()
+            .execute("DELETE FROM app_passwords WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(
+            store.rotate_token(live, &[7; 32], &token(4, 10)).unwrap(),
+            None
+        );
+        assert_eq!(
+            store.token_by_id(live).unwrap().unwrap().state,
+            TokenState::Revoked
+        );
+        assert_eq!(store.token_by_hash(&[4; 32]).unwrap(), None);
+    }
+
+    #[test]
     fn revoking_cascades_and_counts_live_families() {
         let store = store_with_account();
-        let a = store.insert_token(&token(1, 0)).unwrap();
+        let a = store.insert_token(&token(1, 0), "").unwrap().unwrap();
         store.rotate_token(a, &[7; 32], &token(2, 10)).unwrap();
-        store.insert_token(&token(3, 0)).unwrap();
+        store.insert_token(&token(3, 0), "").unwrap().unwrap();
         assert_eq!(store.tokens(1, UnixMillis(0)).unwrap().len(), 2);
         assert_eq!(store.revoke_family(a).unwrap(), 1);
         assert_eq!(
