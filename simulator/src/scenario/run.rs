@@ -85,12 +85,19 @@ pub struct Report {
     pub virtual_ms: u64,
 }
 
-/// Reads every scenario in `paths`, then runs them in turn and prints one line each; stops at
-/// the first failure. The exit code says whether all passed (the command line's `run`).
+/// Reads every scenario in `paths` (a folder stands for its `.scn` files, by name), then runs
+/// them in turn and prints one line each; stops at the first failure. The exit code says whether all passed (the command line's `run`).
 pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
     // Every file is read first, so a typo in the last one does not wait for the others to run.
-    let mut scenarios = Vec::with_capacity(paths.len());
-    for path in paths {
+    let files = match scenario_files(paths) {
+        Ok(files) => files,
+        Err(failure) => {
+            eprintln!("FAIL {failure}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut scenarios = Vec::with_capacity(files.len());
+    for path in &files {
         match parse::read(path) {
             Ok(scenario) => scenarios.push(scenario),
             Err(failure) => {
@@ -115,6 +122,36 @@ pub fn run(paths: &[PathBuf], options: &RunOptions) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `paths` with each folder replaced by the `.scn` files in it, sorted by name.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|e| Failure {
+            path: path.clone(),
+            line: 0,
+            message: format!("cannot list the folder: {e}"),
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+            .collect();
+        if found.is_empty() {
+            return Err(Failure {
+                path: path.clone(),
+                line: 0,
+                message: "no .scn files in this folder".to_owned(),
+            });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// Runs the scenario in `path`.
