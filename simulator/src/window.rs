@@ -334,7 +334,6 @@ impl DeviceWindow {
                 device.press(raw);
             }
             device.advance_to(now_ms);
-            report(device);
 
             if dirty || shown_serial != Some(device.frame_serial()) {
                 shown_serial = Some(device.frame_serial());
@@ -365,6 +364,8 @@ impl DeviceWindow {
                 Ok(())
             };
             result.map_err(|e| WindowError::Backend(e.to_string()))?;
+            // After the frame is up: a line saying a screen is shown means the window shows it.
+            report(device);
             dirty = false;
         }
         Ok(())
