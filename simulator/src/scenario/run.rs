@@ -802,3 +802,25 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_stands_for_its_scenarios_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.scn", "a.scn", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let single = PathBuf::from("x.scn");
+        let files = scenario_files(&[dir.path().to_path_buf(), single.clone()]).unwrap();
+        assert_eq!(
+            files,
+            [dir.path().join("a.scn"), dir.path().join("b.scn"), single]
+        );
+        let empty = tempfile::tempdir().unwrap();
+        let failure = scenario_files(&[empty.path().to_path_buf()]).unwrap_err();
+        assert_eq!(failure.message, "no .scn files in this folder");
+    }
+}
