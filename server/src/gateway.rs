@@ -10,6 +10,7 @@
 //! | message 1 that does not authenticate | status frame `HandshakeRejected` |
 //! | a request kind newer than this gateway | `Denied { UnsupportedVersion, 0 }` |
 //! | any other malformed body | `None`: close without a reply |
+//! | a replay of a message 1 whose `SignIn` was granted (within a day) | `None`: close without a reply, change nothing ([`crate::rules`]) |
 //! | a request | the rules' answer; a store failure is `Denied { ServerError, 0 }` |
 //!
 //! The gateway reads no clock (the caller passes `now`) and owns no socket. It is `Send + Sync`:
@@ -163,21 +164,23 @@ impl Gateway {
                 reason: DenyReason::UnsupportedVersion,
                 retry_after_secs: 0,
             },
-            Some(request) => self
-                .respond(request, device_key, body, &mut rng, now)
-                .unwrap_or_else(|error| {
+            Some(request) => match self.respond(request, device_key, body, &mut rng, now) {
+                Ok(response) => response?,
+                Err(error) => {
                     tracing::error!(%error, "request failed");
                     Response::Denied {
                         reason: DenyReason::ServerError,
                         retry_after_secs: 0,
                     }
-                }),
+                }
+            },
         };
         let n = responder.write_reply(&response, &mut out).ok()?;
         out.truncate(n);
         Some(out)
     }
 
+    /// The answer to a decoded request; `None`: close without a reply.
     fn respond(
         &self,
         request: Request,
@@ -185,7 +188,9 @@ impl Gateway {
         body: &[u8],
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
-    ) -> Result<Response, Error> {
+    ) -> Result<Option<Response>, Error> {
+        // What the request was: kept to recognise an exact replay of this message 1.
+        let message_1 = self.keyed.hash(domain::MESSAGE_1, &[body]);
         match request {
             Request::SignIn {
                 account,
@@ -198,15 +203,14 @@ impl Gateway {
                 remember,
                 &device,
                 device_key,
+                &message_1,
                 rng,
                 now,
             ),
-            Request::Resume { token } => {
-                // What consumed a token: kept to recognise an exact replay of this message 1.
-                let message_1 = self.keyed.hash(domain::MESSAGE_1, &[body]);
-                self.resume(&token, device_key, &message_1, rng, now)
-            }
-            Request::SignOut { token } => self.sign_out(&token, device_key),
+            Request::Resume { token } => self
+                .resume(&token, device_key, &message_1, rng, now)
+                .map(Some),
+            Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
         }
     }
 }

@@ -17,6 +17,17 @@
 //!    verification, the same throttle writes). Only a successful app-password sign-in is faster, and
 //!    it tells the one who typed the right app password nothing they did not know.
 //!
+//! **Replays.** A `SignIn` message 1 can be recorded and played back (`docs/protocol.md`
+//! section 10). The keyed hash of every granted one is remembered for [`REMEMBER_GRANTED_FOR`]
+//! (90 days, far longer than the throttling window of a day); a granted `SignIn` whose message 1
+//! is already remembered is a replay: the connection is closed without a reply (the sender could not read one anyway), no
+//! throttling counter is cleared and no token is issued. Otherwise an attacker holding one
+//! recorded success could clear the account's counter between guesses and defeat the daily cap.
+//! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. (A recording
+//! older than 90 days is granted again, once, and remembered again: one counter reset per
+//! recorded success per 90 days, which the daily cap's margin does not cover but which costs
+//! the attacker a fresh recording of the owner's own sign-in each time.)
+//!
 //! A success answers `Granted` with the display name, a fresh session ticket, and (if asked) a
 //! remember-me token bound to the device key and to the credential that signed in
 //! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret.
@@ -29,7 +40,7 @@ use crate::account::email_key;
 use crate::app_password;
 use crate::error::Error;
 use crate::gateway::Gateway;
-use crate::hashing::{ct_eq, domain};
+use crate::hashing::{KeyedHash, ct_eq, domain};
 use crate::store::{AccountRecord, AppPasswordRecord};
 use crate::throttle::{Admission, account_subject, device_subject};
 use crate::time::UnixMillis;
@@ -37,6 +48,10 @@ use crate::time::UnixMillis;
 /// How stale an app password's "last used" may get before a sign-in rewrites it: keeping writes
 /// (and their fsync) off the hot path of repeated sign-ins.
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a granted `SignIn`'s message 1 is remembered to recognise its replay.
+pub const REMEMBER_GRANTED_FOR: std::time::Duration =
+    std::time::Duration::from_secs(90 * 24 * 3600);
 
 /// What signed a player in: the credential a remember-me token is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +80,10 @@ impl Gateway {
         remember: bool,
         device: &DeviceInfo,
         device_key: PublicKey,
+        message_1: &KeyedHash,
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
-    ) -> Result<Response, Error> {
+    ) -> Result<Option<Response>, Error> {
         let key = email_key(account);
         let account_hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
         let subjects = [
@@ -77,10 +93,10 @@ impl Gateway {
         let attempt = match self.throttle.admit(&*self.store, &subjects, now)? {
             Admission::Throttled(retry_after_secs) => {
                 tracing::info!(account = %key, outcome = "throttled", retry_after_secs, "sign-in");
-                return Ok(Response::Denied {
+                return Ok(Some(Response::Denied {
                     reason: DenyReason::Throttled,
                     retry_after_secs,
-                });
+                }));
             }
             Admission::Admitted(attempt) => attempt,
         };
@@ -90,11 +106,19 @@ impl Gateway {
         let (Some(record), Some(matched)) = (record, matched) else {
             attempt.failed(&*self.store, now)?;
             tracing::info!(account = %key, outcome = "wrong credentials", "sign-in");
-            return Ok(Response::Denied {
+            return Ok(Some(Response::Denied {
                 reason: DenyReason::WrongCredentials,
                 retry_after_secs: 0,
-            });
+            }));
         };
+        if !self
+            .store
+            .remember_granted_sign_in(message_1, now, now.minus(REMEMBER_GRANTED_FOR))?
+        {
+            // `attempt` is dropped: neither a failure nor a success, so no counter is cleared.
+            tracing::warn!(account = %key, outcome = "replayed, closed", "sign-in");
+            return Ok(None);
+        }
         let credential = match &matched {
             Match::AppPassword(app) => Credential::AppPassword(app.id),
             Match::Primary => Credential::Primary,
@@ -104,10 +128,10 @@ impl Gateway {
                 // Revoked between the check and now: as if it had been revoked before.
                 attempt.failed(&*self.store, now)?;
                 tracing::info!(account = %key, outcome = "credential revoked", "sign-in");
-                return Ok(Response::Denied {
+                return Ok(Some(Response::Denied {
                     reason: DenyReason::WrongCredentials,
                     retry_after_secs: 0,
-                });
+                }));
             };
             Some(token)
         } else {
@@ -118,7 +142,7 @@ impl Gateway {
             self.note_app_password_use(app, device, now)?;
         }
         tracing::info!(account = %key, outcome = "granted", ?credential, remember, "sign-in");
-        Ok(granted(&record, token, rng))
+        Ok(Some(granted(&record, token, rng)))
     }
 
     /// Which credential `password` is for `account`, paying the same on every failure path.
@@ -220,9 +244,11 @@ mod tests {
                 false,
                 &device(),
                 key,
+                &[device_byte; 32],
                 &mut rng,
                 UnixMillis(0),
             )
+            .unwrap()
             .unwrap();
         let after = (gateway.passwords.verifications(), gateway.keyed.hashes());
         ((after.0 - before.0, after.1 - before.1), response)

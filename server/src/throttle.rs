@@ -4,7 +4,8 @@
 //! not, so the throttle says nothing about existence) and the device static key that sent it.
 //! The first [`FREE_FAILURES`] consecutive failures cost nothing (typos happen); after that each
 //! further attempt must wait [`delay`]: 1 s, then doubling with every failure, up to
-//! [`MAX_DELAY`] (one hour). A success clears the subject's counters; counters whose last failure
+//! [`MAX_DELAY`] (one hour). A success clears the subject's counters (not a replayed one:
+//! see [`crate::rules`]); counters whose last failure
 //! is older than [`FORGET_AFTER`] (a day) are forgotten.
 //!
 //! **The cap.** An attacker who guesses one account's password as fast as the gateway allows

@@ -11,8 +11,9 @@
 //!   *family*.
 //! - **Reuse detection**: a used-up token presented again means two parties hold the family (a
 //!   copied token), so the whole family is revoked, except:
-//!   (a) an exact replay of the message 1 that consumed it (it may be an attacker replaying
-//!   recorded bytes, who cannot read the answer and must not be able to revoke anything), and
+//!   (a) an exact replay of a message 1 that was answered with its successor (the one that
+//!   consumed it, or a retry (b); it may be an attacker replaying recorded bytes, who cannot read
+//!   the answer and must not be able to revoke anything), and
 //!   (b) a retry from the same device key within
 //!   [`GatewayConfig::resume_grace`](crate::GatewayConfig) (60 s): the device lost the reply.
 //!   Both get the same successor again, as long as that successor is still the family's live
@@ -161,9 +162,7 @@ impl Gateway {
         if record.state == TokenState::Revoked {
             return Ok(TOKEN_INVALID);
         }
-        let replay = record
-            .consumed_by
-            .is_some_and(|consumed| ct_eq(&consumed, message_1));
+        let replay = self.store.answered_with_successor(record.id, message_1)?;
         let in_grace = record
             .superseded_at
             .is_some_and(|at| now.since(at) <= self.config.resume_grace);
@@ -175,6 +174,10 @@ impl Gateway {
             None => false,
         };
         if (replay || in_grace) && successor_live {
+            if !replay {
+                // Its replay, later, must be recognised as one too.
+                self.store.record_successor_answer(record.id, message_1)?;
+            }
             tracing::info!(account = email, outcome = "granted again", replay, "resume");
             return Ok(granted(account, Some(self.successor_of(token)), rng));
         }

@@ -201,3 +201,57 @@ fn failures_older_than_a_day_are_not_counted_again() {
         "one failure after two quiet days is the first of a new count"
     );
 }
+
+/// An attacker who recorded one granted `SignIn` replays it between guesses: the replay clears
+/// no counter and starts no token family, so the daily cap holds.
+#[test]
+fn a_replayed_granted_sign_in_does_not_reset_the_throttle() {
+    let (gateway, app) = gateway();
+    let owner = Device::new(250);
+    let (mut initiator, recorded) =
+        owner.request_body_seeded(&gateway, &sign_in(EMAIL, &app, true), [7; 32]);
+    let reply = read(&mut initiator, &gateway, &recorded, t(0)).unwrap();
+    assert!(is_granted(&reply));
+    let families = gateway.tokens_at(EMAIL, t(0)).unwrap().len();
+
+    let end = t(DAY);
+    let mut now = t(0);
+    let (mut evaluated, mut device) = (0u32, 0u8);
+    while now < end {
+        let mut guesses = 0;
+        while guesses < 5 && now < end {
+            device = device.wrapping_add(1) % 200;
+            let response = Device::new(device).sign_in(&gateway, EMAIL, "guess", false, now);
+            match retry_after(&response) {
+                Some(wait) => now = now.plus(std::time::Duration::from_secs(u64::from(wait))),
+                None => {
+                    assert_eq!(response, denied(DenyReason::WrongCredentials));
+                    evaluated += 1;
+                    guesses += 1;
+                }
+            }
+        }
+        // The recorded bytes again, as soon as the throttle lets them through.
+        while now < end {
+            let (mut initiator, body) =
+                owner.request_body_seeded(&gateway, &sign_in(EMAIL, &app, true), [7; 32]);
+            let Some(frame) = gateway.answer(&body, now) else {
+                break; // closed without a reply: recognised as a replay
+            };
+            let reply = initiator.read_reply(&frame[2..]).unwrap();
+            match retry_after(&reply) {
+                Some(wait) => now = now.plus(std::time::Duration::from_secs(u64::from(wait))),
+                None => break,
+            }
+        }
+    }
+    assert!(
+        evaluated <= MAX_GUESSES_PER_DAY,
+        "{evaluated} guesses evaluated in a day"
+    );
+    assert_eq!(
+        gateway.tokens_at(EMAIL, now).unwrap().len(),
+        families,
+        "no token family from a replay"
+    );
+}

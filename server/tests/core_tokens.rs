@@ -120,6 +120,27 @@ fn an_exact_replay_of_message_1_gets_the_same_successor_and_revokes_nothing() {
 }
 
 #[test]
+fn a_replayed_retry_gets_the_same_successor_and_revokes_nothing() {
+    let (gateway, app) = setup();
+    let device = Device::new(1);
+    let token = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let successor = granted_token(&device.resume(&gateway, &token, t(100)));
+    // The reply was lost; the retry within the grace window is recorded by an attacker.
+    let request = resume_request(&token);
+    let (mut retry, retried) = device.request_body_seeded(&gateway, &request, [43; 32]);
+    let again = granted_token(&read(&mut retry, &gateway, &retried, t(130)).unwrap());
+    assert_eq!(again.as_bytes(), successor.as_bytes());
+    // The retry's bytes an hour later: a replay, not reuse.
+    let (mut replayer, replayed) = device.request_body_seeded(&gateway, &request, [43; 32]);
+    let replay = read(&mut replayer, &gateway, &replayed, t(3700)).unwrap();
+    assert_eq!(granted_token(&replay).as_bytes(), successor.as_bytes());
+    assert!(
+        is_granted(&device.resume(&gateway, &successor, t(3800))),
+        "the family is live"
+    );
+}
+
+#[test]
 fn a_token_from_another_device_is_refused_without_revoking() {
     let (gateway, app) = setup();
     let owner = Device::new(1);

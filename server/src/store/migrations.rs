@@ -79,4 +79,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         (SELECT coalesce(max(id), 0) FROM app_passwords),
         (SELECT coalesce(max(app_password_id), 0) FROM tokens));
     ",
+    // 3: message 1s remembered to recognise replays: of a granted SignIn (for 90 days), and of a
+    // Resume retry answered with a token's successor (the first is `tokens.consumed_by`).
+    "
+    CREATE TABLE granted_sign_ins (
+        message_1 BLOB PRIMARY KEY,
+        at        INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX granted_sign_ins_by_age ON granted_sign_ins(at);
+    CREATE TABLE successor_answers (
+        message_1 BLOB PRIMARY KEY,
+        token_id  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];

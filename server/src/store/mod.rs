@@ -189,6 +189,13 @@ pub trait Store: Send + Sync {
         consumed_by: &KeyedHash,
         successor: &NewToken,
     ) -> Result<Option<i64>, Error>;
+    /// Records that the request whose body hashes to `message_1` was answered with the successor
+    /// of the used-up generation `token_id` (a retry in the grace window), so that a replay of
+    /// it is recognised as one later.
+    fn record_successor_answer(&self, token_id: i64, message_1: &KeyedHash) -> Result<(), Error>;
+    /// Whether the request whose body hashes to `message_1` was answered with the successor of
+    /// `token_id` (by [`Store::rotate_token`] or [`Store::record_successor_answer`]).
+    fn answered_with_successor(&self, token_id: i64, message_1: &KeyedHash) -> Result<bool, Error>;
     /// The token generation with row id `id`.
     fn token_by_id(&self, id: i64) -> Result<Option<TokenRecord>, Error>;
     /// Revokes every generation of a family; returns how many were still active.
@@ -197,6 +204,16 @@ pub trait Store: Send + Sync {
     fn tokens(&self, account_id: i64, now: UnixMillis) -> Result<Vec<TokenRecord>, Error>;
     /// Revokes every token of the account; returns how many families were active.
     fn revoke_all_tokens(&self, account_id: i64) -> Result<usize, Error>;
+
+    /// Remembers that the `SignIn` whose body hashes to `message_1` was granted at `now`, and
+    /// forgets those granted before `forget_before`, in one transaction. `false`: it was
+    /// already remembered (the request is a replay) and nothing changed.
+    fn remember_granted_sign_in(
+        &self,
+        message_1: &KeyedHash,
+        now: UnixMillis,
+        forget_before: UnixMillis,
+    ) -> Result<bool, Error>;
 
     /// The failure counters of a throttling subject ([`crate::throttle`]).
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error>;

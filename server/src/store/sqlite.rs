@@ -551,6 +551,46 @@ impl Store for SqliteStore {
         Ok(Some(id))
     }
 
+    fn record_successor_answer(&self, token_id: i64, message_1: &KeyedHash) -> Result<(), Error> {
+        let connection = self.lock()?;
+        connection
+            .prepare_cached(
+                "INSERT INTO successor_answers (message_1, token_id) VALUES (?1, ?2) \
+                 ON CONFLICT (message_1) DO NOTHING",
+            )?
+            .execute(params![message_1, token_id])?;
+        Ok(())
+    }
+
+    fn answered_with_successor(&self, token_id: i64, message_1: &KeyedHash) -> Result<bool, Error> {
+        let connection = self.read()?;
+        let mut statement = connection.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?1 AND consumed_by = ?2) \
+             OR EXISTS (SELECT 1 FROM successor_answers WHERE message_1 = ?2 AND token_id = ?1)",
+        )?;
+        Ok(statement.query_row(params![token_id, message_1], |r| r.get(0))?)
+    }
+
+    fn remember_granted_sign_in(
+        &self,
+        message_1: &KeyedHash,
+        now: UnixMillis,
+        forget_before: UnixMillis,
+    ) -> Result<bool, Error> {
+        let connection = self.lock()?;
+        let tx = write_transaction(&connection)?;
+        tx.prepare_cached("DELETE FROM granted_sign_ins WHERE at < ?1")?
+            .execute([forget_before.to_sql()])?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
+                 ON CONFLICT (message_1) DO NOTHING",
+            )?
+            .execute(params![message_1, now.to_sql()])?;
+        tx.commit()?;
+        Ok(inserted == 1)
+    }
+
     fn revoke_family(&self, family: i64) -> Result<usize, Error> {
         self.revoke_counting_live("family", family)
     }
@@ -672,7 +712,7 @@ mod tests {
         // Opening again applies nothing twice.
         assert_eq!(
             SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-            2
+            3
         );
     }
 
@@ -718,7 +758,7 @@ mod tests {
         .unwrap();
         drop(v1);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");
         // Id 3 was held by a revoked app password that only a token row remembers.
         let next = store
