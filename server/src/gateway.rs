@@ -78,7 +78,7 @@ impl Gateway {
             keys
         };
         let store = SqliteStore::open(db)?;
-        Self::with_store(Box::new(store), keys, config, rng)
+        Self::assemble(Box::new(store), keys, config, rng)
     }
 
     /// Like [`Gateway::open`], but a missing database is [`Error::MissingDatabase`] instead of a
@@ -94,12 +94,18 @@ impl Gateway {
     /// A gateway on a private in-memory database with fresh keys from the config's random
     /// generator (for the simulator and tests).
     pub fn in_memory(config: GatewayConfig) -> Result<Gateway, Error> {
-        let mut rng = master_rng(&config)?;
-        let keys = GatewayKeys::generate(&mut rng);
-        Self::with_store(Box::new(SqliteStore::in_memory()?), keys, config, rng)
+        Self::with_store(Box::new(SqliteStore::in_memory()?), config)
     }
 
-    fn with_store(
+    /// A gateway over any [`Store`] implementation, with fresh keys from the config's random
+    /// generator (for other backends, and for tests isolating the rules from SQLite).
+    pub fn with_store(store: Box<dyn Store>, config: GatewayConfig) -> Result<Gateway, Error> {
+        let mut rng = master_rng(&config)?;
+        let keys = GatewayKeys::generate(&mut rng);
+        Self::assemble(store, keys, config, rng)
+    }
+
+    fn assemble(
         store: Box<dyn Store>,
         keys: GatewayKeys,
         config: GatewayConfig,

@@ -24,6 +24,11 @@
 //! change under one lock. (A gateway spread over several processes shares the persisted
 //! counters but not the in-flight ones; each process then adds at most its own concurrency.)
 //!
+//! **Failing closed.** If the store cannot record a failure, the failure is still counted, in
+//! memory, on top of the store's counters (until it would be forgotten, or the subject
+//! succeeds): a store that cannot write answers `ServerError` but never evaluates more guesses
+//! than the schedule allows.
+//!
 //! A throttled attempt is answered `Denied { Throttled, retry_after_secs }` before any password
 //! is checked, so it reveals nothing about the password.
 
@@ -81,8 +86,19 @@ fn tagged(tag: u8, bytes: &[u8; 32]) -> Subject {
 /// Admission control for password attempts.
 #[derive(Default)]
 pub(crate) struct Throttle {
-    in_flight: Mutex<HashMap<Subject, u32>>,
+    state: Mutex<InMemory>,
     failures: AtomicU64,
+}
+
+/// What the throttle knows beyond the store's counters, under one lock.
+#[derive(Default)]
+struct InMemory {
+    /// Attempts admitted and not finished, per subject.
+    in_flight: HashMap<Subject, u32>,
+    /// Failures the store failed to record, per subject: counted on top of the store's until
+    /// they are [`FORGET_AFTER`] old or the subject succeeds, so a store that cannot write does
+    /// not open the throttle.
+    unrecorded: HashMap<Subject, ThrottleRecord>,
 }
 
 /// Every this many failures, counters older than [`FORGET_AFTER`] are deleted, so guesses at
@@ -111,17 +127,15 @@ impl Throttle {
         subjects: &[Subject],
         now: UnixMillis,
     ) -> Result<Admission<'t>, Error> {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.lock();
         let mut wait = Duration::ZERO;
         let mut known = Vec::with_capacity(subjects.len());
         for subject in subjects {
-            let record = store
-                .throttle(subject)?
-                .filter(|r| now.since(r.last_failure) < FORGET_AFTER);
-            let pending = in_flight.get(subject).copied().unwrap_or(0);
+            let stored = store.throttle(subject)?;
+            let unrecorded = state.unrecorded.get(subject).copied();
+            let record =
+                combine(stored, unrecorded).filter(|r| now.since(r.last_failure) < FORGET_AFTER);
+            let pending = state.in_flight.get(subject).copied().unwrap_or(0);
             wait = wait.max(required_wait(record, pending, now));
             known.push((*subject, record.is_some()));
         }
@@ -132,12 +146,34 @@ impl Throttle {
             ));
         }
         for (subject, _) in &known {
-            *in_flight.entry(*subject).or_insert(0) += 1;
+            *state.in_flight.entry(*subject).or_insert(0) += 1;
         }
         Ok(Admission::Admitted(Attempt {
             throttle: self,
             subjects: known,
         }))
+    }
+}
+
+impl Throttle {
+    fn lock(&self) -> std::sync::MutexGuard<'_, InMemory> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The store's counter with the failures it could not record added on top.
+fn combine(
+    stored: Option<ThrottleRecord>,
+    unrecorded: Option<ThrottleRecord>,
+) -> Option<ThrottleRecord> {
+    match (stored, unrecorded) {
+        (Some(s), Some(u)) => Some(ThrottleRecord {
+            failures: s.failures.saturating_add(u.failures),
+            last_failure: s.last_failure.max(u.last_failure),
+        }),
+        (one, other) => one.or(other),
     }
 }
 
@@ -156,7 +192,22 @@ impl Attempt<'_> {
     /// The attempt failed: count it against every subject.
     pub fn failed(self, store: &dyn Store, now: UnixMillis) -> Result<(), Error> {
         let subjects: Vec<&[u8]> = self.subjects.iter().map(|(s, _)| s.as_slice()).collect();
-        store.record_failure(&subjects, now, now.minus(FORGET_AFTER))?;
+        if let Err(error) = store.record_failure(&subjects, now, now.minus(FORGET_AFTER)) {
+            // Fail closed: the failure still counts, in memory, until it would be forgotten.
+            let mut state = self.throttle.lock();
+            state
+                .unrecorded
+                .retain(|_, r| now.since(r.last_failure) < FORGET_AFTER);
+            for (subject, _) in &self.subjects {
+                let entry = state.unrecorded.entry(*subject).or_insert(ThrottleRecord {
+                    failures: 0,
+                    last_failure: now,
+                });
+                entry.failures = entry.failures.saturating_add(1);
+                entry.last_failure = entry.last_failure.max(now);
+            }
+            return Err(error);
+        }
         let failures = self.throttle.failures.fetch_add(1, Ordering::Relaxed);
         if failures % PRUNE_EVERY == PRUNE_EVERY - 1 {
             let forgotten = store.forget_throttle_before(now.minus(FORGET_AFTER))?;
@@ -167,6 +218,12 @@ impl Attempt<'_> {
 
     /// The attempt succeeded: forget the subjects' failures (a write only if there were any).
     pub fn succeeded(self, store: &dyn Store) -> Result<(), Error> {
+        {
+            let mut state = self.throttle.lock();
+            for (subject, _) in &self.subjects {
+                state.unrecorded.remove(subject);
+            }
+        }
         for (subject, had_failures) in &self.subjects {
             if *had_failures {
                 store.clear_throttle(subject)?;
@@ -178,16 +235,12 @@ impl Attempt<'_> {
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut in_flight = self
-            .throttle
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.throttle.lock();
         for (subject, _) in &self.subjects {
-            if let Some(count) = in_flight.get_mut(subject) {
+            if let Some(count) = state.in_flight.get_mut(subject) {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
-                    in_flight.remove(subject);
+                    state.in_flight.remove(subject);
                 }
             }
         }

@@ -255,3 +255,86 @@ fn a_replayed_granted_sign_in_does_not_reset_the_throttle() {
         "no token family from a replay"
     );
 }
+
+/// A test double: the real SQLite store, except that recording a failure fails (a full disk).
+struct FailingWrites(padlock_server::SqliteStore);
+
+mod failing_writes {
+    use super::FailingWrites;
+    use padlock_server::store::{
+        AccountRecord, AppPasswordRecord, NewToken, ThrottleRecord, TokenRecord,
+    };
+    use padlock_server::{Error, Store, UnixMillis};
+
+    type Hash = [u8; 32];
+
+    macro_rules! delegate {
+        ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+            $(fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> { self.0.$name($($arg),*) })*
+        };
+    }
+
+    impl Store for FailingWrites {
+        delegate! {
+            account(email_key: &str) -> Option<AccountRecord>;
+            account_by_id(id: i64) -> Option<AccountRecord>;
+            accounts() -> Vec<AccountRecord>;
+            insert_account(email: &str, key: &str, name: &str, hash: &str, two_step: bool) -> i64;
+            set_two_step(account_id: i64, on: bool) -> ();
+            set_password_hash(account_id: i64, hash: &str) -> ();
+            insert_app_password(account_id: i64, name: &str, hash: &Hash, now: UnixMillis) -> i64;
+            app_password_by_hash(account_id: i64, hash: &Hash) -> Option<(AppPasswordRecord, Hash)>;
+            touch_app_password(id: i64, now: UnixMillis, device: &str) -> ();
+            app_passwords(account_id: i64) -> Vec<AppPasswordRecord>;
+            revoke_app_password(account_id: i64, id: i64) -> bool;
+            revoke_all_app_passwords(account_id: i64) -> usize;
+            insert_token(token: &NewToken, hash: &str) -> Option<i64>;
+            token_by_hash(hash: &Hash) -> Option<TokenRecord>;
+            rotate_token(old: i64, consumed_by: &Hash, next: &NewToken) -> Option<i64>;
+            record_successor_answer(id: i64, message_1: &Hash) -> ();
+            answered_with_successor(id: i64, message_1: &Hash) -> bool;
+            token_by_id(id: i64) -> Option<TokenRecord>;
+            revoke_family(family: i64) -> usize;
+            tokens(account_id: i64, now: UnixMillis) -> Vec<TokenRecord>;
+            revoke_all_tokens(account_id: i64) -> usize;
+            remember_granted_sign_in(message_1: &Hash, now: UnixMillis, before: UnixMillis) -> bool;
+            throttle(subject: &[u8]) -> Option<ThrottleRecord>;
+            clear_throttle(subject: &[u8]) -> ();
+            forget_throttle_before(cutoff: UnixMillis) -> usize;
+        }
+
+        fn record_failure(&self, _: &[&[u8]], _: UnixMillis, _: UnixMillis) -> Result<(), Error> {
+            Err(Error::Io {
+                path: "gateway.db".into(),
+                source: std::io::Error::other("disk full"),
+            })
+        }
+    }
+}
+
+/// A store that cannot record failures must not open the throttle: the failures it lost still
+/// count.
+#[test]
+fn throttling_fails_closed_when_failures_cannot_be_recorded() {
+    let store = FailingWrites(padlock_server::SqliteStore::in_memory().unwrap());
+    let gateway = Gateway::with_store(Box::new(store), config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+    let device = Device::new(1);
+    for _ in 0..FREE_FAILURES {
+        assert_eq!(
+            device.sign_in(&gateway, EMAIL, "guess", false, t(0)),
+            denied(DenyReason::ServerError),
+            "evaluated, and the store failed"
+        );
+    }
+    let response = Device::new(2).sign_in(&gateway, EMAIL, "guess", false, t(0));
+    assert_eq!(retry_after(&response), Some(1), "{response:?}");
+    assert_eq!(
+        device.sign_in(&gateway, EMAIL, "guess", false, t(1)),
+        denied(DenyReason::ServerError)
+    );
+    assert_eq!(
+        retry_after(&device.sign_in(&gateway, EMAIL, "guess", false, t(1))),
+        Some(2)
+    );
+}
