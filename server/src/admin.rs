@@ -112,7 +112,7 @@ impl Gateway {
             &hash,
             two_step,
         )?;
-        tracing::info!(account = %email_key(email), two_step, "account added");
+        tracing::info!(account = ?email_key(email), two_step, "account added");
         Ok(())
     }
 
@@ -121,7 +121,7 @@ impl Gateway {
     pub fn set_two_step(&self, email: &str, on: bool) -> Result<(), Error> {
         let account = self.account_named(email)?;
         self.store.set_two_step(account.id, on)?;
-        tracing::info!(account = %email_key(email), two_step = on, "two-step changed");
+        tracing::info!(account = ?email_key(email), two_step = on, "two-step changed");
         Ok(())
     }
 
@@ -131,7 +131,7 @@ impl Gateway {
         let account = self.account_named(email)?;
         let hash = self.passwords.hash(password.as_bytes(), &mut self.rng())?;
         self.store.set_password_hash(account.id, &hash)?;
-        tracing::info!(account = %email_key(email), "primary password changed");
+        tracing::info!(account = ?email_key(email), "primary password changed");
         Ok(())
     }
 
@@ -163,7 +163,7 @@ impl Gateway {
         let id = self
             .store
             .insert_app_password(account.id, name, &hash, now)?;
-        tracing::info!(account = %email_key(email), id, name, "app password created");
+        tracing::info!(account = ?email_key(email), id, name, "app password created");
         Ok(NewAppPassword {
             id,
             formatted: app_password::format(&letters),
@@ -193,7 +193,7 @@ impl Gateway {
         if !self.store.revoke_app_password(account.id, id)? {
             return Err(Error::UnknownAppPassword(id));
         }
-        tracing::info!(account = %email_key(email), id, "app password revoked");
+        tracing::info!(account = ?email_key(email), id, "app password revoked");
         Ok(())
     }
 
@@ -201,7 +201,7 @@ impl Gateway {
     pub fn revoke_all_app_passwords(&self, email: &str) -> Result<usize, Error> {
         let account = self.account_named(email)?;
         let n = self.store.revoke_all_app_passwords(account.id)?;
-        tracing::info!(account = %email_key(email), revoked = n, "all app passwords revoked");
+        tracing::info!(account = ?email_key(email), revoked = n, "all app passwords revoked");
         Ok(n)
     }
 
@@ -237,7 +237,7 @@ impl Gateway {
             .filter(|t| t.account_id == account.id)
             .ok_or(Error::UnknownToken(id))?;
         self.store.revoke_family(token.family)?;
-        tracing::info!(account = %email_key(email), id, "token revoked");
+        tracing::info!(account = ?email_key(email), id, "token revoked");
         Ok(())
     }
 
@@ -245,7 +245,7 @@ impl Gateway {
     pub fn revoke_all_tokens(&self, email: &str) -> Result<usize, Error> {
         let account = self.account_named(email)?;
         let n = self.store.revoke_all_tokens(account.id)?;
-        tracing::info!(account = %email_key(email), revoked = n, "all tokens revoked");
+        tracing::info!(account = ?email_key(email), revoked = n, "all tokens revoked");
         Ok(n)
     }
 }

@@ -30,7 +30,10 @@
 //!
 //! A success answers `Granted` with the display name, a fresh session ticket, and (if asked) a
 //! remember-me token bound to the device key and to the credential that signed in
-//! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret.
+//! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret:
+//! an existing account by its normalised email (`Debug`-escaped), an attempt at an unknown one
+//! (or a throttled one, before any lookup) by `account_ref`, a short prefix of the keyed hash of
+//! the typed name, since the typed text may be a password entered in the wrong field.
 
 use padlock_protocol::{DenyReason, DeviceInfo, DisplayName, PublicKey, Response, SessionTicket};
 use rand_chacha::ChaCha20Rng;
@@ -92,7 +95,7 @@ impl Gateway {
         ];
         let attempt = match self.throttle.admit(&*self.store, &subjects, now)? {
             Admission::Throttled(retry_after_secs) => {
-                tracing::info!(account = %key, outcome = "throttled", retry_after_secs, "sign-in");
+                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "throttled", retry_after_secs, "sign-in");
                 return Ok(Some(Response::Denied {
                     reason: DenyReason::Throttled,
                     retry_after_secs,
@@ -103,9 +106,15 @@ impl Gateway {
 
         let record = self.store.account(&key)?;
         let matched = self.check_password(record.as_ref(), password)?;
+        let known = record.is_some();
         let (Some(record), Some(matched)) = (record, matched) else {
             attempt.failed(&*self.store, now)?;
-            tracing::info!(account = %key, outcome = "wrong credentials", "sign-in");
+            if known {
+                tracing::info!(account = ?key, outcome = "wrong credentials", "sign-in");
+            } else {
+                // Whatever was typed (a password in the email field?) stays out of the logs.
+                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "wrong credentials", "sign-in");
+            }
             return Ok(Some(Response::Denied {
                 reason: DenyReason::WrongCredentials,
                 retry_after_secs: 0,
@@ -116,7 +125,7 @@ impl Gateway {
             .remember_granted_sign_in(message_1, now, now.minus(REMEMBER_GRANTED_FOR))?
         {
             // `attempt` is dropped: neither a failure nor a success, so no counter is cleared.
-            tracing::warn!(account = %key, outcome = "replayed, closed", "sign-in");
+            tracing::warn!(account = ?key, outcome = "replayed, closed", "sign-in");
             return Ok(None);
         }
         let credential = match &matched {
@@ -127,7 +136,7 @@ impl Gateway {
             let Some(token) = self.issue_token(&record, credential, device_key, rng, now)? else {
                 // Revoked between the check and now: as if it had been revoked before.
                 attempt.failed(&*self.store, now)?;
-                tracing::info!(account = %key, outcome = "credential revoked", "sign-in");
+                tracing::info!(account = ?key, outcome = "credential revoked", "sign-in");
                 return Ok(Some(Response::Denied {
                     reason: DenyReason::WrongCredentials,
                     retry_after_secs: 0,
@@ -141,7 +150,7 @@ impl Gateway {
         if let Match::AppPassword(app) = &matched {
             self.note_app_password_use(app, device, now)?;
         }
-        tracing::info!(account = %key, outcome = "granted", ?credential, remember, "sign-in");
+        tracing::info!(account = ?key, outcome = "granted", ?credential, remember, "sign-in");
         Ok(Some(granted(&record, token, rng)))
     }
 
@@ -185,6 +194,17 @@ impl Gateway {
         }
         Ok(())
     }
+}
+
+/// How the logs name an account that may not exist: the first bytes of the keyed hash of what
+/// was typed, in hex. It lets an operator tell repeated attempts at one name apart without the
+/// text, which may be anything (a password typed into the email field, control characters).
+fn account_ref(account_hash: &KeyedHash) -> String {
+    account_hash
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How a device appears in an app password's "last device".

@@ -101,7 +101,7 @@ impl Gateway {
         let email = account.email.as_str();
         if !ct_eq(&record.device_key.0, &device_key.0) {
             tracing::warn!(
-                account = email,
+                account = ?email,
                 outcome = "token from another device",
                 "resume"
             );
@@ -109,12 +109,12 @@ impl Gateway {
         }
         match record.state {
             TokenState::Revoked => {
-                tracing::info!(account = email, outcome = "revoked token", "resume");
+                tracing::info!(account = ?email, outcome = "revoked token", "resume");
                 Ok(TOKEN_INVALID)
             }
             TokenState::Active if now >= record.expires => {
                 self.store.revoke_family(record.family)?;
-                tracing::info!(account = email, outcome = "expired token", "resume");
+                tracing::info!(account = ?email, outcome = "expired token", "resume");
                 Ok(TOKEN_INVALID)
             }
             TokenState::Active => {
@@ -129,7 +129,7 @@ impl Gateway {
                 };
                 match self.store.rotate_token(record.id, message_1, &next)? {
                     Some(_) => {
-                        tracing::info!(account = email, outcome = "granted", "resume");
+                        tracing::info!(account = ?email, outcome = "granted", "resume");
                         Ok(granted(&account, Some(successor), rng))
                     }
                     // Another thread rotated it between our read and our write: answer as the
@@ -178,17 +178,17 @@ impl Gateway {
                 // Its replay, later, must be recognised as one too.
                 self.store.record_successor_answer(record.id, message_1)?;
             }
-            tracing::info!(account = email, outcome = "granted again", replay, "resume");
+            tracing::info!(account = ?email, outcome = "granted again", replay, "resume");
             return Ok(granted(account, Some(self.successor_of(token)), rng));
         }
         if replay {
             // Recorded bytes played back: the sender cannot read the answer; revoke nothing.
-            tracing::info!(account = email, outcome = "stale replay", "resume");
+            tracing::info!(account = ?email, outcome = "stale replay", "resume");
             return Ok(TOKEN_INVALID);
         }
         let revoked = self.store.revoke_family(record.family)?;
         tracing::warn!(
-            account = email,
+            account = ?email,
             outcome = "token reused, family revoked",
             revoked,
             "resume"

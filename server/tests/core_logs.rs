@@ -24,8 +24,8 @@ impl Write for Captured {
     }
 }
 
-#[test]
-fn sign_ins_are_logged_without_secrets() {
+/// A subscriber writing everything into a buffer.
+fn capture() -> (Captured, impl tracing::Subscriber) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -33,6 +33,12 @@ fn sign_ins_are_logged_without_secrets() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
+    (captured, subscriber)
+}
+
+#[test]
+fn sign_ins_are_logged_without_secrets() {
+    let (captured, subscriber) = capture();
     let mut secrets = vec![PRIMARY.to_owned()];
     tracing::subscriber::with_default(subscriber, || {
         let dir = tempfile::tempdir().unwrap();
@@ -79,4 +85,36 @@ fn sign_ins_are_logged_without_secrets() {
             "a secret in the logs:\n{logs}"
         );
     }
+}
+
+/// What is typed into the email field is not logged unless it names an account: it may be a
+/// password typed into the wrong field, or text forging log lines.
+#[test]
+fn an_unknown_account_is_logged_as_a_keyed_hash_prefix() {
+    let (captured, subscriber) = capture();
+    let typed_password = "Tr0ub4dor&3-in-the-email-field";
+    let forged = "x@example.com\n2026-01-01 INFO forged line";
+    tracing::subscriber::with_default(subscriber, || {
+        let gateway = Gateway::in_memory(config()).unwrap();
+        gateway.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
+        let device = Device::new(1);
+        device.sign_in(&gateway, typed_password, PRIMARY, false, t(1));
+        device.sign_in(&gateway, forged, PRIMARY, false, t(1));
+        device.sign_in(&gateway, EMAIL, "wrong", false, t(1));
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !logs.to_lowercase().contains(&typed_password.to_lowercase()),
+        "{logs}"
+    );
+    assert!(!logs.contains("forged line"), "{logs}");
+    assert_eq!(
+        logs.matches("account_ref=").count(),
+        2,
+        "unknown accounts by reference:\n{logs}"
+    );
+    assert!(
+        logs.contains("account=\"ann@example.com\""),
+        "a known account by its escaped name:\n{logs}"
+    );
 }
