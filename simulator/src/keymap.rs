@@ -27,6 +27,7 @@
 //! | I J K L, keypad 1–9 | left stick (the keyboard's wheel) | — | — |
 //! | F1, H | the key map over the device | same | same |
 //! | F5 | restart the device, flash kept | same | same |
+//! | F12 | save the display as `padlock-screenshot-N.png` | same | same |
 //!
 //! Closing the window quits.
 
@@ -52,6 +53,8 @@ pub enum WindowCommand {
     ToggleHelp,
     /// Restart the device's module (same flash: a remembered account resumes).
     Reboot,
+    /// Save what the device's display shows as a PNG file.
+    Screenshot,
 }
 
 /// One line of the key map: these keys, that control, this effect.
@@ -99,7 +102,7 @@ const fn bind(
 }
 
 /// The simulator's own keys, the same on every profile.
-const WINDOW: [Binding; 2] = [
+const WINDOW: [Binding; 3] = [
     Binding {
         keys: &[Key::F1, Key::H],
         control: Control::Window(WindowCommand::ToggleHelp),
@@ -111,6 +114,12 @@ const WINDOW: [Binding; 2] = [
         control: Control::Window(WindowCommand::Reboot),
         button: "reboot",
         does: "restart the device (flash kept)",
+    },
+    Binding {
+        keys: &[Key::F12],
+        control: Control::Window(WindowCommand::Screenshot),
+        button: "screenshot",
+        does: "save the display as a PNG file",
     },
 ];
 

@@ -20,6 +20,7 @@
 
 use std::cell::RefCell;
 use std::convert::Infallible;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
@@ -245,6 +246,21 @@ fn report(device: &mut Device) {
     }
 }
 
+/// Saves the display as `padlock-screenshot-N.png` in the current folder (the first free N)
+/// and says where, or why not.
+fn screenshot(device: &Device) {
+    let free = (1..10_000)
+        .map(|n| PathBuf::from(format!("padlock-screenshot-{n}.png")))
+        .find(|path| !path.exists());
+    match free {
+        Some(path) => match crate::output::png::save(device.frame(), &path) {
+            Ok(()) => println!("screenshot: {}", path.display()),
+            Err(e) => eprintln!("screenshot: {}: {e}", path.display()),
+        },
+        None => eprintln!("screenshot: no free padlock-screenshot-N.png name here"),
+    }
+}
+
 /// An open window for one profile.
 pub struct DeviceWindow {
     window: minifb::Window,
@@ -328,6 +344,7 @@ impl DeviceWindow {
                         dirty = true;
                     }
                     KeyEvent::Window(WindowCommand::Reboot) => device.reboot(),
+                    KeyEvent::Window(WindowCommand::Screenshot) => screenshot(device),
                 }
             }
             for raw in self.pad.try_iter() {

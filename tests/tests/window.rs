@@ -14,7 +14,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -28,6 +27,7 @@ use padlock_firmware::ui::{Focus, Screen};
 use padlock_simulator::demo;
 use padlock_simulator::device::{Device, DeviceOptions, Frame, GatewayChoice};
 use padlock_simulator::keymap::{KeyMap, key_name};
+use padlock_simulator::output::png;
 use padlock_simulator::window::Layout;
 
 /// How long to wait for something the simulator should do soon: generous, as a debug build on
@@ -124,36 +124,43 @@ fn build_simulator() -> PathBuf {
     profile_dir.join("padlock-simulator")
 }
 
-/// Starts Xvfb on a free display number; returns it and its process.
+/// Starts Xvfb on a display number it finds free itself (`-displayfd`: it writes the number
+/// once it accepts clients); returns the display and the process.
 fn start_xvfb(screen: &str) -> (String, Killed) {
-    // Tests of this process run at once: each takes its own numbers.
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let base = 90 + (std::process::id() % 100) * 50;
-    for _ in 0..20 {
-        let n = base + NEXT.fetch_add(1, Ordering::Relaxed);
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([&format!(":{n}"), "-screen", "0", screen, "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts");
-        let mut xvfb = Killed(child);
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = xvfb.0.try_wait() {
-                break; // lost a race for this number: try the next
-            }
-            if socket.exists() {
-                return (format!(":{n}"), xvfb);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("no display number free for Xvfb");
+    let mut child = Command::new("Xvfb")
+        // -noreset: the server would otherwise reset, refusing clients for a moment, each time
+        // its last client (a simulator the test stops) goes.
+        .args([
+            "-displayfd",
+            "1",
+            "-noreset",
+            "-screen",
+            "0",
+            screen,
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let xvfb = Killed(child);
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let number = rx
+        .recv_timeout(PATIENCE)
+        .expect("Xvfb says its display number");
+    let number = number.trim();
+    assert!(
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+        "Xvfb did not start (it said {number:?})"
+    );
+    (format!(":{number}"), xvfb)
 }
 
 fn x_tool(display: &str, tool: &str, args: &[&str]) -> std::process::Output {
@@ -315,6 +322,7 @@ fn start_simulator_with(
     profile: &Profile,
     extra: &[&str],
 ) -> Simulator {
+    std::fs::create_dir_all(home).expect("the simulator's home");
     let mut child = Command::new(binary)
         .args(["--profile", profile.name, "--device", "window-test"])
         // Should the window not open, the headless demo's outputs stay out of the source tree.
@@ -324,6 +332,8 @@ fn start_simulator_with(
         .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
         .env("PADLOCK_SIMULATOR_HOME", home)
+        // Screenshots (F12) land in the current folder.
+        .current_dir(home)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -463,6 +473,16 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
     sim.key("F1");
     expect(&sim, "4-help-closed", &after_right, "a second F1");
+
+    // F12 saves the display as the device drew it.
+    sim.key("F12");
+    sim.wait_line("screenshot: padlock-screenshot-1.png", PATIENCE);
+    let saved = png::load(&dir.join("home").join("padlock-screenshot-1.png")).expect("a PNG");
+    assert_eq!(
+        saved, after_right,
+        "{}: F12 saves the display",
+        profile.name
+    );
 
     // F5 restarts the module: nothing was remembered, so the first screen is back as it was.
     sim.key("F5");
