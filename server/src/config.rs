@@ -1,4 +1,5 @@
-//! How a gateway is tuned: password hashing cost, token lifetime, grace window, randomness.
+//! How a gateway is tuned: password hashing cost, token and ticket lifetimes, grace window,
+//! randomness.
 
 use std::time::Duration;
 
@@ -42,6 +43,8 @@ pub struct GatewayConfig {
     /// How long after a `Resume` a retry of the same token from the same device still gets the
     /// same successor (the reply to the first may have been lost).
     pub resume_grace: Duration,
+    /// How long the session ticket of a `Granted` stays valid ([`crate::ticket`]).
+    pub ticket_lifetime: Duration,
     /// A seed for the gateway's random generator (ChaCha20): the simulator replays a scenario
     /// bit for bit with it. `None`: seeded from the operating system.
     pub seed: Option<[u8; 32]>,
@@ -53,6 +56,7 @@ impl Default for GatewayConfig {
             argon2: Argon2Params::PRODUCTION,
             token_lifetime: Duration::from_secs(90 * 24 * 3600),
             resume_grace: Duration::from_secs(60),
+            ticket_lifetime: Duration::from_secs(12 * 3600),
             seed: None,
         }
     }

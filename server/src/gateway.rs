@@ -213,9 +213,7 @@ impl Gateway {
                 rng,
                 now,
             ),
-            Request::Resume { token } => self
-                .resume(&token, device_key, &message_1, rng, now)
-                .map(Some),
+            Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
         }
     }

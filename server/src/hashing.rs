@@ -42,6 +42,8 @@ pub(crate) mod domain {
     pub const SUCCESSOR: &[u8] = b"padlock remember successor v1";
     /// A request frame body (message 1), to recognise an exact replay.
     pub const MESSAGE_1: &[u8] = b"padlock message 1 v1";
+    /// A session ticket's claims ([`crate::ticket`]).
+    pub const TICKET: &[u8] = b"padlock session ticket v1";
     /// An account's normalised email, as the throttling subject (unknown accounts too).
     pub const ACCOUNT_SUBJECT: &[u8] = b"padlock throttle account v1";
 }

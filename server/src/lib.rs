@@ -18,6 +18,7 @@
 //! - [`rules`]: the sign-in rules, the two-step matrix, equal work on every failure.
 //! - [`token`]: remember-me tokens: rotation, reuse detection and its two exceptions, binding.
 //! - [`throttle`]: exponential backoff per account and per device, and the daily cap.
+//! - [`ticket`]: session tickets the gateway can verify later without storing them.
 //! - [`app_password`]: the 16 letters, their format and normalisation.
 //! - [`hashing`]: argon2id, the keyed hash, constant-time comparison.
 //! - [`keys`]: the gateway's key file.
@@ -57,6 +58,7 @@ pub mod rules;
 pub mod serve;
 pub mod store;
 pub mod throttle;
+pub mod ticket;
 pub mod time;
 pub mod token;
 #[cfg(feature = "virtual-net")]

@@ -28,16 +28,15 @@
 //! recorded success per 90 days, which the daily cap's margin does not cover but which costs
 //! the attacker a fresh recording of the owner's own sign-in each time.)
 //!
-//! A success answers `Granted` with the display name, a fresh session ticket, and (if asked) a
+//! A success answers `Granted` with the display name, a fresh session ticket ([`crate::ticket`]), and (if asked) a
 //! remember-me token bound to the device key and to the credential that signed in
 //! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret:
 //! an existing account by its normalised email (`Debug`-escaped), an attempt at an unknown one
 //! (or a throttled one, before any lookup) by `account_ref`, a short prefix of the keyed hash of
 //! the typed name, since the typed text may be a password entered in the wrong field.
 
-use padlock_protocol::{DenyReason, DeviceInfo, DisplayName, PublicKey, Response, SessionTicket};
+use padlock_protocol::{DenyReason, DeviceInfo, DisplayName, PublicKey, Response};
 use rand_chacha::ChaCha20Rng;
-use rand_core::RngCore;
 
 use crate::account::email_key;
 use crate::app_password;
@@ -151,7 +150,7 @@ impl Gateway {
             self.note_app_password_use(app, device, now)?;
         }
         tracing::info!(account = ?key, outcome = "granted", ?credential, remember, "sign-in");
-        Ok(Some(granted(&record, token, rng)))
+        Ok(Some(self.granted(&record, token, &device_key, now)))
     }
 
     /// Which credential `password` is for `account`, paying the same on every failure path.
@@ -212,23 +211,26 @@ fn describe(device: &DeviceInfo) -> String {
     format!("{:?} {} ({})", device.kind, device.model, device.firmware)
 }
 
-/// A `Granted` for `account` with a fresh session ticket.
-pub(crate) fn granted(
-    account: &AccountRecord,
-    remember: Option<padlock_protocol::RememberToken>,
-    rng: &mut ChaCha20Rng,
-) -> Response {
-    let mut ticket = [0u8; 32];
-    rng.fill_bytes(&mut ticket);
-    let mut display_name = DisplayName::new();
-    // Names are checked to fit when stored; a name that does not is sent empty, not cut.
-    if display_name.push_str(&account.display_name).is_err() {
-        display_name.clear();
-    }
-    Response::Granted {
-        display_name,
-        ticket: SessionTicket::from_bytes(ticket),
-        remember,
+impl Gateway {
+    /// A `Granted` for `account` on `device_key` with a fresh session ticket
+    /// ([`crate::ticket`]).
+    pub(crate) fn granted(
+        &self,
+        account: &AccountRecord,
+        remember: Option<padlock_protocol::RememberToken>,
+        device_key: &PublicKey,
+        now: UnixMillis,
+    ) -> Response {
+        let mut display_name = DisplayName::new();
+        // Names are checked to fit when stored; a name that does not is sent empty, not cut.
+        if display_name.push_str(&account.display_name).is_err() {
+            display_name.clear();
+        }
+        Response::Granted {
+            display_name,
+            ticket: self.issue_ticket(account.id, device_key, now),
+            remember,
+        }
     }
 }
 
@@ -312,10 +314,11 @@ mod tests {
         }
         let (work, response) = cost(&gateway, "two@example.com", &app.formatted, 10);
         assert!(matches!(response, Response::Granted { .. }));
-        assert_eq!(work, (0, 2), "an app-password success skips argon2");
+        // A success adds one keyed hash: its session ticket's MAC.
+        assert_eq!(work, (0, 3), "an app-password success skips argon2");
         let (work, response) = cost(&gateway, "one@example.com", "primary", 11);
         assert!(matches!(response, Response::Granted { .. }));
-        assert_eq!(work, (1, 2));
+        assert_eq!(work, (1, 3));
     }
 
     #[test]

@@ -35,7 +35,7 @@ use rand_core::RngCore;
 use crate::error::Error;
 use crate::gateway::Gateway;
 use crate::hashing::{KeyedHash, ct_eq, domain};
-use crate::rules::{Credential, granted};
+use crate::rules::Credential;
 use crate::store::{AccountRecord, NewToken, TokenRecord, TokenState};
 use crate::time::UnixMillis;
 
@@ -88,7 +88,6 @@ impl Gateway {
         token: &RememberToken,
         device_key: PublicKey,
         message_1: &KeyedHash,
-        rng: &mut ChaCha20Rng,
         now: UnixMillis,
     ) -> Result<Response, Error> {
         let Some(record) = self.store.token_by_hash(&self.token_hash(token))? else {
@@ -130,21 +129,19 @@ impl Gateway {
                 match self.store.rotate_token(record.id, message_1, &next)? {
                     Some(_) => {
                         tracing::info!(account = ?email, outcome = "granted", "resume");
-                        Ok(granted(&account, Some(successor), rng))
+                        Ok(self.granted(&account, Some(successor), &device_key, now))
                     }
                     // Another thread rotated it between our read and our write: answer as the
                     // retry it is.
                     None => match self.store.token_by_id(record.id)? {
                         Some(now_record) => {
-                            self.resume_used_up(token, &now_record, &account, message_1, rng, now)
+                            self.resume_used_up(token, &now_record, &account, message_1, now)
                         }
                         None => Ok(TOKEN_INVALID),
                     },
                 }
             }
-            TokenState::Superseded => {
-                self.resume_used_up(token, &record, &account, message_1, rng, now)
-            }
+            TokenState::Superseded => self.resume_used_up(token, &record, &account, message_1, now),
         }
     }
 
@@ -155,7 +152,6 @@ impl Gateway {
         record: &TokenRecord,
         account: &AccountRecord,
         message_1: &KeyedHash,
-        rng: &mut ChaCha20Rng,
         now: UnixMillis,
     ) -> Result<Response, Error> {
         let email = account.email.as_str();
@@ -179,7 +175,8 @@ impl Gateway {
                 self.store.record_successor_answer(record.id, message_1)?;
             }
             tracing::info!(account = ?email, outcome = "granted again", replay, "resume");
-            return Ok(granted(account, Some(self.successor_of(token)), rng));
+            let successor = self.successor_of(token);
+            return Ok(self.granted(account, Some(successor), &record.device_key, now));
         }
         if replay {
             // Recorded bytes played back: the sender cannot read the answer; revoke nothing.

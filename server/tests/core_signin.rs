@@ -214,7 +214,7 @@ fn display_name_and_tickets() {
     let device = Device::new(1);
     let tickets: Vec<[u8; 32]> = (0..2)
         .map(
-            |_| match device.sign_in(&gateway, EMAIL, PRIMARY, false, t(0)) {
+            |i| match device.sign_in(&gateway, EMAIL, PRIMARY, false, t(i)) {
                 Response::Granted {
                     display_name,
                     ticket,
@@ -227,5 +227,6 @@ fn display_name_and_tickets() {
             },
         )
         .collect();
+    // Verifiable, not random (see core_tickets): a later sign-in's ticket expires later.
     assert_ne!(tickets[0], tickets[1], "a fresh ticket per sign-in");
 }
