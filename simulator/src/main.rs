@@ -261,7 +261,7 @@ fn run_scenarios(args: &RunArgs) -> Result<ExitCode, String> {
         out: args.out.clone(),
         seed: args.seed,
         pcap: args.pcap,
-        progress: true,
+        ..RunOptions::default()
     };
     Ok(scenario::run(&args.scenarios, &options))
 }
