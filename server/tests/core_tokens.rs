@@ -294,3 +294,37 @@ fn administrators_revoke_tokens() {
     assert_eq!(device.resume(&gateway, &b, t(2)), invalid());
     assert_eq!(device.resume(&gateway, &c, t(3)), invalid());
 }
+
+/// Two resumes of one token at once (a device retrying on a second connection): both get the
+/// same successor, and the family stays live.
+#[test]
+fn concurrent_resumes_of_one_token_get_the_same_successor() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = Gateway::open(&dir.path().join("g.db"), config()).unwrap();
+    gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+    let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
+    let device = Device::new(1);
+    for round in 0..10 {
+        let token = granted_token(&device.sign_in(&gateway, EMAIL, &app.formatted, true, t(round)));
+        let barrier = std::sync::Barrier::new(2);
+        let successors: Vec<RememberToken> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (gateway, device, token, barrier) = (&gateway, &device, &token, &barrier);
+                    scope.spawn(move || {
+                        let (mut initiator, body) =
+                            device.request_body(gateway, &resume_request(token));
+                        barrier.wait();
+                        granted_token(&read(&mut initiator, gateway, &body, t(round + 1)).unwrap())
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(successors[0].as_bytes(), successors[1].as_bytes());
+        assert!(
+            is_granted(&device.resume(&gateway, &successors[0], t(round + 2))),
+            "the family is live"
+        );
+    }
+}
