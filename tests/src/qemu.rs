@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use padlock_firmware::input::{Button, Physical};
 
+use crate::device_log::{self, LogLine};
 use crate::screen::Frame;
 
 /// Whether `qemu-system-arm` can be run here.
@@ -51,21 +52,39 @@ pub fn build_image() -> Result<PathBuf, String> {
     Ok(board.join("target/thumbv7m-none-eabi/release/padlock-board-lm3s6965evb"))
 }
 
+/// Writes the provisioning record the image reads at boot (`padlock-provision.txt` in the
+/// folder QEMU runs in): the gateway's address as the guest sees it, and its public key.
+pub fn provision(dir: &Path, gateway: &str, gateway_key: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("padlock-provision.txt"),
+        format!(
+            "gateway = {gateway}\ngateway_key = {}\n",
+            gateway_key.trim()
+        ),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// A running emulator.
 pub struct Qemu {
     child: Child,
     qmp: BufReader<UnixStream>,
+    elf: PathBuf,
+    log: PathBuf,
     /// Where the emulator runs: its semihosting files (flash, device secret) live here.
     pub dir: PathBuf,
 }
 
 impl Qemu {
-    /// Boots `elf` with its working folder `dir` (created if needed).
-    pub fn boot(elf: &Path, dir: &Path, extra: &[&str]) -> Result<Self, String> {
+    /// Boots `elf` with its working folder `dir` (created if needed); the image's encoded log
+    /// goes to `dir/<run>.defmt`.
+    pub fn boot(elf: &Path, dir: &Path, run: &str, extra: &[&str]) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let socket = dir.join("qmp.sock");
         let _ = std::fs::remove_file(&socket);
-        let log = std::fs::File::create(dir.join("defmt.bin")).map_err(|e| e.to_string())?;
+        let log_path = dir.join(format!("{run}.defmt"));
+        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
         let child = Command::new("qemu-system-arm")
             .args([
                 "-cpu",
@@ -100,6 +119,8 @@ impl Qemu {
         let mut qemu = Self {
             child,
             qmp: BufReader::new(stream),
+            elf: elf.to_path_buf(),
+            log: log_path,
             dir: dir.to_path_buf(),
         };
         let mut greeting = String::new();
@@ -124,6 +145,36 @@ impl Qemu {
             if line.contains("\"error\"") {
                 return Err(line);
             }
+        }
+    }
+
+    /// The image's log so far, decoded.
+    pub fn log(&self) -> Result<Vec<LogLine>, String> {
+        device_log::decode(&self.elf, &self.log)
+    }
+
+    /// Waits until a log line at or after index `from` contains `needle`; returns its index
+    /// and the line. Gives up after `timeout`, with the log so far in the error.
+    pub fn wait_for_log(
+        &self,
+        from: usize,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<(usize, LogLine), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let lines = self.log()?;
+            if let Some((at, line)) = device_log::find(&lines, from, needle) {
+                return Ok((at, line.clone()));
+            }
+            if Instant::now() >= deadline {
+                let shown: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+                return Err(format!(
+                    "no {needle:?} in the device log after {timeout:?}; the log:\n{}",
+                    shown.join("\n")
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -174,14 +225,56 @@ impl Qemu {
     pub fn screen(&mut self, name: &str) -> Result<Frame, String> {
         // Let the image finish drawing what the last press changed.
         std::thread::sleep(Duration::from_millis(300));
-        let path = self.dir.join(format!("{name}.ppm"));
+        let frame = self.grab(&format!("{name}.ppm"))?;
+        let _ = frame.save_pgm(&self.dir.join(format!("{name}.pgm")));
+        Ok(frame)
+    }
+
+    /// A screendump into `file` in the run's folder, read back at the panel's resolution.
+    fn grab(&mut self, file: &str) -> Result<Frame, String> {
+        let path = self.dir.join(file);
         self.command(&format!(
             r#"{{"execute":"screendump","arguments":{{"filename":"{}"}}}}"#,
             path.display()
         ))?;
-        let frame = read_ppm_oled(&path)?;
-        let _ = frame.save_pgm(&self.dir.join(format!("{name}.pgm")));
-        Ok(frame)
+        read_ppm_oled(&path)
+    }
+
+    /// Presses `button` and waits until the OLED shows `after`; the screen showed `before`.
+    ///
+    /// A host that is busy can keep QEMU from running for the whole of a press, and then the
+    /// board never sees it: when the screen still shows `before` after a while, the press is
+    /// made again. A press that changes nothing on screen (`before == after`) is made once.
+    pub fn press_until(
+        &mut self,
+        button: Button,
+        before: &Frame,
+        after: &Frame,
+    ) -> Result<(), String> {
+        const TRIES: u32 = 4;
+        for _ in 0..TRIES {
+            self.press(button)?;
+            if before == after {
+                return Ok(());
+            }
+            let deadline = Instant::now() + Duration::from_millis(1500);
+            let mut shown = self.grab("live.ppm")?;
+            while shown != *after && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(40));
+                shown = self.grab("live.ppm")?;
+            }
+            if shown == *after {
+                return Ok(());
+            }
+            if shown != *before {
+                return Err(format!(
+                    "after {button:?} the screen shows neither the state before nor the one \
+                     expected ({} pixels differ)",
+                    shown.differences(after)
+                ));
+            }
+        }
+        Err(format!("{button:?} was not taken in {TRIES} presses"))
     }
 }
 

@@ -2,7 +2,7 @@
 //! key presses; what the emulated panel shows is compared pixel for pixel with the same screens
 //! rendered on the host by the same renderer, after the same presses.
 //!
-//! Screens of every step are kept as PGM images under `target/qemu-board/`. Where
+//! Screens of every step are kept as PGM images under `target/qemu-board/typing/`. Where
 //! `qemu-system-arm` is missing the test says so and passes as skipped, except under `CI=true`,
 //! where it fails.
 
@@ -46,9 +46,9 @@ fn boots_draws_and_types_like_the_host() {
         return;
     }
     let elf = qemu::build_image().expect("board image builds");
-    let dir = qemu::repo_root().join("target/qemu-board");
+    let dir = qemu::repo_root().join("target/qemu-board/typing");
     let _ = std::fs::remove_dir_all(&dir);
-    let mut board = Qemu::boot(&elf, &dir, &[]).expect("QEMU boots the image");
+    let mut board = Qemu::boot(&elf, &dir, "boot", &[]).expect("QEMU boots the image");
     let mut ui = host_ui();
 
     // Power-up: the account screen with an empty email field.
