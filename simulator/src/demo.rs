@@ -5,7 +5,7 @@
 //! refused on the device (with the app-password explanation), and the app password made here
 //! works.
 
-use padlock_server::{Gateway, GatewayConfig};
+use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 
 pub use crate::network::EPOCH;
 
@@ -33,13 +33,13 @@ pub struct DemoAccount {
     pub app_password_id: i64,
 }
 
-/// Adds the demo account (two-step on) to `gateway` and creates its app password.
+/// Adds the demo account (two-step on) to `gateway` and creates its app password at `now`.
 ///
 /// # Errors
 /// The gateway's errors (an account of that address already exists, a database error).
-pub fn seed(gateway: &Gateway) -> Result<DemoAccount, padlock_server::Error> {
+pub fn seed(gateway: &Gateway, now: UnixMillis) -> Result<DemoAccount, padlock_server::Error> {
     gateway.add_account(EMAIL, DISPLAY_NAME, PASSWORD, true)?;
-    let app = gateway.create_app_password(EMAIL, APP_PASSWORD_NAME, EPOCH)?;
+    let app = gateway.create_app_password(EMAIL, APP_PASSWORD_NAME, now)?;
     Ok(DemoAccount {
         email: EMAIL.to_owned(),
         display_name: DISPLAY_NAME.to_owned(),
@@ -65,6 +65,6 @@ pub fn embedded_gateway(rng_seed: u64) -> Result<(Gateway, DemoAccount), padlock
         chunk.copy_from_slice(&word.to_le_bytes());
     }
     let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing().seeded(bytes))?;
-    let demo = seed(&gateway)?;
+    let demo = seed(&gateway, EPOCH)?;
     Ok((gateway, demo))
 }

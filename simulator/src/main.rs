@@ -20,7 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
 use padlock_protocol::PublicKey;
-use padlock_server::{Gateway, GatewayConfig};
+use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use padlock_simulator::demo;
 use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice, default_home};
 use padlock_simulator::keymap::KeyMap;
@@ -174,6 +174,7 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
         forget: args.forget,
         seed: args.seed,
         gateway,
+        clock_origin: UnixMillis::now(),
     };
     println!(
         "device: {} `{}` in {}{}",
@@ -203,10 +204,10 @@ fn embedded_gateway(dir: &Path) -> Result<Gateway, String> {
         .any(|a| a.email == demo::EMAIL);
     let app_password = if known {
         gateway
-            .create_app_password(demo::EMAIL, demo::APP_PASSWORD_NAME, demo::EPOCH)
+            .create_app_password(demo::EMAIL, demo::APP_PASSWORD_NAME, UnixMillis::now())
             .map(|p| p.formatted.clone())
     } else {
-        demo::seed(&gateway).map(|account| account.app_password)
+        demo::seed(&gateway, UnixMillis::now()).map(|account| account.app_password)
     }
     .map_err(|e| format!("demo account: {e}"))?;
     println!(

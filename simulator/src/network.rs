@@ -19,14 +19,11 @@ use smoltcp::wire::Ipv4Cidr;
 use crate::bridge::Bridge;
 use crate::device::{Error, GatewayChoice};
 
-/// Virtual time zero on the embedded gateway's clock: 2026-01-01T00:00:00Z, so runs are
-/// reproducible (token lifetimes, throttling and grace windows count from here).
+/// Virtual time zero on the embedded gateway's clock in scenarios: 2026-01-01T00:00:00Z, so runs
+/// are reproducible (token lifetimes, throttling and grace windows count from here). The
+/// interactive window starts the clock at the wall clock's time instead, because its gateway's
+/// database outlives the run.
 pub const EPOCH: UnixMillis = UnixMillis(1_767_225_600_000);
-
-/// The gateway's clock at virtual time `now_ms`.
-pub fn gateway_time(now_ms: u64) -> UnixMillis {
-    UnixMillis(EPOCH.0.saturating_add(now_ms))
-}
 
 /// What answers the request frames: the embedded gateway or the bridge.
 type Service = Box<dyn FnMut(&[u8], UnixMillis) -> Option<Vec<u8>>>;
@@ -39,10 +36,17 @@ pub(crate) struct FarEnd {
     embedded: Option<Arc<padlock_server::Gateway>>,
     /// What went wrong relaying to a real gateway, for the transcript.
     bridge_errors: Rc<RefCell<Vec<String>>>,
+    /// The gateway's clock at virtual time zero.
+    origin: UnixMillis,
 }
 
 impl FarEnd {
-    pub(crate) fn new(wire: &Wire, choice: &GatewayChoice, seed: u64) -> Result<Self, Error> {
+    pub(crate) fn new(
+        wire: &Wire,
+        choice: &GatewayChoice,
+        seed: u64,
+        origin: UnixMillis,
+    ) -> Result<Self, Error> {
         let bridge_errors = Rc::new(RefCell::new(Vec::new()));
         let (key, embedded, service): (_, _, Service) = match choice {
             GatewayChoice::Embedded(gateway) => {
@@ -74,13 +78,14 @@ impl FarEnd {
             seed,
             ..VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT)
         };
-        let host = VirtualGateway::new(service, config, &mut end, gateway_time(0));
+        let host = VirtualGateway::new(service, config, &mut end, origin);
         Ok(Self {
             end,
             host,
             key,
             embedded,
             bridge_errors,
+            origin,
         })
     }
 
@@ -92,6 +97,11 @@ impl FarEnd {
         self.embedded.as_ref()
     }
 
+    /// The gateway's clock at virtual time `now_ms`.
+    fn gateway_time(&self, now_ms: u64) -> UnixMillis {
+        UnixMillis(self.origin.0.saturating_add(now_ms))
+    }
+
     pub(crate) fn running(&self) -> bool {
         self.host.accepting()
     }
@@ -101,12 +111,13 @@ impl FarEnd {
     }
 
     pub(crate) fn poll(&mut self, now_ms: u64) {
-        self.host.poll(&mut self.end, gateway_time(now_ms));
+        let now = self.gateway_time(now_ms);
+        self.host.poll(&mut self.end, now);
     }
 
     pub(crate) fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
         self.host
-            .poll_delay(gateway_time(now_ms))
+            .poll_delay(self.gateway_time(now_ms))
             .map(|delay| now_ms.saturating_add(delay))
     }
 

@@ -41,6 +41,7 @@ use padlock_firmware::text::{Language, Text};
 use padlock_firmware::ui::{Redraw, Screen, Ui, UiConfig};
 use padlock_firmware::vault::Vault;
 use padlock_protocol::StaticKeypair;
+use padlock_server::UnixMillis;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
@@ -71,6 +72,10 @@ pub struct DeviceOptions {
     pub seed: u64,
     /// The gateway at the other end of the virtual network.
     pub gateway: GatewayChoice,
+    /// The embedded gateway's clock when the device's virtual clock reads zero:
+    /// [`EPOCH`](crate::network::EPOCH) for reproducible runs, the wall clock's time for a
+    /// gateway whose database outlives the run.
+    pub clock_origin: UnixMillis,
 }
 
 impl DeviceOptions {
@@ -85,6 +90,7 @@ impl DeviceOptions {
             forget: false,
             seed: 1,
             gateway,
+            clock_origin: crate::network::EPOCH,
         }
     }
 
@@ -247,7 +253,7 @@ impl Device {
         let wire = Wire::new(opts.seed);
         wire.capture(true);
         let device_end = wire.end(0);
-        let far = FarEnd::new(&wire, &opts.gateway, opts.seed)?;
+        let far = FarEnd::new(&wire, &opts.gateway, opts.seed, opts.clock_origin)?;
         let display = opts.profile.display;
         let mut device = Device {
             profile: opts.profile,

@@ -245,6 +245,7 @@ impl Runner {
             forget: true,
             seed,
             gateway: GatewayChoice::Embedded(Arc::new(gateway)),
+            clock_origin: demo::EPOCH,
         })
         .map_err(|e| whole(e.to_string()))?;
         let transcript_path = dir.join("transcript.txt");
