@@ -44,6 +44,8 @@ pub struct Gateway {
     pub(crate) passwords: PasswordHasher,
     pub(crate) keyed: KeyedHasher,
     pub(crate) throttle: Throttle,
+    /// Granted sign-ins so far (to prune the remembered ones now and then).
+    pub(crate) grants: std::sync::atomic::AtomicU64,
     rng: Mutex<ChaCha20Rng>,
 }
 
@@ -120,6 +122,7 @@ impl Gateway {
             passwords,
             keyed,
             throttle: Throttle::default(),
+            grants: std::sync::atomic::AtomicU64::new(0),
             rng: Mutex::new(rng),
         })
     }

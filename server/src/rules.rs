@@ -55,6 +55,10 @@ pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration
 pub const REMEMBER_GRANTED_FOR: std::time::Duration =
     std::time::Duration::from_secs(90 * 24 * 3600);
 
+/// Every this many granted sign-ins, the remembered ones older than [`REMEMBER_GRANTED_FOR`]
+/// are deleted.
+const PRUNE_GRANTS_EVERY: u64 = 1024;
+
 /// What signed a player in: the credential a remember-me token is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Credential {
@@ -119,10 +123,7 @@ impl Gateway {
                 retry_after_secs: 0,
             }));
         };
-        if !self
-            .store
-            .remember_granted_sign_in(message_1, now, now.minus(REMEMBER_GRANTED_FOR))?
-        {
+        if !self.remember_granted(message_1, now)? {
             // `attempt` is dropped: neither a failure nor a success, so no counter is cleared.
             tracing::warn!(account = ?key, outcome = "replayed, closed", "sign-in");
             return Ok(None);
@@ -151,6 +152,22 @@ impl Gateway {
         }
         tracing::info!(account = ?key, outcome = "granted", ?credential, remember, "sign-in");
         Ok(Some(self.granted(&record, token, &device_key, now)))
+    }
+
+    /// Remembers a granted `SignIn`'s message 1; `false`: it is a replay. Every
+    /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten.
+    fn remember_granted(&self, message_1: &KeyedHash, now: UnixMillis) -> Result<bool, Error> {
+        let fresh = self.store.remember_granted_sign_in(message_1, now)?;
+        let grants = self
+            .grants
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if grants % PRUNE_GRANTS_EVERY == PRUNE_GRANTS_EVERY - 1 {
+            let forgotten = self
+                .store
+                .forget_granted_sign_ins_before(now.minus(REMEMBER_GRANTED_FOR))?;
+            tracing::debug!(forgotten, "old granted sign-ins forgotten");
+        }
+        Ok(fresh)
     }
 
     /// Which credential `password` is for `account`, paying the same on every failure path.

@@ -297,7 +297,8 @@ mod failing_writes {
             revoke_family(family: i64) -> usize;
             tokens(account_id: i64, now: UnixMillis) -> Vec<TokenRecord>;
             revoke_all_tokens(account_id: i64) -> usize;
-            remember_granted_sign_in(message_1: &Hash, now: UnixMillis, before: UnixMillis) -> bool;
+            remember_granted_sign_in(message_1: &Hash, now: UnixMillis) -> bool;
+            forget_granted_sign_ins_before(cutoff: UnixMillis) -> usize;
             throttle(subject: &[u8]) -> Option<ThrottleRecord>;
             clear_throttle(subject: &[u8]) -> ();
             forget_throttle_before(cutoff: UnixMillis) -> usize;

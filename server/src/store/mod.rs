@@ -13,6 +13,9 @@
 //!   revocation that raced the sign-in.
 //! - **Durability of what was acknowledged**: once a method returns `Ok`, a crash of the process
 //!   (or, with the SQLite store's `synchronous = FULL`, of the machine) does not lose the write.
+//!   [`Store::remember_granted_sign_in`] may trade the machine-crash half of that for speed (it
+//!   runs on every granted sign-in); losing one of its rows only lets that sign-in be replayed
+//!   once more.
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
 
 mod migrations;
@@ -205,15 +208,15 @@ pub trait Store: Send + Sync {
     /// Revokes every token of the account; returns how many families were active.
     fn revoke_all_tokens(&self, account_id: i64) -> Result<usize, Error>;
 
-    /// Remembers that the `SignIn` whose body hashes to `message_1` was granted at `now`, and
-    /// forgets those granted before `forget_before`, in one transaction. `false`: it was
-    /// already remembered (the request is a replay) and nothing changed.
+    /// Remembers that the `SignIn` whose body hashes to `message_1` was granted at `now`.
+    /// `false`: it was already remembered (the request is a replay) and nothing changed.
     fn remember_granted_sign_in(
         &self,
         message_1: &KeyedHash,
         now: UnixMillis,
-        forget_before: UnixMillis,
     ) -> Result<bool, Error>;
+    /// Forgets the granted sign-ins remembered before `cutoff`; returns how many.
+    fn forget_granted_sign_ins_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 
     /// The failure counters of a throttling subject ([`crate::throttle`]).
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error>;

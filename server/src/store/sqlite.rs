@@ -4,7 +4,9 @@
 //!   owner only (it holds password hashes); [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
-//!   before the method returns, so neither a killed process nor a power cut loses it. It costs
+//!   before the method returns, so neither a killed process nor a power cut loses it. (One
+//!   exception, [`Store::remember_granted_sign_in`]: written on every granted sign-in, it skips
+//!   its own sync and is made durable by the next synced write; a killed process loses nothing.) It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
 //!   the hot path (an app-password sign-in writes only when its "last used" record is stale, see
 //!   [`crate::rules`]; a failure writes both its throttling counters in one transaction).
@@ -575,20 +577,28 @@ impl Store for SqliteStore {
         &self,
         message_1: &KeyedHash,
         now: UnixMillis,
-        forget_before: UnixMillis,
     ) -> Result<bool, Error> {
         let connection = self.lock()?;
-        let tx = write_transaction(&connection)?;
-        tx.prepare_cached("DELETE FROM granted_sign_ins WHERE at < ?1")?
-            .execute([forget_before.to_sql()])?;
-        let inserted = tx
+        // Every granted sign-in writes this; an fsync each would cap sign-ins at the disk's
+        // sync rate. Without one the row survives a killed process (it is in the WAL) but not a
+        // power cut before the next synced write: then at most the sign-ins granted just before
+        // it could each be replayed once more. One statement: its own transaction.
+        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let inserted = connection
             .prepare_cached(
                 "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
                  ON CONFLICT (message_1) DO NOTHING",
-            )?
-            .execute(params![message_1, now.to_sql()])?;
-        tx.commit()?;
-        Ok(inserted == 1)
+            )
+            .and_then(|mut insert| insert.execute(params![message_1, now.to_sql()]));
+        connection.execute_batch("PRAGMA synchronous = FULL")?;
+        Ok(inserted? == 1)
+    }
+
+    fn forget_granted_sign_ins_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        Ok(connection
+            .prepare_cached("DELETE FROM granted_sign_ins WHERE at < ?1")?
+            .execute([cutoff.to_sql()])?)
     }
 
     fn revoke_family(&self, family: i64) -> Result<usize, Error> {
@@ -870,6 +880,42 @@ mod tests {
         assert!(store.revoke_app_password(1, 1).unwrap());
         assert!(store.tokens(1, UnixMillis(0)).unwrap().is_empty());
         assert!(!store.revoke_app_password(1, 1).unwrap());
+    }
+
+    #[test]
+    fn a_granted_sign_in_is_remembered_once_until_forgotten() {
+        let store = SqliteStore::in_memory().unwrap();
+        assert!(
+            store
+                .remember_granted_sign_in(&[1; 32], UnixMillis(10))
+                .unwrap()
+        );
+        assert!(
+            !store
+                .remember_granted_sign_in(&[1; 32], UnixMillis(20))
+                .unwrap()
+        );
+        assert!(
+            store
+                .remember_granted_sign_in(&[2; 32], UnixMillis(30))
+                .unwrap()
+        );
+        assert_eq!(
+            store
+                .forget_granted_sign_ins_before(UnixMillis(30))
+                .unwrap(),
+            1
+        );
+        assert!(
+            store
+                .remember_granted_sign_in(&[1; 32], UnixMillis(40))
+                .unwrap()
+        );
+        assert!(
+            !store
+                .remember_granted_sign_in(&[2; 32], UnixMillis(40))
+                .unwrap()
+        );
     }
 
     #[test]
