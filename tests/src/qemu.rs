@@ -66,6 +66,9 @@ pub fn provision(dir: &Path, gateway: &str, gateway_key: &str) -> Result<(), Str
     .map_err(|e| e.to_string())
 }
 
+/// How long a button is held down.
+const HOLD_MS: u64 = 120;
+
 /// A running emulator.
 pub struct Qemu {
     child: Child,
@@ -74,6 +77,8 @@ pub struct Qemu {
     log: PathBuf,
     /// Where the emulator runs: its semihosting files (flash, device secret) live here.
     pub dir: PathBuf,
+    /// Presses [`Qemu::press_until`] had to make again because the board never saw them.
+    pub repeated_presses: u32,
 }
 
 impl Qemu {
@@ -122,6 +127,7 @@ impl Qemu {
             elf: elf.to_path_buf(),
             log: log_path,
             dir: dir.to_path_buf(),
+            repeated_presses: 0,
         };
         let mut greeting = String::new();
         qemu.qmp
@@ -189,10 +195,11 @@ impl Qemu {
             other => return Err(format!("the board has no {other:?} button")),
         };
         self.command(&format!(
-            r#"{{"execute":"send-key","arguments":{{"keys":[{{"type":"qcode","data":"{key}"}}],"hold-time":50}}}}"#
+            r#"{{"execute":"send-key","arguments":{{"keys":[{{"type":"qcode","data":"{key}"}}],"hold-time":{HOLD_MS}}}}}"#
         ))?;
-        // Released after 50 ms; the board samples every 10 ms and debounces over two samples.
-        std::thread::sleep(Duration::from_millis(120));
+        // The board samples every 10 ms and debounces over two samples; on a busy host its
+        // loop runs slower, so the hold leaves room for several.
+        std::thread::sleep(Duration::from_millis(HOLD_MS + 60));
         Ok(())
     }
 
@@ -251,8 +258,12 @@ impl Qemu {
         before: &Frame,
         after: &Frame,
     ) -> Result<(), String> {
-        const TRIES: u32 = 4;
-        for _ in 0..TRIES {
+        const TRIES: u32 = 5;
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                self.repeated_presses += 1;
+                eprintln!("{button:?} not seen by the board: pressed again");
+            }
             self.press(button)?;
             if before == after {
                 return Ok(());
