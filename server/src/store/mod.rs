@@ -13,9 +13,9 @@
 //!   revocation that raced the sign-in.
 //! - **Durability of what was acknowledged**: once a method returns `Ok`, a crash of the process
 //!   (or, with the SQLite store's `synchronous = FULL`, of the machine) does not lose the write.
-//!   [`Store::remember_granted_sign_in`] may trade the machine-crash half of that for speed (it
-//!   runs on every granted sign-in); losing one of its rows only lets that sign-in be replayed
-//!   once more.
+//!   [`Store::remember_granted_sign_in`] may trade that for speed (it runs on every granted
+//!   sign-in) and lose the last few claims in a crash; losing one only lets that sign-in be
+//!   replayed once more.
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
 
 mod migrations;

@@ -5,8 +5,9 @@
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
 //!   before the method returns, so neither a killed process nor a power cut loses it. (One
-//!   exception, [`Store::remember_granted_sign_in`]: written on every granted sign-in, it skips
-//!   its own sync and is made durable by the next synced write; a killed process loses nothing.) It costs
+//!   exception, [`Store::remember_granted_sign_in`], made on every granted sign-in: its claims
+//!   are written in unsynced batches (see `GrantLog`), so a crash can lose the last
+//!   [`GRANT_BATCH`] or 100 ms of them, and each of those sign-ins could be replayed once more.) It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
 //!   the hot path (an app-password sign-in writes only when its "last used" record is stale, see
 //!   [`crate::rules`]; a failure writes both its throttling counters in one transaction).
@@ -48,6 +49,40 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    grants: Mutex<GrantLog>,
+}
+
+/// Granted sign-ins being remembered ([`Store::remember_granted_sign_in`]). A claim is
+/// recognised at once (in memory) and written in batches: at most [`GRANT_BATCH`] claims or
+/// [`GRANT_BATCH_DELAY`] after the last write, so a busy gateway pays one write per batch rather
+/// than one per sign-in (the answer workers never wait on it), and a quiet one writes each claim
+/// before answering. Dropping the store writes what is left.
+#[derive(Default)]
+struct GrantLog {
+    /// Claims waiting for the next batch.
+    pending: Vec<(KeyedHash, UnixMillis)>,
+    /// Claims made and not yet written (pending or in the batch being written).
+    uncommitted: std::collections::HashSet<KeyedHash>,
+    /// When the last batch was started.
+    last_commit: Option<UnixMillis>,
+    /// Whether a batch is being written.
+    committing: bool,
+}
+
+/// The most granted sign-ins remembered in memory only.
+const GRANT_BATCH: usize = 64;
+/// The longest a claim waits for its batch while sign-ins keep coming.
+const GRANT_BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        let claims = std::mem::take(&mut self.lock_grants().pending);
+        if !claims.is_empty()
+            && let Err(error) = self.insert_granted_sign_ins(&claims)
+        {
+            tracing::error!(%error, "granted sign-ins not written at shutdown");
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -109,6 +144,7 @@ impl SqliteStore {
             writer: Mutex::new(connection),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
+            grants: Mutex::default(),
         })
     }
 
@@ -131,6 +167,41 @@ impl SqliteStore {
             Some(reader) => Ok(take(reader)),
             None => self.lock(),
         }
+    }
+
+    fn lock_grants(&self) -> MutexGuard<'_, GrantLog> {
+        self.grants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn granted_sign_in_stored(&self, message_1: &KeyedHash) -> Result<bool, Error> {
+        let connection = self.read()?;
+        let mut statement = connection.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM granted_sign_ins WHERE message_1 = ?1)",
+        )?;
+        Ok(statement.query_row([message_1], |r| r.get(0))?)
+    }
+
+    /// Writes a batch of claims in one transaction, not synced itself (the next synced write
+    /// makes it durable): an fsync per batch would cost the hot path for a record whose loss
+    /// only allows one more replay.
+    fn insert_granted_sign_ins(&self, claims: &[(KeyedHash, UnixMillis)]) -> Result<(), Error> {
+        let connection = self.lock()?;
+        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let written = (|| -> Result<(), Error> {
+            let tx = write_transaction(&connection)?;
+            for (message_1, at) in claims {
+                tx.prepare_cached(
+                    "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
+                     ON CONFLICT (message_1) DO NOTHING",
+                )?
+                .execute(params![message_1, at.to_sql()])?;
+            }
+            Ok(tx.commit()?)
+        })();
+        connection.execute_batch("PRAGMA synchronous = FULL")?;
+        written
     }
 
     /// Revokes every token whose `column` is `value`, in one transaction; returns how many of
@@ -578,20 +649,40 @@ impl Store for SqliteStore {
         message_1: &KeyedHash,
         now: UnixMillis,
     ) -> Result<bool, Error> {
-        let connection = self.lock()?;
-        // Every granted sign-in writes this; an fsync each would cap sign-ins at the disk's
-        // sync rate. Without one the row survives a killed process (it is in the WAL) but not a
-        // power cut before the next synced write: then at most the sign-ins granted just before
-        // it could each be replayed once more. One statement: its own transaction.
-        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
-        let inserted = connection
-            .prepare_cached(
-                "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
-                 ON CONFLICT (message_1) DO NOTHING",
-            )
-            .and_then(|mut insert| insert.execute(params![message_1, now.to_sql()]));
-        connection.execute_batch("PRAGMA synchronous = FULL")?;
-        Ok(inserted? == 1)
+        let mut log = self.lock_grants();
+        // Under the log's lock: the check and the claim are one step for this process.
+        if log.uncommitted.contains(message_1) || self.granted_sign_in_stored(message_1)? {
+            return Ok(false);
+        }
+        log.uncommitted.insert(*message_1);
+        log.pending.push((*message_1, now));
+        let due = log.pending.len() >= GRANT_BATCH
+            || log
+                .last_commit
+                .is_none_or(|last| now < last || now.since(last) >= GRANT_BATCH_DELAY);
+        if !due || log.committing {
+            return Ok(true);
+        }
+        log.committing = true;
+        log.last_commit = Some(now);
+        let claims = std::mem::take(&mut log.pending);
+        drop(log);
+        let result = self.insert_granted_sign_ins(&claims);
+        let mut log = self.lock_grants();
+        log.committing = false;
+        match result {
+            Ok(()) => {
+                for (claim, _) in &claims {
+                    log.uncommitted.remove(claim);
+                }
+                Ok(true)
+            }
+            Err(error) => {
+                // Kept in memory (still recognised here) and written with the next batch.
+                log.pending.extend(claims);
+                Err(error)
+            }
+        }
     }
 
     fn forget_granted_sign_ins_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
@@ -916,6 +1007,51 @@ mod tests {
                 .remember_granted_sign_in(&[2; 32], UnixMillis(40))
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn concurrent_claims_succeed_once_each_and_are_written_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).unwrap();
+        // 8 threads claim the same 50 message 1s: each is granted to exactly one of them.
+        let granted: usize = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..50u8)
+                            .filter(|i| {
+                                store
+                                    .remember_granted_sign_in(&[*i; 32], UnixMillis(1))
+                                    .unwrap()
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).sum()
+        });
+        assert_eq!(granted, 50);
+        // At one instant, 50 claims fit one batch: the first was written, the rest wait.
+        assert_eq!(store.lock_grants().pending.len(), 49);
+        assert!(
+            !store
+                .remember_granted_sign_in(&[7; 32], UnixMillis(200))
+                .unwrap()
+        );
+        assert!(
+            store
+                .remember_granted_sign_in(&[200; 32], UnixMillis(200))
+                .unwrap()
+        );
+        let log = store.lock_grants();
+        assert!(log.pending.is_empty() && log.uncommitted.is_empty());
+        drop(log);
+        let stored: i64 = store
+            .lock()
+            .unwrap()
+            .query_row("SELECT count(*) FROM granted_sign_ins", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 51);
     }
 
     #[test]
