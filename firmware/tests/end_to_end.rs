@@ -50,7 +50,10 @@ fn remembered(flash: Flash) -> (Option<[u8; 32]>, Flash) {
 
 /// Token families the gateway still honours for the account, each bound to this device.
 fn live_tokens(rig: &Rig) -> usize {
-    let tokens = rig.gateway.tokens(EMAIL).expect("the account's tokens");
+    let tokens = rig
+        .gateway
+        .tokens_at(EMAIL, rig.unix())
+        .expect("the account's tokens");
     let device = device_keys().public();
     assert!(
         tokens.iter().all(|t| t.device_key == device),
