@@ -26,6 +26,18 @@ pub fn available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether a QEMU test can run: if `qemu-system-arm` is missing, says the test is skipped and
+/// how to install QEMU, and returns false; under `CI=true` it fails instead.
+pub fn present_or_skip() -> bool {
+    if available() {
+        return true;
+    }
+    let message = "qemu-system-arm not found: install it with `apt-get install qemu-system-arm`";
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+    eprintln!("skipped: {message}");
+    false
+}
+
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
