@@ -14,9 +14,6 @@ use crate::qemu::repo_root;
 /// Builds the `padlock-server` binary (the workspace's debug profile; its crypto dependencies
 /// are optimised there) and returns its path.
 pub fn build_server() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("SCRATCH_SERVER_BIN") {
-        return Ok(p.into());
-    } // SCRATCH
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args([
@@ -131,6 +128,11 @@ impl Serving {
     /// Its TCP port on the loopback interface.
     pub fn port(&self) -> u16 {
         self.address.map_or(0, |a| a.port())
+    }
+
+    /// Its loopback address (`127.0.0.1:PORT`), as a device on the host reaches it.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.address
     }
 }
 

@@ -29,6 +29,7 @@ use padlock_simulator::device::{Device, DeviceOptions, Frame, GatewayChoice};
 use padlock_simulator::keymap::{KeyMap, key_name};
 use padlock_simulator::output::png;
 use padlock_simulator::window::Layout;
+use padlock_tests::gateway::{self, Server, Serving};
 
 /// How long to wait for something the simulator should do soon: generous, as a debug build on
 /// a loaded machine is slow; a pass never waits for it.
@@ -593,52 +594,15 @@ fn sign_in_both(sim: &Simulator, reference: &mut Device) {
     panic!("the password screen never reached Sign in");
 }
 
-/// A real `padlock-server serve` on a loopback port: its address, key and the demo account's
-/// app password.
-fn start_server(dir: &Path) -> (Killed, String, String, String) {
-    let exe = std::env::current_exe().expect("test executable");
-    let profile_dir = exe
-        .ancestors()
-        .nth(2)
-        .expect("profile folder")
-        .to_path_buf();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "-p",
-        "padlock-server",
-        "--bin",
-        "padlock-server",
-    ]);
-    if profile_dir.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    assert!(
-        build.status().expect("cargo runs").success(),
-        "building padlock-server"
-    );
-    let server = profile_dir.join("padlock-server");
+/// A real `padlock-server serve` on a loopback port (built and run through its command line
+/// by `padlock_tests::gateway`), with the demo account and an app password of its own.
+fn start_server(dir: &Path) -> (Serving, String, String, String) {
     std::fs::create_dir_all(dir).expect("server folder");
-    let db = dir.join("gateway.sqlite");
-    let db = db.to_str().expect("a UTF-8 path");
-    let admin = |args: &[&str]| {
-        let out = Command::new(&server)
-            .args(args)
-            .args(["--db", db])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "padlock-server {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("UTF-8")
-            .trim()
-            .to_owned()
-    };
+    let server = Server::new(
+        gateway::build_server().expect("padlock-server builds"),
+        dir.join("gateway.sqlite"),
+    );
+    let admin = |args: &[&str]| server.admin(args).expect("admin command").trim().to_owned();
     admin(&[
         "account",
         "add",
@@ -659,35 +623,11 @@ fn start_server(dir: &Path) -> (Killed, String, String, String) {
         "window test",
     ]);
     let key = admin(&["key", "show"]);
-    let mut child = Command::new(&server)
-        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+    let serving = server
+        .serve(&dir.join("gateway.log"))
         .expect("padlock-server serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let process = Killed(child);
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            eprintln!("padlock-server: {line}");
-            let _ = tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = rx
-            .recv_timeout(PATIENCE)
-            .expect("padlock-server says where it listens");
-        if let Some(at) = line.find("listening on ") {
-            let rest = &line[at + "listening on ".len()..];
-            break rest
-                .split_whitespace()
-                .next()
-                .expect("an address")
-                .to_owned();
-        }
-    };
-    (process, addr, key, app_password)
+    let addr = serving.address().expect("its address").to_string();
+    (serving, addr, key, app_password)
 }
 
 /// Signs the demo account in with its app password in the window of a Zune called
