@@ -27,7 +27,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use padlock_protocol::PublicKey;
 use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params,
+    Connection, OpenFlags, OptionalExtension, Params, Row, Transaction, TransactionBehavior, params,
 };
 
 use super::migrations::{APPLICATION_ID, MIGRATIONS};
@@ -151,6 +151,31 @@ impl SqliteStore {
     /// The connection for writes (and for reads inside a write's transaction).
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
         Ok(take(&self.writer))
+    }
+
+    /// The first row `sql` selects with `params`, read by `row`, on a reader connection.
+    fn read_one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, Error> {
+        let connection = self.read()?;
+        let mut statement = connection.prepare_cached(sql)?;
+        Ok(statement.query_row(params, row).optional()?)
+    }
+
+    /// Every row `sql` selects with `params`, read by `row`, on a reader connection.
+    fn read_all<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, Error> {
+        let connection = self.read()?;
+        let mut statement = connection.prepare_cached(sql)?;
+        let rows = statement.query_map(params, row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// A connection for a read outside any transaction: a free reader if there is one, else
@@ -413,28 +438,27 @@ fn revoke_primary_password_tokens(connection: &Connection, account_id: i64) -> R
 
 impl Store for SqliteStore {
     fn account(&self, email_key: &str) -> Result<Option<AccountRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_key = ?1"
-        ))?;
-        Ok(statement.query_row([email_key], account_row).optional()?)
+        self.read_one(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_key = ?1"),
+            [email_key],
+            account_row,
+        )
     }
 
     fn account_by_id(&self, id: i64) -> Result<Option<AccountRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
-        ))?;
-        Ok(statement.query_row([id], account_row).optional()?)
+        self.read_one(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+            [id],
+            account_row,
+        )
     }
 
     fn accounts(&self) -> Result<Vec<AccountRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY email_key"
-        ))?;
-        let rows = statement.query_map([], account_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read_all(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY email_key"),
+            [],
+            account_row,
+        )
     }
 
     fn insert_account(
@@ -505,15 +529,14 @@ impl Store for SqliteStore {
         account_id: i64,
         hash: &KeyedHash,
     ) -> Result<Option<(AppPasswordRecord, KeyedHash)>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {APP_PASSWORD_COLUMNS}, hash FROM app_passwords WHERE account_id = ?1 AND hash = ?2"
-        ))?;
-        Ok(statement
-            .query_row(params![account_id, hash], |row| {
-                Ok((app_password_row(row)?, row.get::<_, KeyedHash>(6)?))
-            })
-            .optional()?)
+        self.read_one(
+            &format!(
+                "SELECT {APP_PASSWORD_COLUMNS}, hash FROM app_passwords \
+                 WHERE account_id = ?1 AND hash = ?2"
+            ),
+            params![account_id, hash],
+            |row| Ok((app_password_row(row)?, row.get::<_, KeyedHash>(6)?)),
+        )
     }
 
     fn touch_app_password(&self, id: i64, now: UnixMillis, device: &str) -> Result<(), Error> {
@@ -527,12 +550,13 @@ impl Store for SqliteStore {
     }
 
     fn app_passwords(&self, account_id: i64) -> Result<Vec<AppPasswordRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {APP_PASSWORD_COLUMNS} FROM app_passwords WHERE account_id = ?1 ORDER BY id"
-        ))?;
-        let rows = statement.query_map([account_id], app_password_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read_all(
+            &format!(
+                "SELECT {APP_PASSWORD_COLUMNS} FROM app_passwords WHERE account_id = ?1 ORDER BY id"
+            ),
+            [account_id],
+            app_password_row,
+        )
     }
 
     fn revoke_app_password(&self, account_id: i64, id: i64) -> Result<bool, Error> {
@@ -578,18 +602,19 @@ impl Store for SqliteStore {
     }
 
     fn token_by_hash(&self, hash: &KeyedHash) -> Result<Option<TokenRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
-        ))?;
-        Ok(statement.query_row([hash], token_row).optional()?)
+        self.read_one(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"),
+            [hash],
+            token_row,
+        )
     }
 
     fn token_by_id(&self, id: i64) -> Result<Option<TokenRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection
-            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"))?;
-        Ok(statement.query_row([id], token_row).optional()?)
+        self.read_one(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"),
+            [id],
+            token_row,
+        )
     }
 
     fn rotate_token(
@@ -697,13 +722,14 @@ impl Store for SqliteStore {
     }
 
     fn tokens(&self, account_id: i64, now: UnixMillis) -> Result<Vec<TokenRecord>, Error> {
-        let connection = self.read()?;
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = ?1 AND state = {STATE_ACTIVE} \
-             AND expires > ?2 ORDER BY id"
-        ))?;
-        let rows = statement.query_map([account_id, now.to_sql()], token_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read_all(
+            &format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = ?1 \
+                 AND state = {STATE_ACTIVE} AND expires > ?2 ORDER BY id"
+            ),
+            [account_id, now.to_sql()],
+            token_row,
+        )
     }
 
     fn revoke_all_tokens(&self, account_id: i64) -> Result<usize, Error> {
