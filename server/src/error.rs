@@ -48,6 +48,10 @@ pub enum Error {
     Hashing(String),
     /// The operating system's random generator failed.
     Random(String),
+    /// The request needs an argon2id verification and the caller asked the core to leave it to
+    /// another thread ([`crate::gateway::PasswordHashing::Defer`]); nothing was changed. Only
+    /// the core's staged answer sees it; no administration method returns it.
+    PasswordHashDeferred,
 }
 
 impl std::fmt::Display for Error {
@@ -80,6 +84,7 @@ impl std::fmt::Display for Error {
             Self::Database(e) => write!(f, "database error: {e}"),
             Self::Hashing(why) => write!(f, "password hashing failed: {why}"),
             Self::Random(why) => write!(f, "the system random generator failed: {why}"),
+            Self::PasswordHashDeferred => f.write_str("the password check was deferred"),
         }
     }
 }

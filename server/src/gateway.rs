@@ -10,11 +10,18 @@
 //! | message 1 that does not authenticate | status frame `HandshakeRejected` |
 //! | a request kind newer than this gateway | `Denied { UnsupportedVersion, 0 }` |
 //! | any other malformed body | `None`: close without a reply |
-//! | a replay of a message 1 whose `SignIn` was granted (within a day) | `None`: close without a reply, change nothing ([`crate::rules`]) |
+//! | a replay of a message 1 whose `SignIn` was granted (within 90 days) | `None`: close without a reply, change nothing, before any password work ([`crate::rules`]) |
 //! | a request | the rules' answer; a store failure is `Denied { ServerError, 0 }` |
 //!
 //! The gateway reads no clock (the caller passes `now`) and owns no socket. It is `Send + Sync`:
 //! the listener calls `answer` from many threads at once.
+//!
+//! **Staged answers.** [`Gateway::answer`] does everything in one call. A listener under load
+//! uses [`Gateway::answer_staged`] instead, which hands two decisions back to it without doing
+//! any IO itself: whether to spend an argon2id verification on this request now (requests
+//! needing none are answered without waiting behind those that do), and when a `Granted` may
+//! leave (after its replay record is synced, [`Gateway::commit_grants`], shared by every grant
+//! of the batch).
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -145,9 +152,26 @@ impl Gateway {
 
     /// Answers one request frame body (the bytes after the 2-byte length prefix) with the whole
     /// reply frame (length prefix included). `None`: close the connection without a reply
-    /// (malformed input). Never panics on any input. May take argon2 time (call it from a
-    /// thread that may block).
+    /// (malformed input). Never panics on any input. May take argon2 time and, for a grant,
+    /// the store's sync of its replay record (call it from a thread that may block).
     pub fn answer(&self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
+        match self.answer_staged(body, now, PasswordHashing::Run) {
+            Staged::Reply(reply) => self.release(reply),
+            // Not returned when hashing runs; closing is the safe answer if it ever were.
+            Staged::NeedsPasswordHash => None,
+        }
+    }
+
+    /// [`Gateway::answer`] in steps, for a listener that schedules the slow parts itself:
+    ///
+    /// - with [`PasswordHashing::Defer`], a request that would need an argon2id verification
+    ///   changes nothing and comes back as [`Staged::NeedsPasswordHash`]: the caller decides
+    ///   whether and where to spend one (then calls again with [`PasswordHashing::Run`]), and
+    ///   everything else (Resume, SignOut, app passwords, replays, throttled attempts) is
+    ///   answered without one;
+    /// - a reply comes back with the grant record it waits for ([`Reply::hold_for`]): the
+    ///   caller sends it only once [`Gateway::commit_grants`] has returned that number or more.
+    pub fn answer_staged(&self, body: &[u8], now: UnixMillis, hashing: PasswordHashing) -> Staged {
         let mut rng = self.rng();
         let mut out = vec![0u8; MAX_WIRE_FRAME_LEN];
         let mut responder = Responder::new(&self.keys.noise);
@@ -156,37 +180,79 @@ impl Gateway {
             Err(SessionError::Payload(PayloadError::UnknownMessage)) => None,
             Err(SessionError::UnsupportedVersion { version }) => {
                 tracing::debug!(version, "request in an unsupported version");
-                return status_frame(ReplyStatus::UnsupportedVersion, out);
+                return Reply::now(status_frame(ReplyStatus::UnsupportedVersion, out));
             }
             Err(SessionError::Handshake) => {
                 tracing::debug!("message 1 did not authenticate");
-                return status_frame(ReplyStatus::HandshakeRejected, out);
+                return Reply::now(status_frame(ReplyStatus::HandshakeRejected, out));
             }
             Err(error) => {
                 tracing::debug!(%error, "malformed request");
-                return None;
+                return Reply::now(None);
             }
         };
-        let device_key = responder.device_key()?;
+        let Some(device_key) = responder.device_key() else {
+            return Reply::now(None);
+        };
+        let mut hold_for = 0;
         let response = match request {
             None => Response::Denied {
                 reason: DenyReason::UnsupportedVersion,
                 retry_after_secs: 0,
             },
-            Some(request) => match self.respond(request, device_key, body, &mut rng, now) {
-                Ok(response) => response?,
-                Err(error) => {
-                    tracing::error!(%error, "request failed");
-                    Response::Denied {
-                        reason: DenyReason::ServerError,
-                        retry_after_secs: 0,
+            Some(request) => {
+                let sign_in = matches!(request, Request::SignIn { .. });
+                match self.respond(request, device_key, body, hashing, &mut rng, now) {
+                    Ok(None) => return Reply::now(None),
+                    Ok(Some(response)) => {
+                        if sign_in && matches!(response, Response::Granted { .. }) {
+                            // This grant's claim is among those made so far.
+                            hold_for = self.store.granted_sign_ins_claimed();
+                        }
+                        response
+                    }
+                    Err(Error::PasswordHashDeferred) => return Staged::NeedsPasswordHash,
+                    Err(error) => {
+                        tracing::error!(%error, "request failed");
+                        Response::Denied {
+                            reason: DenyReason::ServerError,
+                            retry_after_secs: 0,
+                        }
                     }
                 }
-            },
+            }
         };
-        let n = responder.write_reply(&response, &mut out).ok()?;
-        out.truncate(n);
-        Some(out)
+        let frame = responder.write_reply(&response, &mut out).ok().map(|n| {
+            out.truncate(n);
+            out
+        });
+        Staged::Reply(Reply { frame, hold_for })
+    }
+
+    /// Makes every granted sign-in's replay record so far durable, in one batch with one sync
+    /// (group commit); returns the number up to which held replies may be sent
+    /// ([`Reply::hold_for`]). Callers at once share a batch.
+    ///
+    /// # Errors
+    /// The store could not write; the records stay in memory for the next call.
+    pub fn commit_grants(&self) -> Result<u64, Error> {
+        self.store.commit_granted_sign_ins()
+    }
+
+    /// The frame of `reply` once what it waits for is durable; `None` (no reply) if the
+    /// commit fails: a `Granted` whose replay record might be lost is never sent.
+    fn release(&self, reply: Reply) -> Option<Vec<u8>> {
+        if reply.hold_for == 0 {
+            return reply.frame;
+        }
+        match self.commit_grants() {
+            Ok(durable) if durable >= reply.hold_for => reply.frame,
+            Ok(_) => None,
+            Err(error) => {
+                tracing::error!(%error, "grant not recorded; reply withheld");
+                None
+            }
+        }
     }
 
     /// The answer to a decoded request; `None`: close without a reply.
@@ -195,6 +261,7 @@ impl Gateway {
         request: Request,
         device_key: PublicKey,
         body: &[u8],
+        hashing: PasswordHashing,
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
     ) -> Result<Option<Response>, Error> {
@@ -206,19 +273,61 @@ impl Gateway {
                 password,
                 remember,
                 device,
-            } => self.sign_in(
-                &account,
-                password.as_bytes(),
-                remember,
-                &device,
-                device_key,
-                &message_1,
-                rng,
-                now,
-            ),
+            } => {
+                // A replay of a granted sign-in ends here: no throttle, no password work.
+                if self.store.granted_sign_in_known(&message_1)? {
+                    tracing::warn!(outcome = "replayed, closed", "sign-in");
+                    return Ok(None);
+                }
+                self.sign_in(
+                    &account,
+                    password.as_bytes(),
+                    remember,
+                    &device,
+                    device_key,
+                    &message_1,
+                    hashing,
+                    rng,
+                    now,
+                )
+            }
             Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
         }
+    }
+}
+
+/// Whether one call of [`Gateway::answer_staged`] may run argon2id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordHashing {
+    /// Verify passwords here (the call may take argon2id's time).
+    Run,
+    /// Stop where a verification would start, changing nothing: [`Staged::NeedsPasswordHash`].
+    Defer,
+}
+
+/// What [`Gateway::answer_staged`] did with a request.
+#[derive(Debug)]
+pub enum Staged {
+    /// Answered.
+    Reply(Reply),
+    /// Answering needs one argon2id verification, deferred ([`PasswordHashing::Defer`]).
+    NeedsPasswordHash,
+}
+
+/// A reply frame and what must be durable before it is sent.
+#[derive(Debug)]
+pub struct Reply {
+    /// The whole reply frame; `None`: close the connection without a reply.
+    pub frame: Option<Vec<u8>>,
+    /// 0, or the grant record this reply (a `Granted`) waits for: send it once
+    /// [`Gateway::commit_grants`] has returned at least this.
+    pub hold_for: u64,
+}
+
+impl Reply {
+    fn now(frame: Option<Vec<u8>>) -> Staged {
+        Staged::Reply(Reply { frame, hold_for: 0 })
     }
 }
 

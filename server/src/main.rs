@@ -74,13 +74,31 @@ struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
           default_value_t = u32::try_from(DEFAULTS.max_connections).unwrap_or(u32::MAX))]
     max_connections: u32,
-    /// Threads computing answers: the most sign-ins computed at once (each may hash with
-    /// argon2). Default: the number of CPU cores.
+    /// Connections one source (IPv4 address or IPv6 /64) may hold at once; one more gets
+    /// `Busy`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          default_value_t = u32::try_from(DEFAULTS.max_connections_per_source).unwrap_or(u32::MAX))]
+    max_connections_per_source: u32,
+    /// Threads computing answers (X25519, app passwords, tokens; never argon2). Default: the
+    /// number of CPU cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_concurrent_answers: Option<u32>,
+    /// Threads verifying passwords with argon2id, and the length of their queue; a request
+    /// finding the queue full gets `Busy`. Default: half the CPU cores, at least 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrent_password_hashes: Option<u32>,
+    /// argon2id verifications one source (IPv4 address or IPv6 /64) may cause per second;
+    /// past it, requests needing one get `Busy`. 0: none.
+    #[arg(long, value_name = "N",
+          default_value_t = DEFAULTS.password_hashes_per_source_per_s)]
+    password_hashes_per_source_per_s: u32,
     /// Seconds a peer has from connecting to having sent its whole request.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.request_timeout))]
     request_timeout: Seconds,
+    /// Seconds from the whole request to its reply being ready; a request still queued then
+    /// is dropped unanswered.
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.answer_timeout))]
+    answer_timeout: Seconds,
     /// Seconds any single read or write may stall before the connection is dropped.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.idle_timeout))]
     idle_timeout: Seconds,
@@ -359,10 +377,16 @@ fn run_serve(args: ServeArgs) -> CommandResult {
     let gateway = Arc::new(open_or_create(&args.db.db)?);
     let config = ServeConfig {
         max_connections: args.max_connections as usize,
+        max_connections_per_source: args.max_connections_per_source as usize,
         max_concurrent_answers: args
             .max_concurrent_answers
             .map_or(DEFAULTS.max_concurrent_answers, |n| n as usize),
+        max_concurrent_password_hashes: args
+            .max_concurrent_password_hashes
+            .map_or(DEFAULTS.max_concurrent_password_hashes, |n| n as usize),
+        password_hashes_per_source_per_s: args.password_hashes_per_source_per_s,
         request_timeout: args.request_timeout.0,
+        answer_timeout: args.answer_timeout.0,
         idle_timeout: args.idle_timeout.0,
         shutdown_grace: args.shutdown_grace.0,
     };
@@ -383,6 +407,8 @@ fn run_serve(args: ServeArgs) -> CommandResult {
         tracing::info!(
             accepted = summary.accepted,
             busy = summary.busy,
+            password_hashes = summary.password_hashes,
+            dropped_unrun = summary.dropped_unrun,
             unfinished = summary.unfinished,
             "stopped"
         );

@@ -23,6 +23,10 @@
 //! is already remembered is a replay: the connection is closed without a reply (the sender could not read one anyway), no
 //! throttling counter is cleared and no token is issued. Otherwise an attacker holding one
 //! recorded success could clear the account's counter between guesses and defeat the daily cap.
+//! A replay is recognised first, before the throttle and before any password work
+//! ([`Gateway::answer`]), so replaying a recorded sign-in costs the gateway no argon2id; a
+//! `Granted` is sent only once its record is durable (group commit, [`crate::store`]), so no
+//! restart or crash forgets a sign-in whose reply was sent.
 //! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. (A recording
 //! older than 90 days is granted again, once, and remembered again: one counter reset per
 //! recorded success per 90 days, which the daily cap's margin does not cover but which costs
@@ -41,7 +45,7 @@ use rand_chacha::ChaCha20Rng;
 use crate::account::email_key;
 use crate::app_password;
 use crate::error::Error;
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, PasswordHashing};
 use crate::hashing::{KeyedHash, ct_eq, domain};
 use crate::store::{AccountRecord, AppPasswordRecord};
 use crate::throttle::{Admission, account_subject, device_subject};
@@ -87,6 +91,7 @@ impl Gateway {
         device: &DeviceInfo,
         device_key: PublicKey,
         message_1: &KeyedHash,
+        hashing: PasswordHashing,
         rng: &mut ChaCha20Rng,
         now: UnixMillis,
     ) -> Result<Option<Response>, Error> {
@@ -108,7 +113,7 @@ impl Gateway {
         };
 
         let record = self.store.account(&key)?;
-        let matched = self.check_password(record.as_ref(), password)?;
+        let matched = self.check_password(record.as_ref(), password, hashing)?;
         let known = record.is_some();
         let (Some(record), Some(matched)) = (record, matched) else {
             attempt.failed(&*self.store, now)?;
@@ -171,10 +176,13 @@ impl Gateway {
     }
 
     /// Which credential `password` is for `account`, paying the same on every failure path.
+    /// With [`PasswordHashing::Defer`], [`Error::PasswordHashDeferred`] where argon2id would
+    /// run.
     fn check_password(
         &self,
         account: Option<&AccountRecord>,
         password: &[u8],
+        hashing: PasswordHashing,
     ) -> Result<Option<Match>, Error> {
         let typed = app_password::normalise(password);
         let app_hash = self.keyed.hash(domain::APP_PASSWORD, &[&typed]);
@@ -186,6 +194,9 @@ impl Gateway {
             .filter(|(_, stored)| ct_eq(stored, &app_hash));
         if let Some((app, _)) = app {
             return Ok(Some(Match::AppPassword(app)));
+        }
+        if hashing == PasswordHashing::Defer {
+            return Err(Error::PasswordHashDeferred);
         }
         let primary_matches = self
             .passwords
@@ -284,6 +295,7 @@ mod tests {
                 &device(),
                 key,
                 &[device_byte; 32],
+                PasswordHashing::Run,
                 &mut rng,
                 UnixMillis(0),
             )

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use padlock_protocol::frame::{FrameDecoder, FrameError};
@@ -16,7 +16,7 @@ use padlock_protocol::session::Initiator;
 use padlock_protocol::{PublicKey, Request, Response, SessionError, StaticKeypair};
 use rand_core::{CryptoRng, RngCore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
 
 /// Why an exchange produced no response.
@@ -84,13 +84,24 @@ impl<'k> PreparedRequest<'k> {
     ///
     /// # Errors
     /// See [`ClientError`]; a `Busy` gateway is `ClientError::Session(SessionError::Busy)`.
-    pub async fn send(
+    pub async fn send(self, addr: SocketAddr, limit: Duration) -> Result<Response, ClientError> {
+        self.send_from(None, addr, limit).await
+    }
+
+    /// [`PreparedRequest::send`] from the local address `from` (any port), or the system's
+    /// choice with `None`: how a test or bench poses as several hosts on loopback
+    /// (127.0.0.2, 127.0.0.3, ...).
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn send_from(
         mut self,
+        from: Option<IpAddr>,
         addr: SocketAddr,
         limit: Duration,
     ) -> Result<Response, ClientError> {
         let body = timeout(limit, async {
-            let mut stream = TcpStream::connect(addr).await.map_err(ClientError::Io)?;
+            let mut stream = connect_from(from, addr).await.map_err(ClientError::Io)?;
             stream.set_nodelay(true).map_err(ClientError::Io)?;
             stream
                 .write_all(&self.frame)
@@ -104,6 +115,23 @@ impl<'k> PreparedRequest<'k> {
             .read_reply(&body)
             .map_err(ClientError::Session)
     }
+}
+
+/// A TCP connection to `addr` from the local address `from` (any port), or from the system's
+/// choice with `None`.
+///
+/// # Errors
+/// Binding or connecting failed.
+pub async fn connect_from(from: Option<IpAddr>, addr: SocketAddr) -> io::Result<TcpStream> {
+    let Some(from) = from else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(addr).await
 }
 
 /// One whole exchange: [`PreparedRequest::new`] then [`PreparedRequest::send`].

@@ -1,89 +1,146 @@
-//! The threads that run [`Gateway::answer`] for the listener.
+//! The thread pools that run [`Gateway::answer_staged`] for the listener.
 //!
-//! An answer may hash with argon2 (milliseconds of CPU and megabytes of memory) and always does
-//! the Noise handshake's X25519 work, so it must not run on the async threads that move bytes
-//! for every other connection. A fixed set of threads takes request bodies from one queue:
+//! An answer always does the Noise handshake's X25519 work and may hash with argon2id
+//! (milliseconds of CPU and megabytes of memory), so neither runs on the async threads that
+//! move bytes for every other connection. The listener runs two pools of this kind:
 //!
-//! - the number of threads caps how many answers (and argon2 hashes) run at once, with no
-//!   semaphore in front: a request waits in the queue, and a busy thread picks up the next one
-//!   without being woken;
-//! - the queue's length is bounded by the listener's connection limit, since each connection
-//!   queues at most one request.
+//! - the **answer** pool takes every request, with argon2id deferred
+//!   ([`PasswordHashing::Defer`]): Resume, SignOut, app-password sign-ins, replays and throttled
+//!   attempts are answered there and never queue behind a password hash;
+//! - the **password** pool takes only the requests the answer pool found to need argon2id, and
+//!   its queue is short: when it is full the request is refused at once (the listener answers
+//!   `Busy`) instead of waiting behind a flood of guesses.
 //!
-//! Against `tokio::task::spawn_blocking` behind a semaphore of the same size, the fixed threads
-//! carried about a third more sign-ins per second on 2 cores in the `signin` bench
-//! (`cargo bench -p padlock-server`) when this was written: a busy worker takes the next request
-//! without being woken, and the semaphore's chain of hand-overs between threads is gone.
+//! A job carries its deadline and the channel its connection waits on. A worker drops a job
+//! unrun when its deadline has passed or its connection has stopped waiting (timed out, or the
+//! peer went away), so a backlog left by an attack is not worked off for nobody.
+//!
+//! Each pool is a fixed set of threads on one bounded queue. Against
+//! `tokio::task::spawn_blocking` behind a semaphore of the same size, fixed threads carried about
+//! a third more sign-ins per second on 2 cores in the `signin` bench (`cargo bench -p
+//! padlock-server --bench signin`) when this was written: a busy worker takes the next request
+//! without being woken.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::gateway::{PasswordHashing, Staged};
 use crate::{Gateway, UnixMillis};
 
-/// One request body and where its reply goes.
+/// One request body, until when it is worth answering, and where its answer goes.
 struct Job {
-    body: Vec<u8>,
-    reply: oneshot::Sender<Option<Vec<u8>>>,
+    body: Arc<[u8]>,
+    deadline: Instant,
+    answer: oneshot::Sender<Staged>,
 }
 
-/// Why a request got no answer from the workers.
+/// Why a pool did not take a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WorkersGone;
+pub(crate) enum Refused {
+    /// Its queue is full.
+    Full,
+    /// No worker thread is left.
+    Gone,
+}
+
+/// What a pool's workers did, counted for [`super::ServeSummary`].
+#[derive(Debug, Default)]
+pub(crate) struct PoolCounts {
+    /// Jobs answered.
+    pub(crate) run: AtomicU64,
+    /// Jobs dropped unrun: past their deadline, or their connection gone.
+    pub(crate) dropped: AtomicU64,
+}
 
 /// A fixed set of threads answering request bodies with one [`Gateway`]. The threads end once
 /// this handle is dropped and the queue is empty.
-pub(crate) struct AnswerWorkers {
-    queue: Sender<Job>,
+pub(crate) struct Pool {
+    queue: SyncSender<Job>,
+    pub(crate) counts: Arc<PoolCounts>,
 }
 
-impl AnswerWorkers {
-    /// Starts `threads` workers (at least one is attempted). A thread the system refuses to
-    /// start is logged; with none at all, every request is refused with [`WorkersGone`].
-    pub(crate) fn start(gateway: Arc<Gateway>, threads: usize) -> AnswerWorkers {
-        let (queue, jobs) = channel::<Job>();
+impl Pool {
+    /// Starts `threads` workers (at least one is attempted) named `name-N`, answering with
+    /// `hashing`, behind a queue of `depth` jobs. A thread the system refuses to start is
+    /// logged; with none at all, every job is refused with [`Refused::Gone`].
+    pub(crate) fn start(
+        name: &str,
+        gateway: &Arc<Gateway>,
+        threads: usize,
+        depth: usize,
+        hashing: PasswordHashing,
+    ) -> Pool {
+        let (queue, jobs) = sync_channel::<Job>(depth);
         let jobs = Arc::new(Mutex::new(jobs));
+        let counts = Arc::new(PoolCounts::default());
         for n in 0..threads.max(1) {
-            let (gateway, jobs) = (Arc::clone(&gateway), Arc::clone(&jobs));
+            let (gateway, jobs, counts) =
+                (Arc::clone(gateway), Arc::clone(&jobs), Arc::clone(&counts));
             let started = std::thread::Builder::new()
-                .name(format!("padlock-answer-{n}"))
-                .spawn(move || work(&gateway, &jobs));
+                .name(format!("{name}-{n}"))
+                .spawn(move || work(&gateway, &jobs, hashing, &counts));
             if let Err(e) = started {
-                tracing::error!(error = %e, "cannot start an answer thread");
+                tracing::error!(error = %e, "cannot start a {name} thread");
             }
         }
-        AnswerWorkers { queue }
+        Pool { queue, counts }
     }
 
-    /// The gateway's answer to `body`, computed on a worker thread.
-    pub(crate) async fn answer(&self, body: Vec<u8>) -> Result<Option<Vec<u8>>, WorkersGone> {
-        let (reply, answered) = oneshot::channel();
-        self.queue
-            .send(Job { body, reply })
-            .map_err(|_| WorkersGone)?;
-        answered.await.map_err(|_| WorkersGone)
+    /// Queues `body` without waiting; the receiver gets its answer, or is closed if the job
+    /// was dropped unrun (or the gateway panicked on it).
+    pub(crate) fn submit(
+        &self,
+        body: Arc<[u8]>,
+        deadline: Instant,
+    ) -> Result<oneshot::Receiver<Staged>, Refused> {
+        let (answer, answered) = oneshot::channel();
+        match self.queue.try_send(Job {
+            body,
+            deadline,
+            answer,
+        }) {
+            Ok(()) => Ok(answered),
+            Err(TrySendError::Full(_)) => Err(Refused::Full),
+            Err(TrySendError::Disconnected(_)) => Err(Refused::Gone),
+        }
     }
 }
 
 /// A worker's loop: answer jobs until the queue is closed.
-fn work(gateway: &Gateway, jobs: &Mutex<Receiver<Job>>) {
+fn work(
+    gateway: &Gateway,
+    jobs: &Mutex<Receiver<Job>>,
+    hashing: PasswordHashing,
+    counts: &PoolCounts,
+) {
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(Job { body, reply }) = job else {
+        let Ok(Job {
+            body,
+            deadline,
+            answer,
+        }) = job
+        else {
             return;
         };
+        if answer.is_closed() || Instant::now() >= deadline {
+            counts.dropped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         // The core never panics on input; if it ever did, this request goes unanswered (its
         // connection is closed) and the thread lives on for the next one.
-        let answer = catch_unwind(AssertUnwindSafe(|| {
-            gateway.answer(&body, UnixMillis::now())
+        let staged = catch_unwind(AssertUnwindSafe(|| {
+            gateway.answer_staged(&body, UnixMillis::now(), hashing)
         }));
-        match answer {
-            Ok(answer) => {
-                // The connection may have gone meanwhile; nothing to do then.
-                let _ = reply.send(answer);
-            }
+        counts.run.fetch_add(1, Ordering::Relaxed);
+        match staged {
+            // The connection may have gone meanwhile; nothing to do then.
+            Ok(staged) => drop(answer.send(staged)),
             Err(_) => tracing::error!("the gateway panicked while answering a request"),
         }
     }

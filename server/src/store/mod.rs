@@ -13,9 +13,9 @@
 //!   revocation that raced the sign-in.
 //! - **Durability of what was acknowledged**: once a method returns `Ok`, a crash of the process
 //!   (or, with the SQLite store's `synchronous = FULL`, of the machine) does not lose the write.
-//!   [`Store::remember_granted_sign_in`] may trade that for speed (it runs on every granted
-//!   sign-in) and lose the last few claims in a crash; losing one only lets that sign-in be
-//!   replayed once more.
+//!   [`Store::remember_granted_sign_in`] may instead keep its claims in memory until
+//!   [`Store::commit_granted_sign_ins`] writes them in one batch (group commit: it runs on
+//!   every granted sign-in); the gateway sends no `Granted` before its claim is committed.
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
 
 mod migrations;
@@ -215,6 +215,26 @@ pub trait Store: Send + Sync {
         message_1: &KeyedHash,
         now: UnixMillis,
     ) -> Result<bool, Error>;
+    /// Whether the `SignIn` whose body hashes to `message_1` was granted and is remembered: a
+    /// read, made before any password work so that a replay costs no argon2id. The default
+    /// answers `false`, leaving the replay to [`Store::remember_granted_sign_in`], after the
+    /// password check.
+    fn granted_sign_in_known(&self, message_1: &KeyedHash) -> Result<bool, Error> {
+        let _ = message_1;
+        Ok(false)
+    }
+    /// How many granted sign-ins this store has remembered since it was opened: the sequence
+    /// number of the latest claim. The default, 0, is for stores whose
+    /// [`Store::remember_granted_sign_in`] is durable when it returns.
+    fn granted_sign_ins_claimed(&self) -> u64 {
+        0
+    }
+    /// Makes every claim remembered so far durable (one batch, one sync) and returns how many
+    /// claims since the store was opened are durable: a claim numbered at most that may be
+    /// answered. Several callers at once share one batch.
+    fn commit_granted_sign_ins(&self) -> Result<u64, Error> {
+        Ok(self.granted_sign_ins_claimed())
+    }
     /// Forgets the granted sign-ins remembered before `cutoff`; returns how many.
     fn forget_granted_sign_ins_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 

@@ -4,10 +4,11 @@
 //!   owner only (it holds password hashes); [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
-//!   before the method returns, so neither a killed process nor a power cut loses it. (One
-//!   exception, [`Store::remember_granted_sign_in`], made on every granted sign-in: its claims
-//!   are written in unsynced batches (see `GrantLog`), so a crash can lose the last
-//!   [`GRANT_BATCH`] or 100 ms of them, and each of those sign-ins could be replayed once more.) It costs
+//!   before the method returns, so neither a killed process nor a power cut loses it. (Claims
+//!   of granted sign-ins, made on every one, are the exception: they are kept in memory until
+//!   [`Store::commit_granted_sign_ins`] writes all those waiting in one synced transaction:
+//!   group commit, see `GrantLog`. The gateway holds each `Granted` until its claim is
+//!   committed, so a crash loses only claims whose reply was never sent.) It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
 //!   the hot path (an app-password sign-in writes only when its "last used" record is stale, see
 //!   [`crate::rules`]; a failure writes both its throttling counters in one transaction).
@@ -50,29 +51,28 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
+    /// Held while a batch of claims is written: one committer at a time, and a caller whose
+    /// claim is in the batch being written waits here for its sync instead of writing again.
+    committing: Mutex<()>,
 }
 
-/// Granted sign-ins being remembered ([`Store::remember_granted_sign_in`]). A claim is
-/// recognised at once (in memory) and written in batches: at most [`GRANT_BATCH`] claims or
-/// [`GRANT_BATCH_DELAY`] after the last write, so a busy gateway pays one write per batch rather
-/// than one per sign-in (the answer workers never wait on it), and a quiet one writes each claim
-/// before answering. Dropping the store writes what is left.
+/// Granted sign-ins being remembered ([`Store::remember_granted_sign_in`]): group commit. A
+/// claim is recognised at once (in memory) and numbered; [`Store::commit_granted_sign_ins`]
+/// writes every claim waiting in one synced transaction. The listener runs one committer that
+/// takes whatever accumulated during the previous sync, so a busy gateway pays one fsync per
+/// batch rather than one per sign-in, and no reply waits for more than about two syncs.
+/// Dropping the store writes what is left.
 #[derive(Default)]
 struct GrantLog {
     /// Claims waiting for the next batch.
     pending: Vec<(KeyedHash, UnixMillis)>,
     /// Claims made and not yet written (pending or in the batch being written).
     uncommitted: std::collections::HashSet<KeyedHash>,
-    /// When the last batch was started.
-    last_commit: Option<UnixMillis>,
-    /// Whether a batch is being written.
-    committing: bool,
+    /// Claims made since the store was opened.
+    claimed: u64,
+    /// Claims (counted like `claimed`) known durable.
+    durable: u64,
 }
-
-/// The most granted sign-ins remembered in memory only.
-const GRANT_BATCH: usize = 64;
-/// The longest a claim waits for its batch while sign-ins keep coming.
-const GRANT_BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
@@ -145,6 +145,7 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             grants: Mutex::default(),
+            committing: Mutex::new(()),
         })
     }
 
@@ -208,25 +209,18 @@ impl SqliteStore {
         Ok(statement.query_row([message_1], |r| r.get(0))?)
     }
 
-    /// Writes a batch of claims in one transaction, not synced itself (the next synced write
-    /// makes it durable): an fsync per batch would cost the hot path for a record whose loss
-    /// only allows one more replay.
+    /// Writes a batch of claims in one synced transaction: one fsync for the whole batch.
     fn insert_granted_sign_ins(&self, claims: &[(KeyedHash, UnixMillis)]) -> Result<(), Error> {
         let connection = self.lock()?;
-        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
-        let written = (|| -> Result<(), Error> {
-            let tx = write_transaction(&connection)?;
-            for (message_1, at) in claims {
-                tx.prepare_cached(
-                    "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
-                     ON CONFLICT (message_1) DO NOTHING",
-                )?
-                .execute(params![message_1, at.to_sql()])?;
-            }
-            Ok(tx.commit()?)
-        })();
-        connection.execute_batch("PRAGMA synchronous = FULL")?;
-        written
+        let tx = write_transaction(&connection)?;
+        for (message_1, at) in claims {
+            tx.prepare_cached(
+                "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
+                 ON CONFLICT (message_1) DO NOTHING",
+            )?
+            .execute(params![message_1, at.to_sql()])?;
+        }
+        Ok(tx.commit()?)
     }
 
     /// Revokes every token whose `column` is `value`, in one transaction; returns how many of
@@ -681,29 +675,45 @@ impl Store for SqliteStore {
         }
         log.uncommitted.insert(*message_1);
         log.pending.push((*message_1, now));
-        let due = log.pending.len() >= GRANT_BATCH
-            || log
-                .last_commit
-                .is_none_or(|last| now < last || now.since(last) >= GRANT_BATCH_DELAY);
-        if !due || log.committing {
+        log.claimed += 1;
+        Ok(true)
+    }
+
+    fn granted_sign_in_known(&self, message_1: &KeyedHash) -> Result<bool, Error> {
+        if self.lock_grants().uncommitted.contains(message_1) {
             return Ok(true);
         }
-        log.committing = true;
-        log.last_commit = Some(now);
-        let claims = std::mem::take(&mut log.pending);
-        drop(log);
+        self.granted_sign_in_stored(message_1)
+    }
+
+    fn granted_sign_ins_claimed(&self) -> u64 {
+        self.lock_grants().claimed
+    }
+
+    fn commit_granted_sign_ins(&self) -> Result<u64, Error> {
+        let _committer = self
+            .committing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (claims, upto) = {
+            let mut log = self.lock_grants();
+            if log.pending.is_empty() {
+                return Ok(log.durable);
+            }
+            (std::mem::take(&mut log.pending), log.claimed)
+        };
         let result = self.insert_granted_sign_ins(&claims);
         let mut log = self.lock_grants();
-        log.committing = false;
         match result {
             Ok(()) => {
                 for (claim, _) in &claims {
                     log.uncommitted.remove(claim);
                 }
-                Ok(true)
+                log.durable = upto;
+                Ok(upto)
             }
             Err(error) => {
-                // Kept in memory (still recognised here) and written with the next batch.
+                // Still recognised in memory, and written with the next batch.
                 log.pending.extend(claims);
                 Err(error)
             }
@@ -1017,6 +1027,13 @@ mod tests {
                 .remember_granted_sign_in(&[2; 32], UnixMillis(30))
                 .unwrap()
         );
+        assert!(
+            store.granted_sign_in_known(&[2; 32]).unwrap(),
+            "known before its commit"
+        );
+        assert_eq!(store.commit_granted_sign_ins().unwrap(), 2);
+        assert!(store.granted_sign_in_known(&[2; 32]).unwrap(), "and after");
+        assert!(!store.granted_sign_in_known(&[3; 32]).unwrap());
         assert_eq!(
             store
                 .forget_granted_sign_ins_before(UnixMillis(30))
@@ -1036,9 +1053,10 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_claims_succeed_once_each_and_are_written_in_batches() {
+    fn concurrent_claims_succeed_once_each_and_are_committed_together() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("g.db")).unwrap();
+        let path = dir.path().join("g.db");
+        let store = SqliteStore::open(&path).unwrap();
         // 8 threads claim the same 50 message 1s: each is granted to exactly one of them.
         let granted: usize = std::thread::scope(|scope| {
             let threads: Vec<_> = (0..8)
@@ -1057,8 +1075,16 @@ mod tests {
             threads.into_iter().map(|t| t.join().unwrap()).sum()
         });
         assert_eq!(granted, 50);
-        // At one instant, 50 claims fit one batch: the first was written, the rest wait.
-        assert_eq!(store.lock_grants().pending.len(), 49);
+        assert_eq!(store.granted_sign_ins_claimed(), 50);
+        let stored = |path: &Path| -> i64 {
+            Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM granted_sign_ins", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(stored(&path), 0, "nothing written before the commit");
+        assert_eq!(store.commit_granted_sign_ins().unwrap(), 50);
+        assert_eq!(stored(&path), 50, "one commit wrote them all");
         assert!(
             !store
                 .remember_granted_sign_in(&[7; 32], UnixMillis(200))
@@ -1069,15 +1095,12 @@ mod tests {
                 .remember_granted_sign_in(&[200; 32], UnixMillis(200))
                 .unwrap()
         );
+        assert_eq!(store.commit_granted_sign_ins().unwrap(), 51);
+        assert_eq!(store.commit_granted_sign_ins().unwrap(), 51, "nothing new");
         let log = store.lock_grants();
         assert!(log.pending.is_empty() && log.uncommitted.is_empty());
         drop(log);
-        let stored: i64 = store
-            .lock()
-            .unwrap()
-            .query_row("SELECT count(*) FROM granted_sign_ins", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(stored, 51);
+        assert_eq!(stored(&path), 51);
     }
 
     #[test]
