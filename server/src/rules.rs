@@ -369,4 +369,90 @@ mod tests {
         ));
         assert_eq!(work.0, 0, "no argon2 while throttled");
     }
+
+    /// Message 1 of a primary-password sign-in to `one@example.com` from `device_key`, and the
+    /// initiator that reads its reply.
+    fn primary_sign_in<'k>(
+        gateway: &Gateway,
+        device_key: &'k StaticKeypair,
+        password: &str,
+    ) -> (Vec<u8>, padlock_protocol::session::Initiator<'k>) {
+        let mut initiator =
+            padlock_protocol::session::Initiator::new(device_key, gateway.public_key());
+        let mut wire = [0u8; padlock_protocol::limits::MAX_WIRE_FRAME_LEN];
+        let request = padlock_protocol::Request::SignIn {
+            account: "one@example.com".try_into().unwrap(),
+            password: padlock_protocol::Password::new(password).unwrap(),
+            remember: false,
+            device: device(),
+        };
+        let n = initiator
+            .write_request(&request, &mut ChaCha20Rng::from_seed([7; 32]), &mut wire)
+            .unwrap();
+        (wire[2..n].to_vec(), initiator)
+    }
+
+    #[test]
+    fn a_replayed_granted_sign_in_is_closed_before_any_password_work() {
+        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        gateway
+            .add_account("one@example.com", "One", "primary", false)
+            .unwrap();
+        let key = StaticKeypair::from_secret([3; 32]);
+        let (body, mut initiator) = primary_sign_in(&gateway, &key, "primary");
+        let reply = gateway.answer(&body, UnixMillis(0)).unwrap();
+        let granted = initiator.read_reply(&reply[2..]).unwrap();
+        assert!(matches!(granted, Response::Granted { .. }), "{granted:?}");
+        let verified = gateway.passwords.verifications();
+        for later in [1, 3_600_000, 30 * 86_400_000] {
+            assert_eq!(
+                gateway.answer(&body, UnixMillis(later)),
+                None,
+                "replay closed"
+            );
+            let staged = gateway.answer_staged(&body, UnixMillis(later), PasswordHashing::Defer);
+            assert!(
+                matches!(staged, crate::gateway::Staged::Reply(ref r) if r.frame.is_none()),
+                "the answer pool closes it too, without asking for a hash: {staged:?}"
+            );
+        }
+        assert_eq!(
+            gateway.passwords.verifications(),
+            verified,
+            "no argon2id for a replay"
+        );
+    }
+
+    #[test]
+    fn a_deferred_password_check_changes_nothing_until_it_runs() {
+        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        gateway
+            .add_account("one@example.com", "One", "primary", false)
+            .unwrap();
+        let key = StaticKeypair::from_secret([4; 32]);
+        // More deferred guesses than the throttle's free failures: none of them counts.
+        for _ in 0..=crate::throttle::FREE_FAILURES {
+            let (body, _) = primary_sign_in(&gateway, &key, "wrong");
+            let staged = gateway.answer_staged(&body, UnixMillis(0), PasswordHashing::Defer);
+            assert!(
+                matches!(staged, crate::gateway::Staged::NeedsPasswordHash),
+                "{staged:?}"
+            );
+        }
+        assert_eq!(gateway.passwords.verifications(), 0);
+        let (body, mut initiator) = primary_sign_in(&gateway, &key, "primary");
+        let crate::gateway::Staged::Reply(reply) =
+            gateway.answer_staged(&body, UnixMillis(0), PasswordHashing::Run)
+        else {
+            panic!("run: answered");
+        };
+        assert!(reply.hold_for > 0, "a grant waits for its record");
+        assert!(gateway.commit_grants().unwrap() >= reply.hold_for);
+        let granted = initiator.read_reply(&reply.frame.unwrap()[2..]).unwrap();
+        assert!(
+            matches!(granted, Response::Granted { .. }),
+            "not throttled by the deferred ones: {granted:?}"
+        );
+        assert_eq!(gateway.passwords.verifications(), 1);
+    }
 }

@@ -1,7 +1,7 @@
 //! The listener over real loopback sockets, with a device built from `padlock-protocol`: sign-in,
 //! resume, hostile peers, a crowd, capacity, and shutdown.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -12,9 +12,9 @@ use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, PublicKey, RememberToken, Request, Response, SessionError,
     StaticKeypair,
 };
-use padlock_server::serve::client::{ClientError, PreparedRequest, exchange};
+use padlock_server::serve::client::{ClientError, PreparedRequest, connect_from, exchange};
 use padlock_server::serve::{ServeConfig, ServeSummary, serve};
-use padlock_server::{Gateway, GatewayConfig, UnixMillis};
+use padlock_server::{Argon2Params, Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -23,6 +23,15 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, timeout};
 
 const EMAIL: &str = "player@example.com";
+const OPEN_EMAIL: &str = "open@example.com";
+const OPEN_PASSWORD: &str = "a primary password";
+/// argon2id costly enough (32 MiB, 4 passes: hundreds of milliseconds) that a verification is
+/// still running when the next requests arrive.
+const SLOW_ARGON2: Argon2Params = Argon2Params {
+    memory_kib: 32 * 1024,
+    iterations: 4,
+    parallelism: 1,
+};
 const LIMIT: Duration = Duration::from_secs(10);
 
 /// A listening gateway with one two-step account and one app password.
@@ -36,9 +45,22 @@ struct Server {
 
 impl Server {
     async fn start(config: ServeConfig) -> Server {
-        let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing()).unwrap();
+        Server::start_with(config, Argon2Params::FAST).await
+    }
+
+    /// With argon2id at `argon2`; also an account without two-step (`OPEN_EMAIL`, primary
+    /// password `OPEN_PASSWORD`).
+    async fn start_with(config: ServeConfig, argon2: Argon2Params) -> Server {
+        let gateway = Gateway::in_memory(GatewayConfig {
+            argon2,
+            ..GatewayConfig::default()
+        })
+        .unwrap();
         gateway
             .add_account(EMAIL, "Player One", "correct horse battery", true)
+            .unwrap();
+        gateway
+            .add_account(OPEN_EMAIL, "Player Two", OPEN_PASSWORD, false)
             .unwrap();
         let app_password = gateway
             .create_app_password(EMAIL, "Xbox 360", UnixMillis::now())
@@ -445,4 +467,301 @@ async fn shutdown_gives_up_on_a_stuck_peer_after_the_grace() {
     let summary = server.shut_down().await;
     assert_eq!(summary.unfinished, 1);
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// The loopback address 127.0.0.`n`: another host, as the listener's per-source limits see it.
+fn host(n: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))
+}
+
+/// A sign-in to an account that does not exist: what a guesser sends. Each costs the gateway
+/// one argon2id verification, and a new name each time keeps the throttle out of the way.
+fn guess(n: u32) -> Request {
+    Request::SignIn {
+        account: format!("guess{n}@example.com").as_str().try_into().unwrap(),
+        password: Password::new("hunter2hunter2").unwrap(),
+        remember: false,
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune 30".try_into().unwrap(),
+            firmware: "3.3".try_into().unwrap(),
+        },
+    }
+}
+
+/// A primary-password sign-in to the account without two-step.
+fn open_sign_in() -> Request {
+    Request::SignIn {
+        account: OPEN_EMAIL.try_into().unwrap(),
+        password: Password::new(OPEN_PASSWORD).unwrap(),
+        remember: false,
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    }
+}
+
+/// Sends `request` from `from` with a device key of its own (`n`, beyond the small ones the
+/// other tests use).
+async fn send(
+    server: &Server,
+    from: IpAddr,
+    n: u32,
+    request: &Request,
+) -> Result<Response, ClientError> {
+    let secret = [&n.to_le_bytes()[..], &[0xa5; 28]].concat();
+    let key = StaticKeypair::derive_from_device_secret(&secret).unwrap();
+    PreparedRequest::new(&key, server.key, request, &mut OsRng)
+        .unwrap()
+        .send_from(Some(from), server.addr, LIMIT)
+        .await
+}
+
+fn is_busy(result: &Result<Response, ClientError>) -> bool {
+    matches!(result, Err(ClientError::Session(SessionError::Busy)))
+}
+
+fn is_wrong_credentials(result: &Result<Response, ClientError>) -> bool {
+    matches!(
+        result,
+        Ok(Response::Denied {
+            reason: padlock_protocol::DenyReason::WrongCredentials,
+            ..
+        })
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_checks_beyond_their_pool_get_busy_and_never_hold_up_app_passwords_or_resumes() {
+    let server = Arc::new(
+        Server::start_with(
+            ServeConfig {
+                max_concurrent_password_hashes: 1,
+                // However slow the machine, the two verifications end in time.
+                answer_timeout: Duration::from_secs(8),
+                ..quick_config()
+            },
+            SLOW_ARGON2,
+        )
+        .await,
+    );
+    let console = device(1);
+    let token = greeted_with_token(
+        exchange(
+            server.addr,
+            &console,
+            server.key,
+            &server.sign_in(true),
+            LIMIT,
+        )
+        .await
+        .unwrap(),
+    );
+    // A burst of guesses: one verification runs, one waits, the rest are told Busy at once.
+    let guesses: Vec<_> = (0..12u32)
+        .map(|n| {
+            let server = Arc::clone(&server);
+            tokio::spawn(async move {
+                let result = send(&server, host(1), n, &guess(n)).await;
+                (result, Instant::now())
+            })
+        })
+        .collect();
+    sleep(Duration::from_millis(100)).await;
+    // Meanwhile an app-password sign-in and a resume: neither needs argon2id.
+    assert_eq!(server.good_sign_in(&device(2)).await, "Player One");
+    let resumed = exchange(
+        server.addr,
+        &console,
+        server.key,
+        &Request::Resume { token },
+        LIMIT,
+    )
+    .await
+    .unwrap();
+    greeted_with_token(resumed);
+    let device_done = Instant::now();
+
+    let mut verified_done = Vec::new();
+    let mut busy = 0;
+    for guess in guesses {
+        let (result, done) = guess.await.unwrap();
+        if is_busy(&result) {
+            busy += 1;
+        } else {
+            assert!(is_wrong_credentials(&result), "{result:?}");
+            verified_done.push(done);
+        }
+    }
+    assert!(busy >= 6, "only {busy} of 12 guesses were told Busy");
+    assert!(!verified_done.is_empty(), "some guesses were verified");
+    let last_verified = verified_done.into_iter().max().unwrap();
+    assert!(
+        device_done < last_verified,
+        "the sign-in and the resume waited behind the password checks"
+    );
+    let server = Arc::into_inner(server).unwrap();
+    let summary = server.shut_down().await;
+    assert_eq!(summary.busy, busy);
+    assert_eq!(summary.password_hashes, 12 - busy);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_cannot_hold_more_connections_than_its_cap() {
+    let server = Server::start(ServeConfig {
+        max_connections_per_source: 2,
+        ..quick_config()
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        silent.push(connect_from(Some(host(2)), server.addr).await.unwrap());
+    }
+    sleep(Duration::from_millis(100)).await;
+    let third = send(&server, host(2), 1, &server.sign_in(false)).await;
+    assert!(is_busy(&third), "{third:?}");
+    // Another host is served while the first holds its two.
+    let other = send(&server, host(3), 2, &server.sign_in(false)).await;
+    assert!(matches!(other, Ok(Response::Granted { .. })), "{other:?}");
+    for mut stream in silent {
+        read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    }
+    let again = send(&server, host(2), 3, &server.sign_in(false)).await;
+    assert!(matches!(again, Ok(Response::Granted { .. })), "{again:?}");
+    let summary = server.shut_down().await;
+    assert_eq!(summary.busy, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_gets_its_password_checks_per_second_and_no_more() {
+    let server = Server::start(ServeConfig {
+        password_hashes_per_source_per_s: 2,
+        ..quick_config()
+    })
+    .await;
+    let started = Instant::now();
+    let mut verified = 0u32;
+    for n in 0..10u32 {
+        let result = send(&server, host(4), n, &guess(n)).await;
+        if is_wrong_credentials(&result) {
+            verified += 1;
+        } else {
+            assert!(is_busy(&result), "{result:?}");
+        }
+    }
+    let allowed = 2.0 + 2.0 * started.elapsed().as_secs_f64();
+    assert!(
+        f64::from(verified) <= allowed.floor(),
+        "{verified} verifications for one source in {:?}",
+        started.elapsed()
+    );
+    assert!(verified >= 2, "its allowance was given");
+    // Another source has its own allowance; the first still signs in with an app password.
+    assert!(is_wrong_credentials(
+        &send(&server, host(5), 10, &guess(10)).await
+    ));
+    let app = send(&server, host(4), 11, &server.sign_in(false)).await;
+    assert!(matches!(app, Ok(Response::Granted { .. })), "{app:?}");
+    let summary = server.shut_down().await;
+    assert_eq!(summary.password_hashes, u64::from(verified) + 1);
+}
+
+/// A raw request frame for `request` from a fresh device key.
+fn request_frame(server: &Server, n: u32, request: &Request) -> Vec<u8> {
+    let secret = [&n.to_le_bytes()[..], &[0x5a; 28]].concat();
+    let key = StaticKeypair::derive_from_device_secret(&secret).unwrap();
+    PreparedRequest::new(&key, server.key, request, &mut OsRng)
+        .unwrap()
+        .frame()
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_password_check_whose_peer_left_is_dropped_unrun() {
+    let server = Arc::new(
+        Server::start_with(
+            ServeConfig {
+                max_concurrent_password_hashes: 1,
+                ..quick_config()
+            },
+            SLOW_ARGON2,
+        )
+        .await,
+    );
+    let running = {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { send(&server, host(1), 1, &guess(1)).await })
+    };
+    sleep(Duration::from_millis(50)).await;
+    // The second waits in the password pool's queue; its peer leaves.
+    let mut leaving = TcpStream::connect(server.addr).await.unwrap();
+    leaving
+        .write_all(&request_frame(&server, 2, &guess(2)))
+        .await
+        .unwrap();
+    sleep(Duration::from_millis(50)).await;
+    drop(leaving);
+    assert!(is_wrong_credentials(&running.await.unwrap()));
+    let server = Arc::into_inner(server).unwrap();
+    let summary = server.shut_down().await;
+    assert_eq!(summary.password_hashes, 1, "only the first was verified");
+    assert_eq!(summary.dropped_unrun, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_password_check_past_its_deadline_is_dropped_unrun() {
+    let server = Arc::new(
+        Server::start_with(
+            ServeConfig {
+                max_concurrent_password_hashes: 1,
+                answer_timeout: Duration::from_millis(100),
+                ..quick_config()
+            },
+            SLOW_ARGON2,
+        )
+        .await,
+    );
+    // Both are closed unanswered at their deadline: the first while it is being verified
+    // (a verification is not interrupted), the second still in the queue, never verified.
+    let mut streams = Vec::new();
+    for n in 1..=2 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(&request_frame(&server, n, &guess(n)))
+            .await
+            .unwrap();
+        streams.push(stream);
+        sleep(Duration::from_millis(30)).await;
+    }
+    for mut stream in streams {
+        assert!(read_until_closed(&mut stream, LIMIT).await.is_empty());
+    }
+    let server = Arc::into_inner(server).unwrap();
+    let summary = server.shut_down().await;
+    assert_eq!(
+        summary.password_hashes, 1,
+        "the one past its deadline was not verified"
+    );
+    assert_eq!(summary.dropped_unrun, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_granted_sign_in_is_closed_without_a_password_check() {
+    let server = Server::start(quick_config()).await;
+    let frame = request_frame(&server, 7, &open_sign_in());
+    let mut replies = Vec::new();
+    for _ in 0..4 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(&frame).await.unwrap();
+        replies.push(read_until_closed(&mut stream, LIMIT).await);
+    }
+    assert!(!replies[0].is_empty(), "the first is answered (Granted)");
+    assert!(
+        replies[1..].iter().all(Vec::is_empty),
+        "the replays are closed without a reply"
+    );
+    let summary = server.shut_down().await;
+    assert_eq!(summary.password_hashes, 1, "replays cost no argon2id");
 }

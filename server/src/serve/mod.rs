@@ -48,8 +48,8 @@
 //!
 //! **Shutdown.** [`serve`] stops accepting when its `shutdown` future resolves (the binary passes
 //! [`shutdown_signal`]: SIGINT or SIGTERM), then waits up to [`ServeConfig::shutdown_grace`] for
-//! the connections in flight, which are already bounded by the timeouts above, and commits
-//! what grant records are left.
+//! the connections in flight and the pools' jobs, which are already bounded by the timeouts
+//! above, and commits what grant records are left.
 //!
 //! **Logs** (`tracing`): one event per connection with the peer, the outcome and the duration.
 //! Request and reply bytes are never logged: they are ciphertext at best and carry nothing an
@@ -153,7 +153,7 @@ pub struct ServeSummary {
     /// Connections answered with the `Busy` status frame (at accept, or for want of a
     /// password verification).
     pub busy: u64,
-    /// Requests answered on the password pool (each cost at most one argon2id verification).
+    /// Requests taken up by the password pool (each costs at most one argon2id verification).
     pub password_hashes: u64,
     /// Requests dropped unrun by either pool: their connection gone or their deadline passed.
     pub dropped_unrun: u64,
@@ -325,10 +325,14 @@ pub async fn serve(
     drop(listener);
     let in_flight = max_connections as usize - shared.slots.available_permits();
     tracing::info!(in_flight, "shutting down: no longer accepting");
-    let drained = timeout(
-        shared.config.shutdown_grace,
-        shared.slots.acquire_many(max_connections),
-    )
+    // The connections, then the jobs they left in the pools (each bounded by its deadline, or
+    // dropped unrun), so the last commit below comes after the last claim.
+    let drained = timeout(shared.config.shutdown_grace, async {
+        let drained = shared.slots.acquire_many(max_connections).await;
+        shared.answers.idle().await;
+        shared.hashes.idle().await;
+        drained
+    })
     .await;
     let unfinished = match drained {
         Ok(_) => 0,

@@ -51,10 +51,12 @@ pub(crate) enum Refused {
 /// What a pool's workers did, counted for [`super::ServeSummary`].
 #[derive(Debug, Default)]
 pub(crate) struct PoolCounts {
-    /// Jobs answered.
+    /// Jobs started (answered, or being answered).
     pub(crate) run: AtomicU64,
     /// Jobs dropped unrun: past their deadline, or their connection gone.
     pub(crate) dropped: AtomicU64,
+    /// Jobs queued or running.
+    pub(crate) in_flight: AtomicU64,
 }
 
 /// A fixed set of threads answering request bodies with one [`Gateway`]. The threads end once
@@ -91,6 +93,13 @@ impl Pool {
         Pool { queue, counts }
     }
 
+    /// Resolves once no job is queued or running (polled: it is only awaited at shutdown).
+    pub(crate) async fn idle(&self) {
+        while self.counts.in_flight.load(Ordering::Relaxed) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Queues `body` without waiting; the receiver gets its answer, or is closed if the job
     /// was dropped unrun (or the gateway panicked on it).
     pub(crate) fn submit(
@@ -104,7 +113,10 @@ impl Pool {
             deadline,
             answer,
         }) {
-            Ok(()) => Ok(answered),
+            Ok(()) => {
+                self.counts.in_flight.fetch_add(1, Ordering::Relaxed);
+                Ok(answered)
+            }
             Err(TrySendError::Full(_)) => Err(Refused::Full),
             Err(TrySendError::Disconnected(_)) => Err(Refused::Gone),
         }
@@ -130,14 +142,16 @@ fn work(
         };
         if answer.is_closed() || Instant::now() >= deadline {
             counts.dropped.fetch_add(1, Ordering::Relaxed);
+            counts.in_flight.fetch_sub(1, Ordering::Relaxed);
             continue;
         }
+        counts.run.fetch_add(1, Ordering::Relaxed);
         // The core never panics on input; if it ever did, this request goes unanswered (its
         // connection is closed) and the thread lives on for the next one.
         let staged = catch_unwind(AssertUnwindSafe(|| {
             gateway.answer_staged(&body, UnixMillis::now(), hashing)
         }));
-        counts.run.fetch_add(1, Ordering::Relaxed);
+        counts.in_flight.fetch_sub(1, Ordering::Relaxed);
         match staged {
             // The connection may have gone meanwhile; nothing to do then.
             Ok(staged) => drop(answer.send(staged)),
