@@ -155,7 +155,12 @@ impl Gateway {
     /// (malformed input). Never panics on any input. May take argon2 time and, for a grant,
     /// the store's sync of its replay record (call it from a thread that may block).
     pub fn answer(&self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
-        match self.answer_staged(body, now, PasswordHashing::Run) {
+        // In the listener's two steps, so that a replay is recognised before any hashing.
+        let staged = match self.answer_staged(body, now, PasswordHashing::Defer) {
+            Staged::NeedsPasswordHash => self.answer_staged(body, now, PasswordHashing::Run),
+            staged => staged,
+        };
+        match staged {
             Staged::Reply(reply) => self.release(reply),
             // Not returned when hashing runs; closing is the safe answer if it ever were.
             Staged::NeedsPasswordHash => None,
@@ -167,8 +172,8 @@ impl Gateway {
     /// - with [`PasswordHashing::Defer`], a request that would need an argon2id verification
     ///   changes nothing and comes back as [`Staged::NeedsPasswordHash`]: the caller decides
     ///   whether and where to spend one (then calls again with [`PasswordHashing::Run`]), and
-    ///   everything else (Resume, SignOut, app passwords, replays, throttled attempts) is
-    ///   answered without one;
+    ///   everything else (Resume, SignOut, app passwords, replays of granted sign-ins,
+    ///   throttled attempts) is answered without one;
     /// - a reply comes back with the grant record it waits for ([`Reply::hold_for`]): the
     ///   caller sends it only once [`Gateway::commit_grants`] has returned that number or more.
     pub fn answer_staged(&self, body: &[u8], now: UnixMillis, hashing: PasswordHashing) -> Staged {
@@ -274,12 +279,7 @@ impl Gateway {
                 remember,
                 device,
             } => {
-                // A replay of a granted sign-in ends here: no throttle, no password work.
-                if self.store.granted_sign_in_known(&message_1)? {
-                    tracing::warn!(outcome = "replayed, closed", "sign-in");
-                    return Ok(None);
-                }
-                self.sign_in(
+                let answer = self.sign_in(
                     &account,
                     password.as_bytes(),
                     remember,
@@ -289,7 +289,17 @@ impl Gateway {
                     hashing,
                     rng,
                     now,
-                )
+                );
+                // A replay of a granted sign-in that would need a password hash ends here,
+                // without one. (One that needs none, an app password, is recognised when its
+                // grant is claimed, as every grant is.)
+                if matches!(answer, Err(Error::PasswordHashDeferred))
+                    && self.store.granted_sign_in_known(&message_1)?
+                {
+                    tracing::warn!(outcome = "replayed, closed", "sign-in");
+                    return Ok(None);
+                }
+                answer
             }
             Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),

@@ -23,8 +23,9 @@
 //! is already remembered is a replay: the connection is closed without a reply (the sender could not read one anyway), no
 //! throttling counter is cleared and no token is issued. Otherwise an attacker holding one
 //! recorded success could clear the account's counter between guesses and defeat the daily cap.
-//! A replay is recognised first, before the throttle and before any password work
-//! ([`Gateway::answer`]), so replaying a recorded sign-in costs the gateway no argon2id; a
+//! A replay is recognised before any password hashing ([`Gateway::answer_staged`] looks the
+//! message 1 up where a verification would start), so replaying a recorded sign-in costs the
+//! gateway no argon2id; a
 //! `Granted` is sent only once its record is durable (group commit, [`crate::store`]), so no
 //! restart or crash forgets a sign-in whose reply was sent.
 //! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. (A recording

@@ -25,11 +25,12 @@ use tokio::time::{Instant, sleep, timeout};
 const EMAIL: &str = "player@example.com";
 const OPEN_EMAIL: &str = "open@example.com";
 const OPEN_PASSWORD: &str = "a primary password";
-/// argon2id costly enough (32 MiB, 4 passes: hundreds of milliseconds) that a verification is
-/// still running when the next requests arrive.
+/// argon2id costly enough (64 MiB, 10 passes: most of a second here, more with the other
+/// tests running) that a verification is still running when the next requests arrive, a few
+/// milliseconds later.
 const SLOW_ARGON2: Argon2Params = Argon2Params {
-    memory_kib: 32 * 1024,
-    iterations: 4,
+    memory_kib: 64 * 1024,
+    iterations: 10,
     parallelism: 1,
 };
 const LIMIT: Duration = Duration::from_secs(10);
@@ -694,14 +695,14 @@ async fn a_queued_password_check_whose_peer_left_is_dropped_unrun() {
         let server = Arc::clone(&server);
         tokio::spawn(async move { send(&server, host(1), 1, &guess(1)).await })
     };
-    sleep(Duration::from_millis(50)).await;
+    sleep(Duration::from_millis(20)).await;
     // The second waits in the password pool's queue; its peer leaves.
     let mut leaving = TcpStream::connect(server.addr).await.unwrap();
     leaving
         .write_all(&request_frame(&server, 2, &guess(2)))
         .await
         .unwrap();
-    sleep(Duration::from_millis(50)).await;
+    sleep(Duration::from_millis(20)).await;
     drop(leaving);
     assert!(is_wrong_credentials(&running.await.unwrap()));
     let server = Arc::into_inner(server).unwrap();
@@ -733,7 +734,7 @@ async fn a_queued_password_check_past_its_deadline_is_dropped_unrun() {
             .await
             .unwrap();
         streams.push(stream);
-        sleep(Duration::from_millis(30)).await;
+        sleep(Duration::from_millis(10)).await;
     }
     for mut stream in streams {
         assert!(read_until_closed(&mut stream, LIMIT).await.is_empty());
