@@ -2,13 +2,15 @@
 //! the rate the responder's X25519 work alone would allow on this machine, measured in the same
 //! run.
 //!
-//! `cargo bench -p padlock-server` prints `figure` lines and rewrites this crate's section of
-//! `docs/benchmarks.md`. Without `--bench` (`cargo test --benches`) it runs a short smoke pass
-//! and writes nothing.
+//! `cargo bench -p padlock-server --bench signin` prints `figure` lines and rewrites this
+//! crate's section of `docs/benchmarks.md`. Without `--bench` (`cargo test --benches`) it runs
+//! a short smoke pass and writes nothing.
 //!
 //! The run is a few rounds of: measure the X25519 bound on all cores, then sign in for a fixed
 //! window. Each round's sign-in rate is compared with the bound measured just before it, so a
 //! machine whose load changes during the run (other builds on a shared box) skews both alike.
+
+mod common;
 
 use std::hint::black_box;
 use std::net::{IpAddr, SocketAddr};
@@ -16,12 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use padlock_figures::Report;
-use padlock_protocol::{
-    DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, StaticKeypair,
-};
+use padlock_protocol::{PublicKey, Request, Response, StaticKeypair};
 use padlock_server::serve::client::PreparedRequest;
 use padlock_server::serve::{ServeConfig, serve};
-use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
 use x25519_dalek::{PublicKey as DalekPublic, StaticSecret};
 
@@ -32,7 +31,6 @@ use x25519_dalek::{PublicKey as DalekPublic, StaticSecret};
 const CLIENTS: usize = 128;
 const ROUNDS: usize = 3;
 const WINDOW: Duration = Duration::from_secs(4);
-const EMAIL: &str = "alex.jansen@outlook.com";
 /// X25519 operations in one responder handshake (docs/benchmarks.md, padlock-protocol): one key
 /// generation and four agreements.
 const RESPONDER_DH_OPS: f64 = 5.0;
@@ -86,19 +84,6 @@ fn x25519_per_s_all_cores(cores: usize, time: Duration) -> f64 {
             .sum()
     });
     ops as f64 / started.elapsed().as_secs_f64()
-}
-
-fn sign_in(app_password: &str) -> Request {
-    Request::SignIn {
-        account: EMAIL.try_into().unwrap_or_default(),
-        password: Password::new(app_password).unwrap_or_else(|| unreachable!()),
-        remember: false,
-        device: DeviceInfo {
-            kind: DeviceKind::Xbox360,
-            model: "Xbox 360 S".try_into().unwrap_or_default(),
-            firmware: "2.0.17559.0".try_into().unwrap_or_default(),
-        },
-    }
 }
 
 /// Client `i`'s own loopback address (127.0.1.i): each client is a device of its own, as the
@@ -231,18 +216,9 @@ fn main() {
 
     // The gateway as `padlock-server serve` runs it: a database file, production settings.
     let dir = tempfile::tempdir().expect("temp dir");
-    let gateway = Gateway::open(&dir.path().join("gateway.db"), GatewayConfig::default())
-        .expect("open gateway");
-    gateway
-        .add_account(EMAIL, "Alex Jansen", "a long primary password", true)
-        .expect("add account");
-    let app_password = gateway
-        .create_app_password(EMAIL, "Xbox 360", UnixMillis::now())
-        .expect("app password")
-        .formatted
-        .clone();
+    let (gateway, app_password) = common::production_gateway(dir.path());
     let key = gateway.public_key();
-    let request = sign_in(&app_password);
+    let request = common::sign_in(common::EMAIL, &app_password, false);
     let devices: &'static [StaticKeypair] = Vec::leak(
         (0..CLIENTS)
             .map(|i| {
@@ -314,7 +290,10 @@ fn main() {
     } else {
         "The bench could not raise its priority; other work on the machine shares the cores."
     };
-    let mut report = Report::new("padlock-server", "cargo bench -p padlock-server");
+    let mut report = Report::new(
+        "padlock-server",
+        "cargo bench -p padlock-server --bench signin",
+    );
     report.note(&format!(
         "{CLIENTS} concurrent clients on loopback, each signing in with an app password \
          (remember = false) over and over, each from its own loopback address, against \
