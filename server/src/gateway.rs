@@ -155,9 +155,14 @@ impl Gateway {
     /// (malformed input). Never panics on any input. May take argon2 time and, for a grant,
     /// the store's sync of its replay record (call it from a thread that may block).
     pub fn answer(&self, body: &[u8], now: UnixMillis) -> Option<Vec<u8>> {
-        // In the listener's two steps, so that a replay is recognised before any hashing.
-        let staged = match self.answer_staged(body, now, PasswordHashing::Defer) {
-            Staged::NeedsPasswordHash => self.answer_staged(body, now, PasswordHashing::Run),
+        // In the listener's two steps, so that a replay is recognised before any hashing. The
+        // second step gets the generator as the first found it: one draw from the gateway's
+        // per answer, whatever the steps, so a seeded gateway replays bit for bit.
+        let mut rng = self.rng();
+        let staged = match self.answer_with(body, now, PasswordHashing::Defer, &mut rng.clone()) {
+            Staged::NeedsPasswordHash => {
+                self.answer_with(body, now, PasswordHashing::Run, &mut rng)
+            }
             staged => staged,
         };
         match staged {
@@ -177,10 +182,20 @@ impl Gateway {
     /// - a reply comes back with the grant record it waits for ([`Reply::hold_for`]): the
     ///   caller sends it only once [`Gateway::commit_grants`] has returned that number or more.
     pub fn answer_staged(&self, body: &[u8], now: UnixMillis, hashing: PasswordHashing) -> Staged {
-        let mut rng = self.rng();
+        self.answer_with(body, now, hashing, &mut self.rng())
+    }
+
+    /// [`Gateway::answer_staged`] drawing from `rng`.
+    fn answer_with(
+        &self,
+        body: &[u8],
+        now: UnixMillis,
+        hashing: PasswordHashing,
+        rng: &mut ChaCha20Rng,
+    ) -> Staged {
         let mut out = vec![0u8; MAX_WIRE_FRAME_LEN];
         let mut responder = Responder::new(&self.keys.noise);
-        let request = match responder.read_request(body, &mut rng) {
+        let request = match responder.read_request(body, rng) {
             Ok(request) => Some(request),
             Err(SessionError::Payload(PayloadError::UnknownMessage)) => None,
             Err(SessionError::UnsupportedVersion { version }) => {
@@ -207,7 +222,7 @@ impl Gateway {
             },
             Some(request) => {
                 let sign_in = matches!(request, Request::SignIn { .. });
-                match self.respond(request, device_key, body, hashing, &mut rng, now) {
+                match self.respond(request, device_key, body, hashing, rng, now) {
                     Ok(None) => return Reply::now(None),
                     Ok(Some(response)) => {
                         if sign_in && matches!(response, Response::Granted { .. }) {
