@@ -14,8 +14,8 @@
 //!
 //! Both maps hold only sources with something in flight or a bucket not yet full again, and
 //! the buckets' map is capped at [`MAX_TRACKED_SOURCES`]; past the cap a new source is refused
-//! verifications until buckets refill and are forgotten (those who already hold tokens keep
-//! them), so neither grows with an attacker's address space.
+//! verifications until buckets refill and are forgotten (swept at most once a second; sources
+//! that already have a bucket keep it), so neither grows with an attacker's address space.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -59,8 +59,19 @@ pub(crate) struct SourceLimits {
     max_open: usize,
     hashes_per_s: f64,
     open: Mutex<HashMap<Source, usize>>,
-    buckets: Mutex<HashMap<Source, Bucket>>,
+    buckets: Mutex<Buckets>,
 }
+
+/// The verification buckets, and when the full ones were last forgotten.
+#[derive(Debug, Default)]
+struct Buckets {
+    by_source: HashMap<Source, Bucket>,
+    pruned: Option<Instant>,
+}
+
+/// The least time between two sweeps of the buckets' map once it is full: a sweep reads every
+/// entry, and a flood of new sources must not buy one per request.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One open connection counted against its source; dropping it uncounts it.
 #[derive(Debug)]
@@ -114,14 +125,25 @@ impl SourceLimits {
         }
         let burst = rate.max(1.0);
         let mut buckets = lock(&self.buckets);
-        if buckets.len() >= MAX_TRACKED_SOURCES && !buckets.contains_key(&source) {
+        if buckets.by_source.len() >= MAX_TRACKED_SOURCES
+            && !buckets.by_source.contains_key(&source)
+        {
+            if buckets
+                .pruned
+                .is_some_and(|at| now.saturating_duration_since(at) < PRUNE_EVERY)
+            {
+                return false;
+            }
             // Forget the buckets that have filled up again: they hold nothing.
-            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
-            if buckets.len() >= MAX_TRACKED_SOURCES {
+            buckets.pruned = Some(now);
+            buckets.by_source.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate < burst
+            });
+            if buckets.by_source.len() >= MAX_TRACKED_SOURCES {
                 return false;
             }
         }
-        let bucket = buckets.entry(source).or_insert(Bucket {
+        let bucket = buckets.by_source.entry(source).or_insert(Bucket {
             tokens: burst,
             at: now,
         });
@@ -195,5 +217,30 @@ mod tests {
             !SourceLimits::new(1, 0).take_password_hash(a, t0),
             "0: none"
         );
+    }
+
+    #[test]
+    fn past_the_cap_new_sources_wait_for_full_buckets_to_be_forgotten() {
+        let limits = SourceLimits::new(1, 1);
+        let t0 = Instant::now();
+        for n in 0..MAX_TRACKED_SOURCES as u64 {
+            assert!(limits.take_password_hash(Source::V6(n), t0));
+        }
+        let newcomer = Source::V6(u64::MAX);
+        assert!(
+            !limits.take_password_hash(newcomer, t0),
+            "full, nothing to forget"
+        );
+        let half = t0 + Duration::from_millis(500);
+        assert!(
+            !limits.take_password_hash(newcomer, half),
+            "no second sweep so soon"
+        );
+        let later = t0 + Duration::from_secs(2);
+        assert!(
+            limits.take_password_hash(newcomer, later),
+            "the refilled buckets were forgotten"
+        );
+        assert_eq!(lock(&limits.buckets).by_source.len(), 1);
     }
 }
