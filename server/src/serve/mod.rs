@@ -27,7 +27,7 @@
 //! `Busy` status frame at once (nothing is spawned for it) and is closed. The frame decoder
 //! rejects a length prefix above the protocol's 1024 bytes before reading the body.
 //!
-//! **Two pools** ([`workers`]). Every answer does X25519 work and runs on the answer pool's
+//! **Two pools** (module `workers`). Every answer does X25519 work and runs on the answer pool's
 //! threads, never on the async threads that move the bytes, with argon2id deferred: Resume,
 //! SignOut, app-password sign-ins, replays of granted sign-ins and throttled attempts are
 //! answered there and never wait behind a password hash. A request that does need one (a
@@ -38,7 +38,7 @@
 //! side open until the reply, docs/protocol.md section 2) or whose deadline has passed is
 //! dropped unrun.
 //!
-//! **Durable grants** ([`commit`]). A `Granted` leaves only once the record that recognises a
+//! **Durable grants** (module `commit`). A `Granted` leaves only once the record that recognises a
 //! replay of its message 1 is synced to disk; one commit thread syncs the records of every
 //! grant that accumulated meanwhile in one transaction (group commit), so no answer thread
 //! waits for the disk and a crash at any moment forgets no sign-in whose reply was sent.
