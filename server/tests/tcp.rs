@@ -97,9 +97,18 @@ impl Server {
         }
     }
 
+    /// One exchange of `device` with this server, with the device's time limit.
+    async fn exchange(
+        &self,
+        device: &StaticKeypair,
+        request: &Request,
+    ) -> Result<Response, ClientError> {
+        exchange(self.addr, device, self.key, request, LIMIT).await
+    }
+
     /// A well-behaved device signing in; returns the display name it was greeted with.
     async fn good_sign_in(&self, device: &StaticKeypair) -> String {
-        match exchange(self.addr, device, self.key, &self.sign_in(false), LIMIT).await {
+        match self.exchange(device, &self.sign_in(false)).await {
             Ok(Response::Granted { display_name, .. }) => display_name.to_string(),
             other => panic!("a well-behaved client was not served: {other:?}"),
         }
@@ -148,6 +157,18 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Vec<u8> {
     }
 }
 
+/// `count` connections from `from` that send nothing, taken by the accept loop before this
+/// returns.
+async fn silent_connections(server: &Server, from: Option<IpAddr>, count: usize) -> Vec<TcpStream> {
+    let mut silent = Vec::new();
+    for _ in 0..count {
+        silent.push(connect_from(from, server.addr).await.unwrap());
+    }
+    // Give the accept loop the connections before the next one arrives.
+    sleep(Duration::from_millis(100)).await;
+    silent
+}
+
 fn status_frame(status: ReplyStatus) -> Vec<u8> {
     let mut out = [0u8; 8];
     let n = write_status(status, &mut out).unwrap();
@@ -171,23 +192,16 @@ async fn app_password_sign_in_with_remember_then_resume() {
     let server = Server::start(quick_config()).await;
     let console = device(1);
 
-    let first = exchange(
-        server.addr,
-        &console,
-        server.key,
-        &server.sign_in(true),
-        LIMIT,
-    )
-    .await
-    .unwrap();
+    let first = server
+        .exchange(&console, &server.sign_in(true))
+        .await
+        .unwrap();
     let token = greeted_with_token(first);
 
     let resume = Request::Resume {
         token: token.clone(),
     };
-    let second = exchange(server.addr, &console, server.key, &resume, LIMIT)
-        .await
-        .unwrap();
+    let second = server.exchange(&console, &resume).await.unwrap();
     let successor = greeted_with_token(second);
     assert_ne!(successor, token, "a resume rotates the token");
 
@@ -202,9 +216,7 @@ async fn app_password_sign_in_with_remember_then_resume() {
             firmware: "4.5".try_into().unwrap(),
         },
     };
-    let denied = exchange(server.addr, &device(2), server.key, &wrong, LIMIT)
-        .await
-        .unwrap();
+    let denied = server.exchange(&device(2), &wrong).await.unwrap();
     assert!(matches!(denied, Response::Denied { .. }), "{denied:?}");
 
     let summary = server.shut_down().await;
@@ -376,21 +388,9 @@ async fn over_capacity_a_device_is_told_busy_until_a_slot_frees() {
         ..quick_config()
     })
     .await;
-    let mut silent = Vec::new();
-    for _ in 0..2 {
-        silent.push(TcpStream::connect(server.addr).await.unwrap());
-    }
-    // Give the accept loop the two connections before the third arrives.
-    sleep(Duration::from_millis(100)).await;
+    let silent = silent_connections(&server, None, 2).await;
     let console = device(3);
-    let busy = exchange(
-        server.addr,
-        &console,
-        server.key,
-        &server.sign_in(false),
-        LIMIT,
-    )
-    .await;
+    let busy = server.exchange(&console, &server.sign_in(false)).await;
     assert!(
         matches!(busy, Err(ClientError::Session(SessionError::Busy))),
         "{busy:?}"
@@ -550,15 +550,10 @@ async fn password_checks_beyond_their_pool_get_busy_and_never_hold_up_app_passwo
     );
     let console = device(1);
     let token = greeted_with_token(
-        exchange(
-            server.addr,
-            &console,
-            server.key,
-            &server.sign_in(true),
-            LIMIT,
-        )
-        .await
-        .unwrap(),
+        server
+            .exchange(&console, &server.sign_in(true))
+            .await
+            .unwrap(),
     );
     // A burst of guesses: one verification runs, one waits, the rest are told Busy at once.
     let guesses: Vec<_> = (0..12u32)
@@ -573,15 +568,10 @@ async fn password_checks_beyond_their_pool_get_busy_and_never_hold_up_app_passwo
     sleep(Duration::from_millis(100)).await;
     // Meanwhile an app-password sign-in and a resume: neither needs argon2id.
     assert_eq!(server.good_sign_in(&device(2)).await, "Player One");
-    let resumed = exchange(
-        server.addr,
-        &console,
-        server.key,
-        &Request::Resume { token },
-        LIMIT,
-    )
-    .await
-    .unwrap();
+    let resumed = server
+        .exchange(&console, &Request::Resume { token })
+        .await
+        .unwrap();
     greeted_with_token(resumed);
     let device_done = Instant::now();
 
@@ -616,11 +606,7 @@ async fn one_source_cannot_hold_more_connections_than_its_cap() {
         ..quick_config()
     })
     .await;
-    let mut silent = Vec::new();
-    for _ in 0..2 {
-        silent.push(connect_from(Some(host(2)), server.addr).await.unwrap());
-    }
-    sleep(Duration::from_millis(100)).await;
+    let silent = silent_connections(&server, Some(host(2)), 2).await;
     let third = send(&server, host(2), 1, &server.sign_in(false)).await;
     assert!(is_busy(&third), "{third:?}");
     // Another host is served while the first holds its two.
