@@ -135,6 +135,18 @@ impl Gateway {
         Ok(())
     }
 
+    /// Forgets the account's throttling counters (its own and those of every device at it), so
+    /// that the owner's new device can sign in at once; returns how many counters there were.
+    /// A device that signed in before needs no unlock ([`crate::throttle`]).
+    pub fn unlock_account(&self, email: &str) -> Result<usize, Error> {
+        let account = self.account_named(email)?;
+        let key = email_key(&account.email);
+        let hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
+        let cleared = self.throttle.unlock(&*self.store, &hash)?;
+        tracing::info!(account = ?key, cleared, "account unlocked");
+        Ok(cleared)
+    }
+
     /// Every account, ordered by email.
     pub fn accounts(&self) -> Result<Vec<AccountInfo>, Error> {
         Ok(self

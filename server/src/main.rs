@@ -139,6 +139,9 @@ enum AccountCommand {
         #[arg(long)]
         off: bool,
     },
+    /// Forget the account's failed sign-ins, so that the owner's new device can sign in at once
+    /// (devices that signed in before are never held back by strangers' failures).
+    Unlock(DbAccount),
     /// Change the primary password.
     SetPassword {
         #[command(flatten)]
@@ -252,6 +255,15 @@ fn account(command: AccountCommand) -> CommandResult {
                 .map_err(|e| e.to_string())?;
             let state = if on { "on" } else { "off" };
             eprintln!("two-step verification {state} for {}", account.email);
+        }
+        AccountCommand::Unlock(account) => {
+            let cleared = open_existing(&account.db.db)?
+                .unlock_account(&account.email)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "unlocked {}: {cleared} throttling counters cleared",
+                account.email
+            );
         }
         AccountCommand::SetPassword { account, password } => {
             let password = password.read()?;

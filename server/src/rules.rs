@@ -2,9 +2,12 @@
 //!
 //! A `SignIn` names an account and carries a password. In order:
 //!
-//! 1. **Throttle** ([`crate::throttle`]): the account (existing or not) and the device key must
-//!    both be allowed an attempt now, or the answer is `Denied { Throttled, retry_after_secs }`
-//!    before any password is looked at.
+//! 1. **Throttle** ([`crate::throttle`]): the device key, the (account, device key) pair and,
+//!    unless the device has signed in to this account before (a *known* device), the account
+//!    (existing or not) must all be allowed an attempt now, or the answer is
+//!    `Denied { Throttled, retry_after_secs }` before any password is looked at. A granted
+//!    sign-in makes its device known to the account for [`KNOWN_DEVICE_FOR`] (90 days) after
+//!    its last sign-in, and for as long as it holds a live remember-me token.
 //! 2. **App password**: the typed text, normalised ([`crate::app_password`]), is hashed under the
 //!    gateway's key and looked up among the account's app passwords, and the hit confirmed in
 //!    constant time. A match signs in whatever the two-step flag, without argon2.
@@ -43,13 +46,23 @@ use crate::app_password;
 use crate::error::Error;
 use crate::gateway::Gateway;
 use crate::hashing::{KeyedHash, ct_eq, domain};
+use crate::pace;
 use crate::store::{AccountRecord, AppPasswordRecord};
-use crate::throttle::{Admission, account_subject, device_subject};
+use crate::throttle::{Admission, Claimant, retry_after_secs};
 use crate::time::UnixMillis;
 
 /// How stale an app password's "last used" may get before a sign-in rewrites it: keeping writes
 /// (and their fsync) off the hot path of repeated sign-ins.
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How stale a known device's "last signed in" may get before a sign-in rewrites it (it decides
+/// when an idle known device is forgotten, see [`KNOWN_DEVICE_FOR`]).
+pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration =
+    std::time::Duration::from_secs(24 * 3600);
+
+/// How long a device that signed in to an account stays known to it ([`crate::throttle`])
+/// after its last sign-in, unless it holds a live remember-me token.
+pub const KNOWN_DEVICE_FOR: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
 
 /// How long a granted `SignIn`'s message 1 is remembered to recognise its replay.
 pub const REMEMBER_GRANTED_FOR: std::time::Duration =
@@ -92,22 +105,28 @@ impl Gateway {
     ) -> Result<Option<Response>, Error> {
         let key = email_key(account);
         let account_hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
-        let subjects = [
-            account_subject(&account_hash),
-            device_subject(&device_key.0),
-        ];
-        let attempt = match self.throttle.admit(&*self.store, &subjects, now)? {
-            Admission::Throttled(retry_after_secs) => {
-                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "throttled", retry_after_secs, "sign-in");
-                return Ok(Some(Response::Denied {
-                    reason: DenyReason::Throttled,
-                    retry_after_secs,
-                }));
+        if let Some(wait) = self.pacer.wait(pace::Kind::SignIn, &device_key.0, now) {
+            tracing::info!(account_ref = %account_ref(&account_hash), outcome = "paced", "sign-in");
+            return Ok(Some(throttled(wait)));
+        }
+        let record = self.store.account(&key)?;
+        let seen = match &record {
+            Some(record) => self.store.known_device(record.id, &device_key)?,
+            None => None,
+        };
+        let claimant = Claimant {
+            account: account_hash,
+            device: Some(device_key.0),
+            known: seen.is_some(),
+        };
+        let attempt = match self.throttle.admit(&*self.store, &claimant, now)? {
+            Admission::Throttled(wait) => {
+                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "throttled", ?wait, "sign-in");
+                return Ok(Some(throttled(wait)));
             }
             Admission::Admitted(attempt) => attempt,
         };
 
-        let record = self.store.account(&key)?;
         let matched = self.check_password(record.as_ref(), password)?;
         let known = record.is_some();
         let (Some(record), Some(matched)) = (record, matched) else {
@@ -128,6 +147,7 @@ impl Gateway {
             tracing::warn!(account = ?key, outcome = "replayed, closed", "sign-in");
             return Ok(None);
         }
+        self.pacer.spend(pace::Kind::SignIn, &device_key.0, now);
         let credential = match &matched {
             Match::AppPassword(app) => Credential::AppPassword(app.id),
             Match::Primary => Credential::Primary,
@@ -147,6 +167,9 @@ impl Gateway {
             None
         };
         attempt.succeeded(&*self.store)?;
+        if seen.is_none_or(|seen| now.since(seen) >= KNOWN_DEVICE_RESOLUTION) {
+            self.store.note_known_device(record.id, &device_key, now)?;
+        }
         if let Match::AppPassword(app) = &matched {
             self.note_app_password_use(app, device, now)?;
         }
@@ -155,7 +178,8 @@ impl Gateway {
     }
 
     /// Remembers a granted `SignIn`'s message 1; `false`: it is a replay. Every
-    /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten.
+    /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten,
+    /// and so are known devices idle for [`KNOWN_DEVICE_FOR`] and expired tokens.
     fn remember_granted(&self, message_1: &KeyedHash, now: UnixMillis) -> Result<bool, Error> {
         let fresh = self.store.remember_granted_sign_in(message_1, now)?;
         let grants = self
@@ -166,6 +190,12 @@ impl Gateway {
                 .store
                 .forget_granted_sign_ins_before(now.minus(REMEMBER_GRANTED_FOR))?;
             tracing::debug!(forgotten, "old granted sign-ins forgotten");
+            let forgotten = self
+                .store
+                .forget_known_devices_before(now.minus(KNOWN_DEVICE_FOR))?;
+            tracing::debug!(forgotten, "idle known devices forgotten");
+            let forgotten = self.store.forget_tokens_expired_before(now)?;
+            tracing::debug!(forgotten, "expired remember-me tokens deleted");
         }
         Ok(fresh)
     }
@@ -221,6 +251,14 @@ fn account_ref(account_hash: &KeyedHash) -> String {
         .take(4)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `Denied { Throttled }`, to try again after `wait`.
+pub(crate) fn throttled(wait: std::time::Duration) -> Response {
+    Response::Denied {
+        reason: DenyReason::Throttled,
+        retry_after_secs: retry_after_secs(wait),
+    }
 }
 
 /// How a device appears in an app password's "last device".
