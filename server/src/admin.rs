@@ -147,6 +147,18 @@ impl Gateway {
         Ok(cleared)
     }
 
+    /// How many accounts' primary password hashes were made with other argon2id parameters
+    /// than this gateway's (such an account's failures take another time than an unknown
+    /// account's; each is re-hashed at its next successful primary-password sign-in).
+    pub fn outdated_password_hashes(&self) -> Result<usize, Error> {
+        Ok(self
+            .store
+            .accounts()?
+            .iter()
+            .filter(|a| self.passwords.is_outdated(&a.password_hash))
+            .count())
+    }
+
     /// Every account, ordered by email.
     pub fn accounts(&self) -> Result<Vec<AccountInfo>, Error> {
         Ok(self

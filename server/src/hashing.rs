@@ -56,6 +56,8 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// argon2id for primary passwords, with a dummy hash for accounts that do not exist.
 pub(crate) struct PasswordHasher {
     argon2: Argon2<'static>,
+    /// The parameters of new hashes (and of the dummy hash).
+    params: Params,
     dummy: String,
     verifications: AtomicU64,
 }
@@ -71,12 +73,13 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| Error::Hashing(e.to_string()))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let mut throwaway = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(throwaway.as_mut());
         let dummy = hash_with(&argon2, throwaway.as_ref(), rng)?;
         Ok(Self {
             argon2,
+            params,
             dummy,
             verifications: AtomicU64::new(0),
         })
@@ -106,6 +109,27 @@ impl PasswordHasher {
         };
         let matches = self.argon2.verify_password(password, &hash).is_ok();
         matches && real
+    }
+
+    /// Whether `stored` (a PHC string) was made otherwise than new hashes are: another
+    /// algorithm, version or cost. Such a hash verifies in another time than the dummy hash, so
+    /// it is replaced at the next successful sign-in. An unreadable string is not (it never
+    /// verifies).
+    pub fn is_outdated(&self, stored: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let algorithm = hash.algorithm == Algorithm::Argon2id.ident();
+        let version = hash.version == Some(Version::V0x13.into());
+        let cost = Params::try_from(&hash).is_ok_and(|p| {
+            (p.m_cost(), p.t_cost(), p.p_cost())
+                == (
+                    self.params.m_cost(),
+                    self.params.t_cost(),
+                    self.params.p_cost(),
+                )
+        });
+        !(algorithm && version && cost)
     }
 
     /// How many verifications this hasher has run (tests prove equal work with it).
@@ -184,6 +208,26 @@ mod tests {
         assert!(!hasher.verify(b"correct horse", None));
         assert!(!hasher.verify(b"correct horse", Some("not a phc string")));
         assert_eq!(hasher.verifications(), 4);
+    }
+
+    #[test]
+    fn hashes_with_other_parameters_are_outdated() {
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let fast = PasswordHasher::new(Argon2Params::FAST, &mut rng).unwrap();
+        let other = PasswordHasher::new(
+            Argon2Params {
+                memory_kib: 128,
+                ..Argon2Params::FAST
+            },
+            &mut rng,
+        )
+        .unwrap();
+        let current = fast.hash(b"pw", &mut rng).unwrap();
+        let older = other.hash(b"pw", &mut rng).unwrap();
+        assert!(!fast.is_outdated(&current));
+        assert!(fast.is_outdated(&older));
+        assert!(other.is_outdated(&current));
+        assert!(!fast.is_outdated("not a phc string"));
     }
 
     #[test]

@@ -369,6 +369,16 @@ fn token(command: TokenCommand) -> CommandResult {
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
     let gateway = Arc::new(open_or_create(&args.db.db)?);
+    match gateway.outdated_password_hashes() {
+        Ok(0) => {}
+        Ok(outdated) => tracing::warn!(
+            outdated,
+            "primary password hashes use other argon2id parameters than this gateway's: their \
+             sign-ins take another time than an unknown account's, until each signs in once and \
+             is re-hashed"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot check the stored password hashes"),
+    }
     let config = ServeConfig {
         max_connections: args.max_connections as usize,
         max_concurrent_answers: args

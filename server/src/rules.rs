@@ -31,6 +31,9 @@
 //! recorded success per 90 days, which the daily cap's margin does not cover but which costs
 //! the attacker a fresh recording of the owner's own sign-in each time.)
 //!
+//! A primary password whose stored hash has other argon2id parameters than the gateway's (see
+//! [`Gateway::outdated_password_hashes`]) is re-hashed with the current ones when it signs in.
+//!
 //! A success answers `Granted` with the display name, a fresh session ticket ([`crate::ticket`]), and (if asked) a
 //! remember-me token bound to the device key and to the credential that signed in
 //! ([`crate::token`]). Every sign-in is logged with the account and the outcome, never a secret:
@@ -170,8 +173,9 @@ impl Gateway {
         if seen.is_none_or(|seen| now.since(seen) >= KNOWN_DEVICE_RESOLUTION) {
             self.store.note_known_device(record.id, &device_key, now)?;
         }
-        if let Match::AppPassword(app) = &matched {
-            self.note_app_password_use(app, device, now)?;
+        match &matched {
+            Match::AppPassword(app) => self.note_app_password_use(app, device, now)?,
+            Match::Primary => self.rehash_if_outdated(&record, password, rng)?,
         }
         tracing::info!(account = ?key, outcome = "granted", ?credential, remember, "sign-in");
         Ok(Some(self.granted(&record, token, &device_key, now)))
@@ -222,6 +226,28 @@ impl Gateway {
             .verify(password, account.map(|a| a.password_hash.as_str()));
         let two_step = account.is_none_or(|a| a.two_step);
         Ok((primary_matches && !two_step).then_some(Match::Primary))
+    }
+
+    /// Replaces a primary password hash made with other argon2id parameters than the current
+    /// ones (the password is at hand only now, at a successful sign-in): otherwise its sign-ins
+    /// would take another time than the dummy hash's, and its cost would stay the old one.
+    fn rehash_if_outdated(
+        &self,
+        account: &AccountRecord,
+        password: &[u8],
+        rng: &mut ChaCha20Rng,
+    ) -> Result<(), Error> {
+        if !self.passwords.is_outdated(&account.password_hash) {
+            return Ok(());
+        }
+        let new = self.passwords.hash(password, rng)?;
+        if self
+            .store
+            .rehash_password(account.id, &account.password_hash, &new)?
+        {
+            tracing::info!(account = ?email_key(&account.email), "primary password re-hashed with the current parameters");
+        }
+        Ok(())
     }
 
     fn note_app_password_use(

@@ -82,3 +82,44 @@ fn replay_records_survive_a_restart() {
         Response::Granted { .. }
     ));
 }
+
+/// A primary password hashed with other argon2id parameters (here by a gateway with another
+/// cost) is re-hashed with the current ones at its next successful sign-in, and still signs in.
+#[test]
+fn an_outdated_password_hash_is_replaced_at_the_next_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let mut older = config();
+    older.argon2.memory_kib *= 2;
+    Gateway::open(&db, older)
+        .unwrap()
+        .add_account(EMAIL, "Ann", PRIMARY, false)
+        .unwrap();
+    let gateway = Gateway::open(&db, config()).unwrap();
+    assert_eq!(gateway.outdated_password_hashes().unwrap(), 1);
+    let device = Device::new(1);
+    assert_eq!(
+        device.sign_in(&gateway, EMAIL, "wrong", false, t(0)),
+        denied(DenyReason::WrongCredentials)
+    );
+    assert_eq!(
+        gateway.outdated_password_hashes().unwrap(),
+        1,
+        "not on a failure"
+    );
+    assert!(is_granted(&device.sign_in(
+        &gateway,
+        EMAIL,
+        PRIMARY,
+        false,
+        t(1)
+    )));
+    assert_eq!(gateway.outdated_password_hashes().unwrap(), 0);
+    assert!(is_granted(&device.sign_in(
+        &gateway,
+        EMAIL,
+        PRIMARY,
+        false,
+        t(2)
+    )));
+}

@@ -291,6 +291,7 @@ mod failing_writes {
             insert_account(email: &str, key: &str, name: &str, hash: &str, two_step: bool) -> i64;
             set_two_step(account_id: i64, on: bool) -> ();
             set_password_hash(account_id: i64, hash: &str) -> ();
+            rehash_password(account_id: i64, old: &str, new: &str) -> bool;
             insert_app_password(account_id: i64, name: &str, hash: &Hash, now: UnixMillis) -> i64;
             app_password_by_hash(account_id: i64, hash: &Hash) -> Option<(AppPasswordRecord, Hash)>;
             touch_app_password(id: i64, now: UnixMillis, device: &str) -> ();
@@ -486,4 +487,42 @@ fn a_held_back_granted_sign_in_does_not_reset_the_accounts_counter() {
 
 fn secs(n: u32) -> std::time::Duration {
     std::time::Duration::from_secs(u64::from(n))
+}
+
+/// The failures a broken store could not record are remembered for at most
+/// `MAX_UNRECORDED` subjects; once that is full, further ones hold back every subject (failing
+/// closed) instead of growing the memory or being dropped.
+#[test]
+fn unrecorded_failures_are_capped_and_a_full_map_fails_closed() {
+    use padlock_server::throttle::MAX_UNRECORDED;
+    let store = FailingWrites(padlock_server::SqliteStore::in_memory().unwrap());
+    let gateway = Gateway::with_store(Box::new(store), config()).unwrap();
+    let stranger = |i: usize| {
+        let mut secret = [0x5a; 32];
+        secret[..8].copy_from_slice(&u64::try_from(i).unwrap().to_be_bytes());
+        Device {
+            keys: padlock_protocol::StaticKeypair::derive_from_device_secret(&secret).unwrap(),
+        }
+    };
+    // Each attempt is three new subjects: its account, its device, the pair. Each is evaluated
+    // (the store fails: `ServerError`) until the map is full and five failures overflowed it.
+    let full = MAX_UNRECORDED / 3;
+    let mut evaluated = 0;
+    loop {
+        let email = format!("user{evaluated}@example.com");
+        let response = stranger(evaluated).sign_in(&gateway, &email, "guess", false, t(0));
+        if retry_after(&response).is_some() {
+            break;
+        }
+        assert_eq!(response, denied(DenyReason::ServerError));
+        evaluated += 1;
+        assert!(
+            evaluated <= full + FREE_FAILURES as usize + 1,
+            "never closed"
+        );
+    }
+    assert!(
+        evaluated > full,
+        "closed at {evaluated}, before the map was full"
+    );
 }

@@ -168,6 +168,10 @@ pub trait Store: Send + Sync {
     fn set_two_step(&self, account_id: i64, on: bool) -> Result<(), Error>;
     /// Replaces the primary password's hash and revokes the tokens it created, atomically.
     fn set_password_hash(&self, account_id: i64, password_hash: &str) -> Result<(), Error>;
+    /// Replaces the primary password's hash `old` by `new`, a hash of the same password with
+    /// other parameters (its tokens stay); `false` (nothing changed) if the hash is no longer
+    /// `old`.
+    fn rehash_password(&self, account_id: i64, old: &str, new: &str) -> Result<bool, Error>;
 
     /// Adds an app password (its keyed hash) and returns its id.
     fn insert_app_password(

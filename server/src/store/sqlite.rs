@@ -531,6 +531,16 @@ impl Store for SqliteStore {
         Ok(tx.commit()?)
     }
 
+    fn rehash_password(&self, account_id: i64, old: &str, new: &str) -> Result<bool, Error> {
+        let connection = self.lock()?;
+        let changed = connection
+            .prepare_cached(
+                "UPDATE accounts SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2",
+            )?
+            .execute(params![account_id, old, new])?;
+        Ok(changed == 1)
+    }
+
     fn insert_app_password(
         &self,
         account_id: i64,

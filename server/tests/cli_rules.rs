@@ -1,9 +1,10 @@
-//! `padlock-server account unlock`: the owner's new device, held back by a stranger's guesses,
-//! signs in once an administrator has unlocked the account.
+//! The binary's side of the gateway's rules: `account unlock` lets the owner's new device in, and
+//! `serve` warns about password hashes made with other argon2id parameters.
 
 mod common;
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use common::*;
 use padlock_protocol::{DenyReason, Response};
@@ -46,4 +47,41 @@ fn account_unlock_lets_the_owners_new_device_in() {
         false,
         t(0)
     )));
+}
+
+#[test]
+fn serve_warns_about_password_hashes_with_other_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    // The test configuration's fast parameters are not the production ones `serve` uses.
+    Gateway::open(&db, config())
+        .unwrap()
+        .add_account(EMAIL, "Ann", PRIMARY, true)
+        .unwrap();
+    let mut serving = Command::new(env!("CARGO_BIN_EXE_padlock-server"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    for line in BufReader::new(serving.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    serving.kill().unwrap();
+    serving.wait().unwrap();
+    assert!(log.contains("outdated=1"), "{log}");
+    assert!(log.contains("other argon2id parameters"), "{log}");
 }
