@@ -44,6 +44,8 @@ pub(crate) mod domain {
     pub const MESSAGE_1: &[u8] = b"padlock message 1 v1";
     /// A session ticket's claims ([`crate::ticket`]).
     pub const TICKET: &[u8] = b"padlock session ticket v1";
+    /// A round of the permutation that makes a ticket's account id opaque ([`crate::ticket`]).
+    pub const TICKET_ACCOUNT: &[u8] = b"padlock ticket account v1";
     /// An account's normalised email, as the throttling subject (unknown accounts too).
     pub const ACCOUNT_SUBJECT: &[u8] = b"padlock throttle account v1";
 }
