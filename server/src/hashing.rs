@@ -153,7 +153,24 @@ fn hash_with(
         .map_err(|e| Error::Hashing(e.to_string()))
 }
 
-/// HMAC-SHA256 under the gateway's hashing key.
+/// Overwrites a MAC's state (its hash states after absorbing the padded key are as good as the
+/// key) with that of an all-zero key. The `hmac` crate has no zeroize support; `black_box`
+/// keeps the compiler from dropping the overwrite as a dead store.
+fn wipe(mac: &mut Hmac<Sha256>) {
+    if let Ok(blank) = <Hmac<Sha256> as Mac>::new_from_slice(&[0; KEYED_HASH_LEN]) {
+        *mac = blank;
+    }
+    std::hint::black_box(mac);
+}
+
+impl Drop for KeyedHasher {
+    fn drop(&mut self) {
+        wipe(&mut self.keyed);
+    }
+}
+
+/// HMAC-SHA256 under the gateway's hashing key; its keyed state is wiped after each hash and
+/// when the hasher is dropped.
 pub(crate) struct KeyedHasher {
     /// The MAC keyed once; each hash starts from a clone of it.
     keyed: Hmac<Sha256>,
@@ -180,7 +197,9 @@ impl KeyedHasher {
             mac.update(&u64::try_from(field.len()).unwrap_or(u64::MAX).to_be_bytes());
             mac.update(field);
         }
-        mac.finalize().into_bytes().into()
+        let hash = mac.finalize_reset().into_bytes().into();
+        wipe(&mut mac);
+        hash
     }
 
     /// How many keyed hashes this hasher has computed.

@@ -50,8 +50,9 @@
 //! rather than letting anyone through.
 //!
 //! **Time.** The delays are about elapsed time, and the caller's `now` comes from a clock that
-//! does not follow steps of the system clock ([`crate::time`]); a `now` earlier than a stored
-//! failure (a step back before a restart) counts as no time elapsed, never as a new day.
+//! does not follow steps of the system clock ([`crate::time`]). A stored failure later than
+//! `now` (the clock set back before a restart) is moved back to `now` when first seen: its delay
+//! runs from there, so the step neither lengthens the wait nor forgets the failures.
 //!
 //! A throttled attempt is answered `Denied { Throttled, retry_after_secs }` before any password
 //! is checked, so it reveals nothing about the password.
@@ -227,7 +228,18 @@ impl Throttle {
         let mut wait = Duration::ZERO;
         let mut counted = claimant.counted();
         for entry in &mut counted {
-            let stored = store.throttle(&entry.subject)?;
+            let mut stored = store.throttle(&entry.subject)?;
+            if let Some(record) = stored.as_mut().filter(|r| r.last_failure > now) {
+                // The clock was set back: the delay runs from now, not from a future instant.
+                store.rebase_throttle(&entry.subject, now)?;
+                record.last_failure = now;
+            }
+            if let Some(record) = state.unrecorded.get_mut(&entry.subject) {
+                record.last_failure = record.last_failure.min(now);
+            }
+            if let Some(record) = state.overflow.as_mut() {
+                record.last_failure = record.last_failure.min(now);
+            }
             let unrecorded = combine(
                 state.unrecorded.get(&entry.subject).copied(),
                 state.overflow,
@@ -300,8 +312,6 @@ fn required_wait(record: Option<ThrottleRecord>, pending: u32, now: UnixMillis) 
     } else {
         record.map_or(now, |r| r.last_failure)
     };
-    // A last failure after `now` (the clock was set back) counts as just now: the wait is at
-    // most one full delay, never the length of the step.
     delay(failures).saturating_sub(now.since(last))
 }
 

@@ -312,6 +312,7 @@ mod failing_writes {
             forget_granted_sign_ins_before(cutoff: UnixMillis) -> usize;
             throttle(subject: &[u8]) -> Option<ThrottleRecord>;
             clear_throttle(subject: &[u8]) -> ();
+            rebase_throttle(subject: &[u8], now: UnixMillis) -> ();
             forget_throttle_before(cutoff: UnixMillis) -> usize;
             clear_throttle_prefix(prefix: &[u8]) -> usize;
             known_device(account_id: i64, key: &PublicKey) -> Option<UnixMillis>;
@@ -524,5 +525,31 @@ fn unrecorded_failures_are_capped_and_a_full_map_fails_closed() {
     assert!(
         evaluated > full,
         "closed at {evaluated}, before the map was full"
+    );
+}
+
+/// The clock set back a day (the system clock stepped, and the gateway restarted): the failures
+/// stored "in the future" make the wait at most one full delay, not the length of the step, and
+/// they still count: a step back neither extends the lockout nor cancels it. (While the gateway
+/// runs, its clock does not follow steps at all: `padlock_server::time::AnchoredClock`.)
+#[test]
+fn a_clock_set_back_neither_extends_nor_cancels_a_lockout() {
+    let (gateway, _) = gateway();
+    let later = t(10 * DAY);
+    for key in 1..=u8::try_from(FREE_FAILURES).unwrap() {
+        Device::new(key).sign_in(&gateway, EMAIL, "guess", false, later);
+    }
+    let stepped_back = t(9 * DAY);
+    let stranger = |key: u8, at| Device::new(key).sign_in(&gateway, EMAIL, "guess", false, at);
+    assert_eq!(retry_after(&stranger(20, stepped_back)), Some(1));
+    let after_one_delay = stepped_back.plus(secs(1));
+    assert_eq!(
+        stranger(21, after_one_delay),
+        denied(DenyReason::WrongCredentials)
+    );
+    assert_eq!(
+        retry_after(&stranger(22, after_one_delay)),
+        Some(2),
+        "six failures: none was forgotten"
     );
 }

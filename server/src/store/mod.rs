@@ -258,6 +258,9 @@ pub trait Store: Send + Sync {
         now: UnixMillis,
         forget_before: UnixMillis,
     ) -> Result<(), Error>;
+    /// Moves the last failure of `subject` back to `now` if it is later (the clock was set
+    /// back): from then on its delay runs from `now`.
+    fn rebase_throttle(&self, subject: &[u8], now: UnixMillis) -> Result<(), Error>;
     /// Forgets the counters of `subject` (after a success).
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error>;
     /// Forgets every subject whose last failure is before `cutoff`; returns how many.

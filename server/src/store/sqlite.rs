@@ -822,6 +822,16 @@ impl Store for SqliteStore {
         Ok(tx.commit()?)
     }
 
+    fn rebase_throttle(&self, subject: &[u8], now: UnixMillis) -> Result<(), Error> {
+        let connection = self.lock()?;
+        connection
+            .prepare_cached(
+                "UPDATE throttle SET last_failure = ?2 WHERE subject = ?1 AND last_failure > ?2",
+            )?
+            .execute(params![subject, now.to_sql()])?;
+        Ok(())
+    }
+
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error> {
         let connection = self.lock()?;
         connection
