@@ -16,9 +16,10 @@
 //!    exists and has two-step off.
 //! 4. Anything else is `Denied { WrongCredentials, 0 }`: the same bytes for an unknown account, a
 //!    wrong password, and a right primary password on a two-step account, after the same work
-//!    (one keyed hash of the account, one of the password, one app-password lookup, one argon2id
-//!    verification, the same throttle writes). Only a successful app-password sign-in is faster, and
-//!    it tells the one who typed the right app password nothing they did not know.
+//!    (one keyed hash of the account, one of the password, one known-device and one
+//!    app-password lookup, one argon2id verification, the same throttle writes). Only a
+//!    successful app-password sign-in is faster, and it tells the one who typed the right app
+//!    password nothing they did not know.
 //!
 //! **Replays.** A `SignIn` message 1 can be recorded and played back (`docs/protocol.md`
 //! section 10). The keyed hash of every granted one is remembered for [`REMEMBER_GRANTED_FOR`]
@@ -113,10 +114,10 @@ impl Gateway {
             return Ok(Some(throttled(wait)));
         }
         let record = self.store.account(&key)?;
-        let seen = match &record {
-            Some(record) => self.store.known_device(record.id, &device_key)?,
-            None => None,
-        };
+        // An unknown account looks up id -1: the same query, no row.
+        let seen = self
+            .store
+            .known_device(record.as_ref().map_or(-1, |r| r.id), &device_key)?;
         let claimant = Claimant {
             account: account_hash,
             device: Some(device_key.0),
