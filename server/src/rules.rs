@@ -25,12 +25,12 @@
 //! section 10). The keyed hash of every granted one is remembered for [`REMEMBER_GRANTED_FOR`]
 //! (90 days, far longer than the throttling window of a day); a granted `SignIn` whose message 1
 //! is already remembered is a replay: the connection is closed without a reply (the sender could not read one anyway), no
-//! throttling counter is cleared and no token is issued. Otherwise an attacker holding one
-//! recorded success could clear the account's counter between guesses and defeat the daily cap.
-//! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. (A recording
-//! older than 90 days is granted again, once, and remembered again: one counter reset per
-//! recorded success per 90 days, which the daily cap's margin does not cover but which costs
-//! the attacker a fresh recording of the owner's own sign-in each time.)
+//! throttling counter is cleared and no token is issued. (Since a success clears only its own
+//! device's counters, never the account's, a replayed success could not help a guesser anyway;
+//! the record keeps replays from starting token families and moving "last used".) A replayed
+//! refused `SignIn` is simply evaluated again, and counts as a failure. A recording older than
+//! 90 days is granted again, once, and remembered again: it clears the owner's device's own
+//! counters and may start a token family bound to that device, which its sender cannot read.
 //!
 //! A primary password whose stored hash has other argon2id parameters than the gateway's (see
 //! [`Gateway::outdated_password_hashes`]) is re-hashed with the current ones when it signs in.
