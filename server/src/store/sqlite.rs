@@ -1018,6 +1018,32 @@ mod tests {
     }
 
     #[test]
+    fn devices_given_a_token_before_version_4_are_known_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let v3 = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            v3.execute_batch(sql).unwrap();
+        }
+        v3.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 3;
+             INSERT INTO accounts VALUES (1, 'a@b', 'a@b', 'A', '$argon2id$', 1);
+             INSERT INTO tokens (family, account_id, app_password_id, device_key, hash, created,
+                 expires, state) VALUES (1, 1, 1, x'{key}', x'03', 40, 99, 1),
+                 (1, 1, 1, x'{key}', x'04', 70, 99, 0);",
+            key = "09".repeat(32)
+        ))
+        .unwrap();
+        drop(v3);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.known_device(1, &PublicKey([9; 32])).unwrap(),
+            Some(UnixMillis(70))
+        );
+        assert_eq!(store.known_device(1, &PublicKey([8; 32])).unwrap(), None);
+    }
+
+    #[test]
     fn rotation_is_all_or_nothing_and_only_once() {
         let store = store_with_account();
         let first = store.insert_token(&token(1, 0), "").unwrap().unwrap();
