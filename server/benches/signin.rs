@@ -214,7 +214,7 @@ fn main() {
     let favoured = !quick && raise_priority();
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
 
-    // The gateway as `padlock-server serve` runs it: a database file, production settings.
+    // The gateway as `padlock-server serve` runs it (see `common::production_gateway`).
     let dir = tempfile::tempdir().expect("temp dir");
     let (gateway, app_password) = common::production_gateway(dir.path());
     let key = gateway.public_key();

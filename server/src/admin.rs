@@ -135,6 +135,30 @@ impl Gateway {
         Ok(())
     }
 
+    /// Forgets the account's throttling counters (its own and those of every device at it), so
+    /// that the owner's new device can sign in at once; returns how many counters there were.
+    /// A device that signed in before needs no unlock ([`crate::throttle`]).
+    pub fn unlock_account(&self, email: &str) -> Result<usize, Error> {
+        let account = self.account_named(email)?;
+        let key = email_key(&account.email);
+        let hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
+        let cleared = self.throttle.unlock(&*self.store, &hash)?;
+        tracing::info!(account = ?key, cleared, "account unlocked");
+        Ok(cleared)
+    }
+
+    /// How many accounts' primary password hashes were made with other argon2id parameters
+    /// than this gateway's (such an account's failures take another time than an unknown
+    /// account's; each is re-hashed at its next successful primary-password sign-in).
+    pub fn outdated_password_hashes(&self) -> Result<usize, Error> {
+        Ok(self
+            .store
+            .accounts()?
+            .iter()
+            .filter(|a| self.passwords.is_outdated(&a.password_hash))
+            .count())
+    }
+
     /// Every account, ordered by email.
     pub fn accounts(&self) -> Result<Vec<AccountInfo>, Error> {
         Ok(self

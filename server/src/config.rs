@@ -1,7 +1,8 @@
-//! How a gateway is tuned: password hashing cost, token and ticket lifetimes, grace window,
-//! randomness.
+//! How a gateway is tuned: password hashing cost, token and ticket lifetimes, randomness.
 
 use std::time::Duration;
+
+use crate::pace::{self, Pace};
 
 /// Argon2id cost parameters for primary passwords.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +41,12 @@ pub struct GatewayConfig {
     /// How long a remember-me token stays valid after it was issued; every `Resume` starts the
     /// period again (sliding expiry).
     pub token_lifetime: Duration,
-    /// How long after a `Resume` a retry of the same token from the same device still gets the
-    /// same successor (the reply to the first may have been lost).
-    pub resume_grace: Duration,
     /// How long the session ticket of a `Granted` stays valid ([`crate::ticket`]).
     pub ticket_lifetime: Duration,
+    /// How often one device key may be granted a `SignIn` ([`crate::pace`]).
+    pub sign_in_pace: Pace,
+    /// How often one device key may be granted a `Resume` ([`crate::pace`]).
+    pub resume_pace: Pace,
     /// A seed for the gateway's random generator (ChaCha20): the simulator replays a scenario
     /// bit for bit with it. `None`: seeded from the operating system.
     pub seed: Option<[u8; 32]>,
@@ -55,8 +57,9 @@ impl Default for GatewayConfig {
         Self {
             argon2: Argon2Params::PRODUCTION,
             token_lifetime: Duration::from_secs(90 * 24 * 3600),
-            resume_grace: Duration::from_secs(60),
             ticket_lifetime: Duration::from_secs(12 * 3600),
+            sign_in_pace: pace::SIGN_INS,
+            resume_pace: pace::RESUMES,
             seed: None,
         }
     }

@@ -38,6 +38,7 @@ use crate::config::GatewayConfig;
 use crate::error::Error;
 use crate::hashing::{KeyedHasher, PasswordHasher, domain};
 use crate::keys::{GatewayKeys, key_file_path};
+use crate::pace::Pacer;
 use crate::store::{SqliteStore, Store};
 use crate::throttle::Throttle;
 use crate::time::UnixMillis;
@@ -51,6 +52,7 @@ pub struct Gateway {
     pub(crate) passwords: PasswordHasher,
     pub(crate) keyed: KeyedHasher,
     pub(crate) throttle: Throttle,
+    pub(crate) pacer: Pacer,
     /// Granted sign-ins so far (to prune the remembered ones now and then).
     pub(crate) grants: std::sync::atomic::AtomicU64,
     rng: Mutex<ChaCha20Rng>,
@@ -122,6 +124,7 @@ impl Gateway {
     ) -> Result<Gateway, Error> {
         let passwords = PasswordHasher::new(config.argon2, &mut rng)?;
         let keyed = KeyedHasher::new(&keys.hashing)?;
+        let pacer = Pacer::new(config.sign_in_pace, config.resume_pace);
         Ok(Gateway {
             config,
             keys,
@@ -129,6 +132,7 @@ impl Gateway {
             passwords,
             keyed,
             throttle: Throttle::default(),
+            pacer,
             grants: std::sync::atomic::AtomicU64::new(0),
             rng: Mutex::new(rng),
         })

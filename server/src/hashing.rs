@@ -44,6 +44,8 @@ pub(crate) mod domain {
     pub const MESSAGE_1: &[u8] = b"padlock message 1 v1";
     /// A session ticket's claims ([`crate::ticket`]).
     pub const TICKET: &[u8] = b"padlock session ticket v1";
+    /// A round of the permutation that makes a ticket's account id opaque ([`crate::ticket`]).
+    pub const TICKET_ACCOUNT: &[u8] = b"padlock ticket account v1";
     /// An account's normalised email, as the throttling subject (unknown accounts too).
     pub const ACCOUNT_SUBJECT: &[u8] = b"padlock throttle account v1";
 }
@@ -56,6 +58,8 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// argon2id for primary passwords, with a dummy hash for accounts that do not exist.
 pub(crate) struct PasswordHasher {
     argon2: Argon2<'static>,
+    /// The parameters of new hashes (and of the dummy hash).
+    params: Params,
     dummy: String,
     verifications: AtomicU64,
 }
@@ -71,12 +75,13 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| Error::Hashing(e.to_string()))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let mut throwaway = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(throwaway.as_mut());
         let dummy = hash_with(&argon2, throwaway.as_ref(), rng)?;
         Ok(Self {
             argon2,
+            params,
             dummy,
             verifications: AtomicU64::new(0),
         })
@@ -108,6 +113,27 @@ impl PasswordHasher {
         matches && real
     }
 
+    /// Whether `stored` (a PHC string) was made otherwise than new hashes are: another
+    /// algorithm, version or cost. Such a hash verifies in another time than the dummy hash, so
+    /// it is replaced at the next successful sign-in. An unreadable string is not (it never
+    /// verifies).
+    pub fn is_outdated(&self, stored: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let algorithm = hash.algorithm == Algorithm::Argon2id.ident();
+        let version = hash.version == Some(Version::V0x13.into());
+        let cost = Params::try_from(&hash).is_ok_and(|p| {
+            (p.m_cost(), p.t_cost(), p.p_cost())
+                == (
+                    self.params.m_cost(),
+                    self.params.t_cost(),
+                    self.params.p_cost(),
+                )
+        });
+        !(algorithm && version && cost)
+    }
+
     /// How many verifications this hasher has run (tests prove equal work with it).
     #[cfg(test)]
     pub fn verifications(&self) -> u64 {
@@ -127,7 +153,24 @@ fn hash_with(
         .map_err(|e| Error::Hashing(e.to_string()))
 }
 
-/// HMAC-SHA256 under the gateway's hashing key.
+/// Overwrites a MAC's state (its hash states after absorbing the padded key are as good as the
+/// key) with that of an all-zero key. The `hmac` crate has no zeroize support; `black_box`
+/// keeps the compiler from dropping the overwrite as a dead store.
+fn wipe(mac: &mut Hmac<Sha256>) {
+    if let Ok(blank) = <Hmac<Sha256> as Mac>::new_from_slice(&[0; KEYED_HASH_LEN]) {
+        *mac = blank;
+    }
+    std::hint::black_box(mac);
+}
+
+impl Drop for KeyedHasher {
+    fn drop(&mut self) {
+        wipe(&mut self.keyed);
+    }
+}
+
+/// HMAC-SHA256 under the gateway's hashing key; its keyed state is wiped after each hash and
+/// when the hasher is dropped.
 pub(crate) struct KeyedHasher {
     /// The MAC keyed once; each hash starts from a clone of it.
     keyed: Hmac<Sha256>,
@@ -154,7 +197,9 @@ impl KeyedHasher {
             mac.update(&u64::try_from(field.len()).unwrap_or(u64::MAX).to_be_bytes());
             mac.update(field);
         }
-        mac.finalize().into_bytes().into()
+        let hash = mac.finalize_reset().into_bytes().into();
+        wipe(&mut mac);
+        hash
     }
 
     /// How many keyed hashes this hasher has computed.
@@ -184,6 +229,26 @@ mod tests {
         assert!(!hasher.verify(b"correct horse", None));
         assert!(!hasher.verify(b"correct horse", Some("not a phc string")));
         assert_eq!(hasher.verifications(), 4);
+    }
+
+    #[test]
+    fn hashes_with_other_parameters_are_outdated() {
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let fast = PasswordHasher::new(Argon2Params::FAST, &mut rng).unwrap();
+        let other = PasswordHasher::new(
+            Argon2Params {
+                memory_kib: 128,
+                ..Argon2Params::FAST
+            },
+            &mut rng,
+        )
+        .unwrap();
+        let current = fast.hash(b"pw", &mut rng).unwrap();
+        let older = other.hash(b"pw", &mut rng).unwrap();
+        assert!(!fast.is_outdated(&current));
+        assert!(fast.is_outdated(&older));
+        assert!(other.is_outdated(&current));
+        assert!(!fast.is_outdated("not a phc string"));
     }
 
     #[test]

@@ -17,7 +17,9 @@
 //! - [`admin`]: the administration methods and what they list.
 //! - [`rules`]: the sign-in rules, the two-step matrix, equal work on every failure.
 //! - [`token`]: remember-me tokens: rotation, reuse detection and its two exceptions, binding.
-//! - [`throttle`]: exponential backoff per account and per device, and the daily cap.
+//! - [`throttle`]: exponential backoff per account, per device and per (account, device), the
+//!   daily cap, and why strangers cannot lock out a known device.
+//! - [`pace`]: how often one device may succeed, which bounds what it leaves on disk.
 //! - [`ticket`]: session tickets the gateway can verify later without storing them.
 //! - [`app_password`]: the 16 letters, their format and normalisation.
 //! - [`hashing`]: argon2id, the keyed hash, constant-time comparison.
@@ -54,6 +56,7 @@ pub mod error;
 pub mod gateway;
 pub mod hashing;
 pub mod keys;
+pub mod pace;
 pub mod rules;
 pub mod serve;
 pub mod store;

@@ -157,6 +157,9 @@ enum AccountCommand {
         #[arg(long)]
         off: bool,
     },
+    /// Forget the account's failed sign-ins, so that the owner's new device can sign in at once
+    /// (devices that signed in before are never held back by strangers' failures).
+    Unlock(DbAccount),
     /// Change the primary password.
     SetPassword {
         #[command(flatten)]
@@ -271,6 +274,15 @@ fn account(command: AccountCommand) -> CommandResult {
             let state = if on { "on" } else { "off" };
             eprintln!("two-step verification {state} for {}", account.email);
         }
+        AccountCommand::Unlock(account) => {
+            let cleared = open_existing(&account.db.db)?
+                .unlock_account(&account.email)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "unlocked {}: {cleared} throttling counters cleared",
+                account.email
+            );
+        }
         AccountCommand::SetPassword { account, password } => {
             let password = password.read()?;
             open_existing(&account.db.db)?
@@ -375,6 +387,16 @@ fn token(command: TokenCommand) -> CommandResult {
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
     let gateway = Arc::new(open_or_create(&args.db.db)?);
+    match gateway.outdated_password_hashes() {
+        Ok(0) => {}
+        Ok(outdated) => tracing::warn!(
+            outdated,
+            "primary password hashes use other argon2id parameters than this gateway's: their \
+             sign-ins take another time than an unknown account's, until each signs in once and \
+             is re-hashed"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot check the stored password hashes"),
+    }
     let config = ServeConfig {
         max_connections: args.max_connections as usize,
         max_connections_per_source: args.max_connections_per_source as usize,

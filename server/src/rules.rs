@@ -2,9 +2,12 @@
 //!
 //! A `SignIn` names an account and carries a password. In order:
 //!
-//! 1. **Throttle** ([`crate::throttle`]): the account (existing or not) and the device key must
-//!    both be allowed an attempt now, or the answer is `Denied { Throttled, retry_after_secs }`
-//!    before any password is looked at.
+//! 1. **Throttle** ([`crate::throttle`]): the device key, the (account, device key) pair and,
+//!    unless the device has signed in to this account before (a *known* device), the account
+//!    (existing or not) must all be allowed an attempt now, or the answer is
+//!    `Denied { Throttled, retry_after_secs }` before any password is looked at. A granted
+//!    sign-in makes its device known to the account for [`KNOWN_DEVICE_FOR`] (90 days) after
+//!    its last sign-in, and for as long as it holds a live remember-me token.
 //! 2. **App password**: the typed text, normalised ([`crate::app_password`]), is hashed under the
 //!    gateway's key and looked up among the account's app passwords, and the hit confirmed in
 //!    constant time. A match signs in whatever the two-step flag, without argon2.
@@ -13,25 +16,29 @@
 //!    exists and has two-step off.
 //! 4. Anything else is `Denied { WrongCredentials, 0 }`: the same bytes for an unknown account, a
 //!    wrong password, and a right primary password on a two-step account, after the same work
-//!    (one keyed hash of the account, one of the password, one app-password lookup, one argon2id
-//!    verification, the same throttle writes). Only a successful app-password sign-in is faster, and
-//!    it tells the one who typed the right app password nothing they did not know.
+//!    (one keyed hash of the account, one of the password, one known-device and one
+//!    app-password lookup, one argon2id verification, the same throttle writes). Only a
+//!    successful app-password sign-in is faster, and it tells the one who typed the right app
+//!    password nothing they did not know.
 //!
 //! **Replays.** A `SignIn` message 1 can be recorded and played back (`docs/protocol.md`
 //! section 10). The keyed hash of every granted one is remembered for [`REMEMBER_GRANTED_FOR`]
 //! (90 days, far longer than the throttling window of a day); a granted `SignIn` whose message 1
 //! is already remembered is a replay: the connection is closed without a reply (the sender could not read one anyway), no
-//! throttling counter is cleared and no token is issued. Otherwise an attacker holding one
-//! recorded success could clear the account's counter between guesses and defeat the daily cap.
+//! throttling counter is cleared and no token is issued. (Since a success clears only its own
+//! device's counters, never the account's, a replayed success could not help a guesser anyway;
+//! the record keeps replays from starting token families and moving "last used".)
 //! A replay is recognised before any password hashing ([`Gateway::answer_staged`] looks the
 //! message 1 up where a verification would start), so replaying a recorded sign-in costs the
-//! gateway no argon2id; a
-//! `Granted` is sent only once its record is durable (group commit, [`crate::store`]), so no
-//! restart or crash forgets a sign-in whose reply was sent.
-//! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. (A recording
-//! older than 90 days is granted again, once, and remembered again: one counter reset per
-//! recorded success per 90 days, which the daily cap's margin does not cover but which costs
-//! the attacker a fresh recording of the owner's own sign-in each time.)
+//! gateway no argon2id; a `Granted` is sent only once its record is durable (group commit,
+//! [`crate::store`]), so no restart or crash forgets a sign-in whose reply was sent.
+//! A replayed refused `SignIn` is simply evaluated again, and counts as a failure. A recording
+//! older than 90 days is granted again, once, and remembered again: it clears the owner's
+//! device's own counters and may start a token family bound to that device, which its sender
+//! cannot read.
+//!
+//! A primary password whose stored hash has other argon2id parameters than the gateway's (see
+//! [`Gateway::outdated_password_hashes`]) is re-hashed with the current ones when it signs in.
 //!
 //! A success answers `Granted` with the display name, a fresh session ticket ([`crate::ticket`]), and (if asked) a
 //! remember-me token bound to the device key and to the credential that signed in
@@ -48,13 +55,23 @@ use crate::app_password;
 use crate::error::Error;
 use crate::gateway::{Gateway, PasswordHashing};
 use crate::hashing::{KeyedHash, ct_eq, domain};
+use crate::pace;
 use crate::store::{AccountRecord, AppPasswordRecord};
-use crate::throttle::{Admission, account_subject, device_subject};
+use crate::throttle::{Admission, Claimant, retry_after_secs};
 use crate::time::UnixMillis;
 
 /// How stale an app password's "last used" may get before a sign-in rewrites it: keeping writes
 /// (and their fsync) off the hot path of repeated sign-ins.
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How stale a known device's "last signed in" may get before a sign-in rewrites it (it decides
+/// when an idle known device is forgotten, see [`KNOWN_DEVICE_FOR`]).
+pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration =
+    std::time::Duration::from_secs(24 * 3600);
+
+/// How long a device that signed in to an account stays known to it ([`crate::throttle`])
+/// after its last sign-in, unless it holds a live remember-me token.
+pub const KNOWN_DEVICE_FOR: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
 
 /// How long a granted `SignIn`'s message 1 is remembered to recognise its replay.
 pub const REMEMBER_GRANTED_FOR: std::time::Duration =
@@ -98,22 +115,28 @@ impl Gateway {
     ) -> Result<Option<Response>, Error> {
         let key = email_key(account);
         let account_hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
-        let subjects = [
-            account_subject(&account_hash),
-            device_subject(&device_key.0),
-        ];
-        let attempt = match self.throttle.admit(&*self.store, &subjects, now)? {
-            Admission::Throttled(retry_after_secs) => {
-                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "throttled", retry_after_secs, "sign-in");
-                return Ok(Some(Response::Denied {
-                    reason: DenyReason::Throttled,
-                    retry_after_secs,
-                }));
+        if let Some(wait) = self.pacer.wait(pace::Kind::SignIn, &device_key.0, now) {
+            tracing::info!(account_ref = %account_ref(&account_hash), outcome = "paced", "sign-in");
+            return Ok(Some(throttled(wait)));
+        }
+        let record = self.store.account(&key)?;
+        // An unknown account looks up id -1: the same query, no row.
+        let seen = self
+            .store
+            .known_device(record.as_ref().map_or(-1, |r| r.id), &device_key)?;
+        let claimant = Claimant {
+            account: account_hash,
+            device: Some(device_key.0),
+            known: seen.is_some(),
+        };
+        let attempt = match self.throttle.admit(&*self.store, &claimant, now)? {
+            Admission::Throttled(wait) => {
+                tracing::info!(account_ref = %account_ref(&account_hash), outcome = "throttled", ?wait, "sign-in");
+                return Ok(Some(throttled(wait)));
             }
             Admission::Admitted(attempt) => attempt,
         };
 
-        let record = self.store.account(&key)?;
         let matched = self.check_password(record.as_ref(), password, hashing)?;
         let known = record.is_some();
         let (Some(record), Some(matched)) = (record, matched) else {
@@ -134,6 +157,7 @@ impl Gateway {
             tracing::warn!(account = ?key, outcome = "replayed, closed", "sign-in");
             return Ok(None);
         }
+        self.pacer.spend(pace::Kind::SignIn, &device_key.0, now);
         let credential = match &matched {
             Match::AppPassword(app) => Credential::AppPassword(app.id),
             Match::Primary => Credential::Primary,
@@ -153,15 +177,20 @@ impl Gateway {
             None
         };
         attempt.succeeded(&*self.store)?;
-        if let Match::AppPassword(app) = &matched {
-            self.note_app_password_use(app, device, now)?;
+        if seen.is_none_or(|seen| now.since(seen) >= KNOWN_DEVICE_RESOLUTION) {
+            self.store.note_known_device(record.id, &device_key, now)?;
+        }
+        match &matched {
+            Match::AppPassword(app) => self.note_app_password_use(app, device, now)?,
+            Match::Primary => self.rehash_if_outdated(&record, password, rng)?,
         }
         tracing::info!(account = ?key, outcome = "granted", ?credential, remember, "sign-in");
         Ok(Some(self.granted(&record, token, &device_key, now)))
     }
 
     /// Remembers a granted `SignIn`'s message 1; `false`: it is a replay. Every
-    /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten.
+    /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten,
+    /// and so are known devices idle for [`KNOWN_DEVICE_FOR`] and expired tokens.
     fn remember_granted(&self, message_1: &KeyedHash, now: UnixMillis) -> Result<bool, Error> {
         let fresh = self.store.remember_granted_sign_in(message_1, now)?;
         let grants = self
@@ -172,6 +201,12 @@ impl Gateway {
                 .store
                 .forget_granted_sign_ins_before(now.minus(REMEMBER_GRANTED_FOR))?;
             tracing::debug!(forgotten, "old granted sign-ins forgotten");
+            let forgotten = self
+                .store
+                .forget_known_devices_before(now.minus(KNOWN_DEVICE_FOR))?;
+            tracing::debug!(forgotten, "idle known devices forgotten");
+            let forgotten = self.store.forget_tokens_expired_before(now)?;
+            tracing::debug!(forgotten, "expired remember-me tokens deleted");
         }
         Ok(fresh)
     }
@@ -206,6 +241,28 @@ impl Gateway {
         Ok((primary_matches && !two_step).then_some(Match::Primary))
     }
 
+    /// Replaces a primary password hash made with other argon2id parameters than the current
+    /// ones (the password is at hand only now, at a successful sign-in): otherwise its sign-ins
+    /// would take another time than the dummy hash's, and its cost would stay the old one.
+    fn rehash_if_outdated(
+        &self,
+        account: &AccountRecord,
+        password: &[u8],
+        rng: &mut ChaCha20Rng,
+    ) -> Result<(), Error> {
+        if !self.passwords.is_outdated(&account.password_hash) {
+            return Ok(());
+        }
+        let new = self.passwords.hash(password, rng)?;
+        if self
+            .store
+            .rehash_password(account.id, &account.password_hash, &new)?
+        {
+            tracing::info!(account = ?email_key(&account.email), "primary password re-hashed with the current parameters");
+        }
+        Ok(())
+    }
+
     fn note_app_password_use(
         &self,
         app: &AppPasswordRecord,
@@ -233,6 +290,14 @@ fn account_ref(account_hash: &KeyedHash) -> String {
         .take(4)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `Denied { Throttled }`, to try again after `wait`.
+pub(crate) fn throttled(wait: std::time::Duration) -> Response {
+    Response::Denied {
+        reason: DenyReason::Throttled,
+        retry_after_secs: retry_after_secs(wait),
+    }
 }
 
 /// How a device appears in an app password's "last device".
@@ -344,11 +409,12 @@ mod tests {
         }
         let (work, response) = cost(&gateway, "two@example.com", &app.formatted, 10);
         assert!(matches!(response, Response::Granted { .. }));
-        // A success adds one keyed hash: its session ticket's MAC.
-        assert_eq!(work, (0, 3), "an app-password success skips argon2");
+        // A success adds five keyed hashes: its session ticket's MAC, and the four rounds that
+        // make the ticket's account id opaque.
+        assert_eq!(work, (0, 7), "an app-password success skips argon2");
         let (work, response) = cost(&gateway, "one@example.com", "primary", 11);
         assert!(matches!(response, Response::Granted { .. }));
-        assert_eq!(work, (1, 3));
+        assert_eq!(work, (1, 7));
     }
 
     #[test]

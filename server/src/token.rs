@@ -11,17 +11,27 @@
 //!   *family*.
 //! - **Reuse detection**: a used-up token presented again means two parties hold the family (a
 //!   copied token), so the whole family is revoked, except:
-//!   (a) an exact replay of a message 1 that was answered with its successor (the one that
-//!   consumed it, or a retry (b); it may be an attacker replaying recorded bytes, who cannot read
-//!   the answer and must not be able to revoke anything), and
-//!   (b) a retry from the same device key within
-//!   [`GatewayConfig::resume_grace`](crate::GatewayConfig) (60 s): the device lost the reply.
-//!   Both get the same successor again, as long as that successor is still the family's live
-//!   token. The successor is never stored: it is derived, `HMAC(hashing key, "successor" ||
-//!   token)`, so only someone presenting the consumed token can make the gateway re-send it.
-//! - **Device binding**: a token presented from another device key is `TokenInvalid`, and
-//!   revokes nothing (the device key is authenticated by Noise; a stranger holding the token
-//!   cannot use it, and must not be able to sign the owner out).
+//!   (a) **a late retry**: the used-up token from its own device key while its successor has not
+//!   been used yet (not rotated, not expired, not revoked) gets that same successor again, however
+//!   late: the device lost the reply (an on-path delay, a reboot) and still holds the only token
+//!   it has. Until the successor is first used nobody can have moved the family on, so there is
+//!   no reuse to detect; and
+//!   (b) **an exact replay** of a message 1 that was answered with the successor (the one that
+//!   consumed the token, or a retry (a)): while the successor is unused it gets it again, as (a);
+//!   after that it is `TokenInvalid` and revokes nothing (an attacker replaying recorded bytes
+//!   cannot read the answer and must not be able to revoke anything).
+//!
+//!   Once the successor has been used, the used-up token from a new message 1 is reuse, also
+//!   seconds later. The successor is never stored: it is derived,
+//!   `HMAC(hashing key, "successor" || token)`, so only someone presenting the consumed token can
+//!   make the gateway re-send it.
+//! - **Device binding** comes first: a token presented from another device key is `TokenInvalid`
+//!   and revokes nothing, whatever its state (the device key is authenticated by Noise; a
+//!   stranger holding a copied token cannot use it, and must not be able to sign the owner out).
+//!   `SignOut` is bound the same way: from another device key it is answered `SignedOut` (it
+//!   says nothing about the token) and revokes nothing.
+//! - **After revocation** (sign-out, reuse, an administrator), every generation of the family
+//!   answers `TokenInvalid`, an exact replay included, and nothing changes.
 //! - **Revocation**: `SignOut` revokes the presented token's family; revoking an app password
 //!   revokes the families it created; changing the primary password or turning two-step on
 //!   revokes the families the primary password created. A family is only started, and only
@@ -35,7 +45,8 @@ use rand_core::RngCore;
 use crate::error::Error;
 use crate::gateway::Gateway;
 use crate::hashing::{KeyedHash, ct_eq, domain};
-use crate::rules::Credential;
+use crate::pace;
+use crate::rules::{Credential, throttled};
 use crate::store::{AccountRecord, NewToken, TokenRecord, TokenState};
 use crate::time::UnixMillis;
 
@@ -90,6 +101,10 @@ impl Gateway {
         message_1: &KeyedHash,
         now: UnixMillis,
     ) -> Result<Response, Error> {
+        if let Some(wait) = self.pacer.wait(pace::Kind::Resume, &device_key.0, now) {
+            tracing::info!(outcome = "paced", "resume");
+            return Ok(throttled(wait));
+        }
         let Some(record) = self.store.token_by_hash(&self.token_hash(token))? else {
             tracing::info!(outcome = "unknown token", "resume");
             return Ok(TOKEN_INVALID);
@@ -129,6 +144,7 @@ impl Gateway {
                 match self.store.rotate_token(record.id, message_1, &next)? {
                     Some(_) => {
                         tracing::info!(account = ?email, outcome = "granted", "resume");
+                        self.pacer.spend(pace::Kind::Resume, &device_key.0, now);
                         Ok(self.granted(&account, Some(successor), &device_key, now))
                     }
                     // Another thread rotated it between our read and our write: answer as the
@@ -159,22 +175,21 @@ impl Gateway {
             return Ok(TOKEN_INVALID);
         }
         let replay = self.store.answered_with_successor(record.id, message_1)?;
-        let in_grace = record
-            .superseded_at
-            .is_some_and(|at| now.since(at) <= self.config.resume_grace);
-        let successor_live = match record.successor {
+        let successor_unused = match record.successor {
             Some(id) => self
                 .store
                 .token_by_id(id)?
                 .is_some_and(|next| next.state == TokenState::Active && now < next.expires),
             None => false,
         };
-        if (replay || in_grace) && successor_live {
+        if successor_unused {
             if !replay {
                 // Its replay, later, must be recognised as one too.
                 self.store.record_successor_answer(record.id, message_1)?;
             }
             tracing::info!(account = ?email, outcome = "granted again", replay, "resume");
+            self.pacer
+                .spend(pace::Kind::Resume, &record.device_key.0, now);
             let successor = self.successor_of(token);
             return Ok(self.granted(account, Some(successor), &record.device_key, now));
         }

@@ -95,9 +95,10 @@ fn crash_child() {
         return;
     };
     let gateway = Gateway::open(Path::new(&db), config()).unwrap();
-    let device = Device::new(1);
     let mut out = std::io::stdout().lock();
     for i in 0.. {
+        // A console per account: one device's families and successes are capped.
+        let device = console(i);
         let email = format!("user{i}@example.com");
         gateway.add_account(&email, "User", PRIMARY, true).unwrap();
         let app = gateway.create_app_password(&email, "Xbox", t(0)).unwrap();
@@ -108,6 +109,10 @@ fn crash_child() {
         writeln!(out, "acked {i} {hex} {}", app.formatted).unwrap();
         out.flush().unwrap();
     }
+}
+
+fn console(i: u64) -> Device {
+    Device::new(u8::try_from(i % 250).unwrap() + 1)
 }
 
 #[test]
@@ -147,8 +152,8 @@ fn a_killed_gateway_loses_nothing_acknowledged() {
     assert_eq!(acked.len(), 40);
 
     let gateway = Gateway::open(&db, config()).unwrap();
-    let device = Device::new(1);
     for (i, token, password) in &acked {
+        let device = console(u64::from(*i));
         let email = format!("user{i}@example.com");
         assert!(
             is_granted(&device.sign_in(&gateway, &email, password, false, t(1000))),
@@ -210,10 +215,10 @@ fn damaged_or_foreign_files_are_clear_errors() {
 fn the_schema_is_versioned() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gateway.db");
-    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 3);
+    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 4);
     assert_eq!(
         SqliteStore::in_memory().unwrap().schema_version().unwrap(),
-        3
+        4
     );
     // A database from a newer gateway.
     rusqlite::Connection::open(&db)
@@ -226,7 +231,7 @@ fn the_schema_is_versioned() {
             error,
             Error::NewerDatabase {
                 found: 99,
-                supported: 3
+                supported: 4
             }
         ),
         "{error}"

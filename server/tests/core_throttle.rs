@@ -171,8 +171,16 @@ fn a_remembered_device_resumes_while_the_account_is_throttled() {
     for _ in 0..FREE_FAILURES + 1 {
         attacker.sign_in(&gateway, EMAIL, "guess", false, t(0));
     }
-    assert!(retry_after(&console.sign_in(&gateway, EMAIL, &app, false, t(0))).is_some());
+    assert!(retry_after(&Device::new(3).sign_in(&gateway, EMAIL, &app, false, t(0))).is_some());
     assert!(is_granted(&console.resume(&gateway, &token, t(0))));
+    // Known to the account, the console's password is not held back either.
+    assert!(is_granted(&console.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(0)
+    )));
 }
 
 /// A counter idle for over a day starts again: old failures do not carry on into the next one.
@@ -261,6 +269,7 @@ struct FailingWrites(padlock_server::SqliteStore);
 
 mod failing_writes {
     use super::FailingWrites;
+    use padlock_protocol::PublicKey;
     use padlock_server::store::{
         AccountRecord, AppPasswordRecord, NewToken, ThrottleRecord, TokenRecord,
     };
@@ -282,6 +291,7 @@ mod failing_writes {
             insert_account(email: &str, key: &str, name: &str, hash: &str, two_step: bool) -> i64;
             set_two_step(account_id: i64, on: bool) -> ();
             set_password_hash(account_id: i64, hash: &str) -> ();
+            rehash_password(account_id: i64, old: &str, new: &str) -> bool;
             insert_app_password(account_id: i64, name: &str, hash: &Hash, now: UnixMillis) -> i64;
             app_password_by_hash(account_id: i64, hash: &Hash) -> Option<(AppPasswordRecord, Hash)>;
             touch_app_password(id: i64, now: UnixMillis, device: &str) -> ();
@@ -297,11 +307,17 @@ mod failing_writes {
             revoke_family(family: i64) -> usize;
             tokens(account_id: i64, now: UnixMillis) -> Vec<TokenRecord>;
             revoke_all_tokens(account_id: i64) -> usize;
+            forget_tokens_expired_before(cutoff: UnixMillis) -> usize;
             remember_granted_sign_in(message_1: &Hash, now: UnixMillis) -> bool;
             forget_granted_sign_ins_before(cutoff: UnixMillis) -> usize;
             throttle(subject: &[u8]) -> Option<ThrottleRecord>;
             clear_throttle(subject: &[u8]) -> ();
+            rebase_throttle(subject: &[u8], now: UnixMillis) -> ();
             forget_throttle_before(cutoff: UnixMillis) -> usize;
+            clear_throttle_prefix(prefix: &[u8]) -> usize;
+            known_device(account_id: i64, key: &PublicKey) -> Option<UnixMillis>;
+            note_known_device(account_id: i64, key: &PublicKey, now: UnixMillis) -> ();
+            forget_known_devices_before(cutoff: UnixMillis) -> usize;
         }
 
         fn record_failure(&self, _: &[&[u8]], _: UnixMillis, _: UnixMillis) -> Result<(), Error> {
@@ -337,5 +353,203 @@ fn throttling_fails_closed_when_failures_cannot_be_recorded() {
     assert_eq!(
         retry_after(&device.sign_in(&gateway, EMAIL, "guess", false, t(1))),
         Some(2)
+    );
+}
+
+/// The day the review measured: a stranger sends a guess the moment each delay ends, with a
+/// fresh device key each time, for a whole day; the owner's console, which signed in before,
+/// types its right app password every 10 minutes. The owner gets in every time, and the
+/// stranger still gets no more than the daily cap of guesses.
+#[test]
+fn a_stranger_guessing_for_a_day_cannot_lock_out_a_known_device() {
+    let (gateway, app) = gateway();
+    let owner = Device::new(250);
+    assert!(is_granted(&owner.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(0)
+    )));
+    let (mut stranger_at, mut owner_at) = (t(1), t(600));
+    let (mut evaluated, mut owner_tries, mut owner_in, mut key) = (0u32, 0u32, 0u32, 0u8);
+    while owner_tries < 144 {
+        if stranger_at <= owner_at {
+            key = key % 200 + 1;
+            let response = Device::new(key).sign_in(&gateway, EMAIL, "guess", false, stranger_at);
+            match retry_after(&response) {
+                Some(wait) => stranger_at = stranger_at.plus(secs(wait)),
+                None => {
+                    assert_eq!(response, denied(DenyReason::WrongCredentials));
+                    evaluated += 1;
+                }
+            }
+        } else {
+            owner_tries += 1;
+            if is_granted(&owner.sign_in(&gateway, EMAIL, &app, false, owner_at)) {
+                owner_in += 1;
+            }
+            owner_at = owner_at.plus(secs(600));
+        }
+    }
+    assert_eq!(
+        owner_in, 144,
+        "the owner's console got in {owner_in} times of 144"
+    );
+    assert!(evaluated <= MAX_GUESSES_PER_DAY, "{evaluated} guesses");
+    assert!(
+        evaluated >= MAX_GUESSES_PER_DAY - 2,
+        "the stranger kept at it: {evaluated}"
+    );
+}
+
+/// A device the owner never signed in with is a stranger too, until an administrator unlocks
+/// the account.
+#[test]
+fn unlock_lets_the_owners_new_device_in() {
+    let (gateway, app) = gateway();
+    for key in 1..=u8::try_from(FREE_FAILURES + 1).unwrap() {
+        Device::new(key).sign_in(&gateway, EMAIL, "guess", false, t(0));
+    }
+    let new_console = Device::new(250);
+    assert!(retry_after(&new_console.sign_in(&gateway, EMAIL, &app, false, t(0))).is_some());
+    assert!(gateway.unlock_account("ann@example.COM").unwrap() >= 1);
+    assert!(is_granted(&new_console.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(0)
+    )));
+    assert!(matches!(
+        gateway.unlock_account("nobody@example.com"),
+        Err(padlock_server::Error::UnknownAccount(_))
+    ));
+}
+
+/// A known device's own failures still hold it back (a stolen console guesses on its own
+/// schedule), and do not hold back the account's other known devices.
+#[test]
+fn a_known_device_has_its_own_allowance() {
+    let (gateway, app) = gateway();
+    let (console, phone) = (Device::new(1), Device::new(2));
+    for device in [&console, &phone] {
+        assert!(is_granted(&device.sign_in(
+            &gateway,
+            EMAIL,
+            &app,
+            false,
+            t(0)
+        )));
+    }
+    for _ in 0..FREE_FAILURES {
+        console.sign_in(&gateway, EMAIL, "guess", false, t(1));
+    }
+    assert_eq!(
+        retry_after(&console.sign_in(&gateway, EMAIL, &app, false, t(1))),
+        Some(1)
+    );
+    assert!(is_granted(&phone.sign_in(
+        &gateway,
+        EMAIL,
+        &app,
+        false,
+        t(1)
+    )));
+    // A stranger meets the account's counter, which the console's failures added to.
+    assert!(retry_after(&Device::new(3).sign_in(&gateway, EMAIL, &app, false, t(1))).is_some());
+}
+
+/// A granted sign-in that an attacker on the path held back, delivered later, clears only its
+/// own device's counters: the strangers' failures at the account still count.
+#[test]
+fn a_held_back_granted_sign_in_does_not_reset_the_accounts_counter() {
+    let (gateway, app) = gateway();
+    let owner = Device::new(250);
+    let (mut initiator, held) = owner.request_body(&gateway, &sign_in(EMAIL, &app, false));
+    for key in 1..=u8::try_from(FREE_FAILURES).unwrap() {
+        let response = Device::new(key).sign_in(&gateway, EMAIL, "guess", false, t(0));
+        assert_eq!(response, denied(DenyReason::WrongCredentials));
+    }
+    assert!(is_granted(
+        &read(&mut initiator, &gateway, &held, t(1)).unwrap()
+    ));
+    assert_eq!(
+        Device::new(101).sign_in(&gateway, EMAIL, "guess", false, t(1)),
+        denied(DenyReason::WrongCredentials),
+        "the delay after five failures is over"
+    );
+    assert_eq!(
+        retry_after(&Device::new(102).sign_in(&gateway, EMAIL, "guess", false, t(1))),
+        Some(2),
+        "six failures: the count went on"
+    );
+}
+
+fn secs(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n))
+}
+
+/// The failures a broken store could not record are remembered for at most
+/// `MAX_UNRECORDED` subjects; once that is full, further ones hold back every subject (failing
+/// closed) instead of growing the memory or being dropped.
+#[test]
+fn unrecorded_failures_are_capped_and_a_full_map_fails_closed() {
+    use padlock_server::throttle::MAX_UNRECORDED;
+    let store = FailingWrites(padlock_server::SqliteStore::in_memory().unwrap());
+    let gateway = Gateway::with_store(Box::new(store), config()).unwrap();
+    let stranger = |i: usize| {
+        let mut secret = [0x5a; 32];
+        secret[..8].copy_from_slice(&u64::try_from(i).unwrap().to_be_bytes());
+        Device {
+            keys: padlock_protocol::StaticKeypair::derive_from_device_secret(&secret).unwrap(),
+        }
+    };
+    // Each attempt is three new subjects: its account, its device, the pair. Each is evaluated
+    // (the store fails: `ServerError`) until the map is full and five failures overflowed it.
+    let full = MAX_UNRECORDED / 3;
+    let mut evaluated = 0;
+    loop {
+        let email = format!("user{evaluated}@example.com");
+        let response = stranger(evaluated).sign_in(&gateway, &email, "guess", false, t(0));
+        if retry_after(&response).is_some() {
+            break;
+        }
+        assert_eq!(response, denied(DenyReason::ServerError));
+        evaluated += 1;
+        assert!(
+            evaluated <= full + FREE_FAILURES as usize + 1,
+            "never closed"
+        );
+    }
+    assert!(
+        evaluated > full,
+        "closed at {evaluated}, before the map was full"
+    );
+}
+
+/// The clock set back a day (the system clock stepped, and the gateway restarted): the failures
+/// stored "in the future" make the wait at most one full delay, not the length of the step, and
+/// they still count: a step back neither extends the lockout nor cancels it. (While the gateway
+/// runs, its clock does not follow steps at all: `padlock_server::time::AnchoredClock`.)
+#[test]
+fn a_clock_set_back_neither_extends_nor_cancels_a_lockout() {
+    let (gateway, _) = gateway();
+    let later = t(10 * DAY);
+    for key in 1..=u8::try_from(FREE_FAILURES).unwrap() {
+        Device::new(key).sign_in(&gateway, EMAIL, "guess", false, later);
+    }
+    let stepped_back = t(9 * DAY);
+    let stranger = |key: u8, at| Device::new(key).sign_in(&gateway, EMAIL, "guess", false, at);
+    assert_eq!(retry_after(&stranger(20, stepped_back)), Some(1));
+    let after_one_delay = stepped_back.plus(secs(1));
+    assert_eq!(
+        stranger(21, after_one_delay),
+        denied(DenyReason::WrongCredentials)
+    );
+    assert_eq!(
+        retry_after(&stranger(22, after_one_delay)),
+        Some(2),
+        "six failures: none was forgotten"
     );
 }

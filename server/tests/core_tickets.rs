@@ -68,3 +68,37 @@ fn a_resume_carries_a_ticket_too() {
         .expect("valid");
     assert_eq!(verified.expires, t(100).plus(config().ticket_lifetime));
 }
+
+/// The ticket shows the device an opaque account id: not the sequential row id, the same for
+/// every ticket of an account, different between accounts and between gateways.
+#[test]
+fn the_ticket_shows_an_opaque_account_id() {
+    let gateway = Gateway::in_memory(config()).unwrap();
+    let device = Device::new(1);
+    let mut shown = Vec::new();
+    for n in 1..=3 {
+        let email = format!("user{n}@example.com");
+        gateway.add_account(&email, "User", PRIMARY, false).unwrap();
+        let first = ticket(&device.sign_in(&gateway, &email, PRIMARY, false, t(0)));
+        let again = ticket(&device.sign_in(&gateway, &email, PRIMARY, false, t(5)));
+        assert_eq!(first.as_bytes()[..8], again.as_bytes()[..8]);
+        let id = gateway
+            .verify_ticket(&first, &device.keys.public(), t(6))
+            .unwrap()
+            .account_id;
+        assert_ne!(
+            first.as_bytes()[..8],
+            id.to_be_bytes(),
+            "account {id} in clear"
+        );
+        shown.push(first.as_bytes()[..8].to_vec());
+    }
+    shown.dedup();
+    assert_eq!(shown.len(), 3);
+    let other = Gateway::in_memory(config()).unwrap();
+    other
+        .add_account("user1@example.com", "User", PRIMARY, false)
+        .unwrap();
+    let elsewhere = ticket(&device.sign_in(&other, "user1@example.com", PRIMARY, false, t(0)));
+    assert_ne!(elsewhere.as_bytes()[..8], shown[0][..]);
+}

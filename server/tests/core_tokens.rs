@@ -79,14 +79,87 @@ fn a_retry_within_the_grace_window_gets_the_same_successor() {
     assert!(is_granted(&device.resume(&gateway, &successor, t(170))));
 }
 
+/// A `Resume` held back past a minute (an on-path delay, or a lost reply and a reboot) gets the
+/// same successor as long as the successor has not been used, however late.
 #[test]
-fn a_retry_after_the_grace_window_is_reuse() {
+fn a_late_retry_gets_the_same_successor_until_the_successor_is_used() {
     let (gateway, app) = setup();
     let device = Device::new(1);
     let token = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
     let successor = granted_token(&device.resume(&gateway, &token, t(100)));
-    assert_eq!(device.resume(&gateway, &token, t(161)), invalid());
-    assert_eq!(device.resume(&gateway, &successor, t(162)), invalid());
+    for late in [161, 3600, 30 * DAY] {
+        let again = granted_token(&device.resume(&gateway, &token, t(late)));
+        assert_eq!(again.as_bytes(), successor.as_bytes(), "at {late} s");
+    }
+    let next = granted_token(&device.resume(&gateway, &successor, t(30 * DAY + 1)));
+    // Now the family has moved on: the old token is reuse, and revokes the family.
+    assert_eq!(device.resume(&gateway, &token, t(30 * DAY + 2)), invalid());
+    assert_eq!(device.resume(&gateway, &next, t(30 * DAY + 3)), invalid());
+}
+
+/// Decided (docs/protocol.md section 12): a retry of the old token seconds after its successor
+/// was used is reuse: the device that used the successor no longer holds the old token.
+#[test]
+fn a_retry_right_after_the_successor_was_used_is_reuse() {
+    let (gateway, app) = setup();
+    let device = Device::new(1);
+    let token = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let successor = granted_token(&device.resume(&gateway, &token, t(100)));
+    let next = granted_token(&device.resume(&gateway, &successor, t(101)));
+    assert_eq!(device.resume(&gateway, &token, t(102)), invalid());
+    assert_eq!(device.resume(&gateway, &next, t(103)), invalid(), "revoked");
+}
+
+/// Decided: after a sign-out (or any revocation), every token of the family is `TokenInvalid`,
+/// an exact replay of a message 1 answered before included, and nothing else changes.
+#[test]
+fn an_exact_replay_after_sign_out_is_invalid_and_changes_nothing() {
+    let (gateway, app) = setup();
+    let device = Device::new(1);
+    let other = granted_token(&Device::new(2).sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let token = granted_token(&device.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let request = resume_request(&token);
+    let (mut initiator, body) = device.request_body_seeded(&gateway, &request, [44; 32]);
+    let successor = granted_token(&read(&mut initiator, &gateway, &body, t(10)).unwrap());
+    let sign_out = Request::SignOut { token: successor };
+    assert_eq!(
+        device.exchange(&gateway, &sign_out, t(20)).unwrap(),
+        Response::SignedOut
+    );
+    for at in [30, 3 * DAY] {
+        let (mut replayer, replayed) = device.request_body_seeded(&gateway, &request, [44; 32]);
+        assert_eq!(
+            read(&mut replayer, &gateway, &replayed, t(at)).unwrap(),
+            invalid()
+        );
+    }
+    assert!(is_granted(&Device::new(2).resume(&gateway, &other, t(40))));
+}
+
+/// Decided: a superseded token presented from another device key is `TokenInvalid` and revokes
+/// nothing (device binding comes before reuse detection); `SignOut` is bound to the device too.
+#[test]
+fn a_superseded_token_from_another_device_revokes_nothing() {
+    let (gateway, app) = setup();
+    let (owner, thief) = (Device::new(1), Device::new(2));
+    let token = granted_token(&owner.sign_in(&gateway, EMAIL, &app, true, t(0)));
+    let successor = granted_token(&owner.resume(&gateway, &token, t(10)));
+    let next = granted_token(&owner.resume(&gateway, &successor, t(20)));
+    assert_eq!(thief.resume(&gateway, &token, t(30)), invalid());
+    assert_eq!(thief.resume(&gateway, &successor, t(31)), invalid());
+    for stolen in [&token, &next] {
+        let sign_out = Request::SignOut {
+            token: stolen.clone(),
+        };
+        assert_eq!(
+            thief.exchange(&gateway, &sign_out, t(32)).unwrap(),
+            Response::SignedOut
+        );
+    }
+    assert!(
+        is_granted(&owner.resume(&gateway, &next, t(40))),
+        "still live"
+    );
 }
 
 #[test]
@@ -303,8 +376,9 @@ fn concurrent_resumes_of_one_token_get_the_same_successor() {
     let gateway = Gateway::open(&dir.path().join("g.db"), config()).unwrap();
     gateway.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
     let app = gateway.create_app_password(EMAIL, "Xbox", t(0)).unwrap();
-    let device = Device::new(1);
     for round in 0..10 {
+        // A device per round: one device's resumes are paced (10, then one a minute).
+        let device = Device::new(u8::try_from(round).unwrap() + 1);
         let token = granted_token(&device.sign_in(&gateway, EMAIL, &app.formatted, true, t(round)));
         let barrier = std::sync::Barrier::new(2);
         let successors: Vec<RememberToken> = std::thread::scope(|scope| {

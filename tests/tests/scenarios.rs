@@ -62,6 +62,7 @@ scenarios! {
     an_unplugged_cable_is_no_network_then_retry_signs_in => "network-link-down",
     a_power_cut_during_the_token_write_leaves_the_old_token_or_the_new_one => "power-cut-token-write",
     the_demo_plays_through => "demo",
+    a_resume_two_minutes_late_gets_the_same_successor => "late-resume",
 }
 
 #[test]

@@ -14,9 +14,12 @@
 //! ```
 //!
 //! A connect that fails has sent nothing, so it is retried (bounded, with backoff). Once the
-//! request has gone out, a retry is safe for `SignIn` and `SignOut`, and for `Resume` only
-//! within the gateway's grace window (a retried resume from the same device key within 60 s
-//! gets the same successor token; later, the retry would look like token reuse).
+//! request has gone out, a retry is safe for `SignIn` and `SignOut`, and for `Resume` too: the
+//! reference gateway answers a retried resume from the same device key with the same successor
+//! token until that successor is first used (`docs/protocol.md` section 12), and a device that
+//! lost the reply cannot have used it. The automatic retry still stays within
+//! [`RESUME_RETRY_WINDOW_MS`] of the first send, the window of gateways that follow the earlier
+//! 60-second rule, where a later retry would look like token reuse.
 
 #[cfg(any(test, feature = "std"))]
 pub mod wire;
@@ -101,8 +104,9 @@ impl NetConfig {
     }
 }
 
-/// A resume may be retried after its request went out only this long after the first send:
-/// inside the gateway's 60-second grace window, with room for clock drift and the round trip.
+/// A resume is retried automatically after its request went out only this long after the first
+/// send: inside the 60-second grace window of gateways that follow the earlier rule, with room
+/// for clock drift and the round trip (the reference gateway has no window: see the module docs).
 pub const RESUME_RETRY_WINDOW_MS: u64 = 45_000;
 
 /// Socket memory, provided by the caller so the module owns no heap: sized for one TCP

@@ -92,4 +92,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
         token_id  INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 4: devices known to an account (they signed in to it): the account's throttling counter
+    // does not hold them back. Every device that was given a token is known from the start. Tokens are found by device key (to cap the families of one
+    // device) and by expiry, and recorded retries by token (to delete them with it).
+    "
+    CREATE TABLE known_devices (
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        device_key BLOB NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        PRIMARY KEY (account_id, device_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX known_devices_by_age ON known_devices(last_seen);
+    INSERT INTO known_devices (account_id, device_key, last_seen)
+        SELECT account_id, device_key, max(created) FROM tokens GROUP BY account_id, device_key;
+    CREATE INDEX tokens_by_device ON tokens(device_key);
+    CREATE INDEX tokens_by_expiry ON tokens(expires);
+    CREATE INDEX successor_answers_by_token ON successor_answers(token_id);
+    ",
 ];

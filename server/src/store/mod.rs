@@ -17,6 +17,12 @@
 //!   [`Store::commit_granted_sign_ins`] writes them in one batch (group commit: it runs on
 //!   every granted sign-in); the gateway sends no `Granted` before its claim is committed.
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
+//! - **Bounded per device**: a token family keeps its newest [`GENERATIONS_KEPT`] generations
+//!   (older ones are deleted by the rotation that makes them older), one device key keeps at most
+//!   [`FAMILIES_PER_DEVICE`] families (starting one more deletes the oldest), a used-up token
+//!   keeps at most [`ANSWERS_PER_TOKEN`] recorded retries, and
+//!   [`Store::forget_tokens_expired_before`] deletes what expired. With the pacing of successes
+//!   ([`crate::pace`]) the database grows with the number of active devices, not their traffic.
 
 mod migrations;
 mod sqlite;
@@ -28,6 +34,21 @@ use padlock_protocol::PublicKey;
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
+
+/// The generations a token family keeps: the live one, the one it replaced (a late retry of it
+/// gets the live one again, see [`crate::token`]), and one more, whose reuse still revokes the
+/// family. That is the reuse horizon: a token three or more rotations old is unknown, and
+/// answered `TokenInvalid` without revoking anything.
+pub const GENERATIONS_KEPT: usize = 3;
+
+/// The token families one device key keeps (across accounts: a shared console); starting one
+/// more deletes the oldest, which signs that family out.
+pub const FAMILIES_PER_DEVICE: usize = 8;
+
+/// The retries of one used-up token whose message 1 is recorded ([`Store::record_successor_answer`]);
+/// later ones are answered but not recorded (a replay of one, once the successor has been used,
+/// then counts as reuse).
+pub const ANSWERS_PER_TOKEN: usize = 16;
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +168,10 @@ pub trait Store: Send + Sync {
     fn set_two_step(&self, account_id: i64, on: bool) -> Result<(), Error>;
     /// Replaces the primary password's hash and revokes the tokens it created, atomically.
     fn set_password_hash(&self, account_id: i64, password_hash: &str) -> Result<(), Error>;
+    /// Replaces the primary password's hash `old` by `new`, a hash of the same password with
+    /// other parameters (its tokens stay); `false` (nothing changed) if the hash is no longer
+    /// `old`.
+    fn rehash_password(&self, account_id: i64, old: &str, new: &str) -> Result<bool, Error>;
 
     /// Adds an app password (its keyed hash) and returns its id.
     fn insert_app_password(
@@ -177,7 +202,8 @@ pub trait Store: Send + Sync {
     /// transaction: its app password still exists or, for the primary password, the account
     /// still has two-step off and `password_hash` (the hash the sign-in verified). Returns the
     /// token's id (which is also the family's); `None` (nothing written) if the credential is
-    /// gone.
+    /// gone. In the same transaction, the device key's families beyond the newest
+    /// [`FAMILIES_PER_DEVICE`] are deleted.
     fn insert_token(&self, token: &NewToken, password_hash: &str) -> Result<Option<i64>, Error>;
     /// The token generation whose keyed hash is `hash`.
     fn token_by_hash(&self, hash: &KeyedHash) -> Result<Option<TokenRecord>, Error>;
@@ -185,7 +211,8 @@ pub trait Store: Send + Sync {
     /// by the request whose body hashes to `consumed_by`, and inserts `successor` in its family.
     /// `None` (and no change) if `old` was no longer active. If the credential behind the family
     /// no longer signs in (its app password is gone, or the primary password's account has
-    /// two-step on), the family is revoked instead and the result is `None`.
+    /// two-step on), the family is revoked instead and the result is `None`. In the same
+    /// transaction, the family's generations beyond the newest [`GENERATIONS_KEPT`] are deleted.
     fn rotate_token(
         &self,
         old: i64,
@@ -193,8 +220,8 @@ pub trait Store: Send + Sync {
         successor: &NewToken,
     ) -> Result<Option<i64>, Error>;
     /// Records that the request whose body hashes to `message_1` was answered with the successor
-    /// of the used-up generation `token_id` (a retry in the grace window), so that a replay of
-    /// it is recognised as one later.
+    /// of the used-up generation `token_id` (a late retry), so that a replay of it is recognised
+    /// as one later. Records at most [`ANSWERS_PER_TOKEN`] per token.
     fn record_successor_answer(&self, token_id: i64, message_1: &KeyedHash) -> Result<(), Error>;
     /// Whether the request whose body hashes to `message_1` was answered with the successor of
     /// `token_id` (by [`Store::rotate_token`] or [`Store::record_successor_answer`]).
@@ -207,6 +234,9 @@ pub trait Store: Send + Sync {
     fn tokens(&self, account_id: i64, now: UnixMillis) -> Result<Vec<TokenRecord>, Error>;
     /// Revokes every token of the account; returns how many families were active.
     fn revoke_all_tokens(&self, account_id: i64) -> Result<usize, Error>;
+    /// Deletes the token generations (of any state) that expired before `cutoff`, and what was
+    /// recorded about them; returns how many.
+    fn forget_tokens_expired_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 
     /// Remembers that the `SignIn` whose body hashes to `message_1` was granted at `now`.
     /// `false`: it was already remembered (the request is a replay) and nothing changed.
@@ -248,8 +278,32 @@ pub trait Store: Send + Sync {
         now: UnixMillis,
         forget_before: UnixMillis,
     ) -> Result<(), Error>;
+    /// Moves the last failure of `subject` back to `now` if it is later (the clock was set
+    /// back): from then on its delay runs from `now`.
+    fn rebase_throttle(&self, subject: &[u8], now: UnixMillis) -> Result<(), Error>;
     /// Forgets the counters of `subject` (after a success).
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error>;
     /// Forgets every subject whose last failure is before `cutoff`; returns how many.
     fn forget_throttle_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
+    /// Forgets every subject that starts with `prefix` (an administrator's unlock); returns how
+    /// many.
+    fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error>;
+
+    /// When `device_key` last signed in to the account, if it is known to it (it signed in and
+    /// was not forgotten since, see [`crate::throttle`]).
+    fn known_device(
+        &self,
+        account_id: i64,
+        device_key: &PublicKey,
+    ) -> Result<Option<UnixMillis>, Error>;
+    /// Records that `device_key` signed in to the account at `now`.
+    fn note_known_device(
+        &self,
+        account_id: i64,
+        device_key: &PublicKey,
+        now: UnixMillis,
+    ) -> Result<(), Error>;
+    /// Forgets the known devices last seen before `cutoff` that hold no live remember-me token
+    /// for the account; returns how many.
+    fn forget_known_devices_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 }

@@ -33,7 +33,8 @@ use rusqlite::{
 
 use super::migrations::{APPLICATION_ID, MIGRATIONS};
 use super::{
-    AccountRecord, AppPasswordRecord, NewToken, Store, ThrottleRecord, TokenRecord, TokenState,
+    ANSWERS_PER_TOKEN, AccountRecord, AppPasswordRecord, FAMILIES_PER_DEVICE, GENERATIONS_KEPT,
+    NewToken, Store, ThrottleRecord, TokenRecord, TokenState,
 };
 use crate::error::Error;
 use crate::hashing::KeyedHash;
@@ -407,6 +408,28 @@ fn insert_generation(
     Ok(Some(id))
 }
 
+/// Deletes the token generations `condition` selects (with `params`), and the retries recorded
+/// for them; returns how many generations.
+fn delete_tokens_where(
+    connection: &Connection,
+    condition: &str,
+    params: impl Params + Copy,
+) -> Result<usize, Error> {
+    connection
+        .prepare_cached(&format!(
+            "DELETE FROM successor_answers WHERE token_id IN (SELECT id FROM tokens WHERE {condition})"
+        ))?
+        .execute(params)?;
+    Ok(connection
+        .prepare_cached(&format!("DELETE FROM tokens WHERE {condition}"))?
+        .execute(params)?)
+}
+
+/// A row count as SQLite's `LIMIT` takes it.
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 fn revoke_tokens_where(
     connection: &Connection,
     condition: &str,
@@ -502,6 +525,16 @@ impl Store for SqliteStore {
         Ok(tx.commit()?)
     }
 
+    fn rehash_password(&self, account_id: i64, old: &str, new: &str) -> Result<bool, Error> {
+        let connection = self.lock()?;
+        let changed = connection
+            .prepare_cached(
+                "UPDATE accounts SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2",
+            )?
+            .execute(params![account_id, old, new])?;
+        Ok(changed == 1)
+    }
+
     fn insert_app_password(
         &self,
         account_id: i64,
@@ -591,6 +624,17 @@ impl Store for SqliteStore {
         let connection = self.lock()?;
         let tx = write_transaction(&connection)?;
         let id = insert_generation(&tx, None, token, Some(password_hash))?;
+        if id.is_some() {
+            let evicted = delete_tokens_where(
+                &tx,
+                "device_key = ?1 AND family NOT IN (SELECT family FROM tokens WHERE \
+                 device_key = ?1 GROUP BY family ORDER BY max(id) DESC LIMIT ?2)",
+                params![token.device_key.0, limit(FAMILIES_PER_DEVICE)],
+            )?;
+            if evicted > 0 {
+                tracing::info!(evicted, "oldest token families of a device deleted");
+            }
+        }
         tx.commit()?;
         Ok(id)
     }
@@ -639,6 +683,12 @@ impl Store for SqliteStore {
              successor = ?4 WHERE id = ?1"
         ))?
         .execute(params![old, successor.created.to_sql(), consumed_by, id])?;
+        delete_tokens_where(
+            &tx,
+            "family = ?1 AND id NOT IN (SELECT id FROM tokens WHERE family = ?1 \
+             ORDER BY id DESC LIMIT ?2)",
+            params![family, limit(GENERATIONS_KEPT)],
+        )?;
         tx.commit()?;
         Ok(Some(id))
     }
@@ -647,10 +697,11 @@ impl Store for SqliteStore {
         let connection = self.lock()?;
         connection
             .prepare_cached(
-                "INSERT INTO successor_answers (message_1, token_id) VALUES (?1, ?2) \
+                "INSERT INTO successor_answers (message_1, token_id) SELECT ?1, ?2 \
+                 WHERE (SELECT count(*) FROM successor_answers WHERE token_id = ?2) < ?3 \
                  ON CONFLICT (message_1) DO NOTHING",
             )?
-            .execute(params![message_1, token_id])?;
+            .execute(params![message_1, token_id, limit(ANSWERS_PER_TOKEN)])?;
         Ok(())
     }
 
@@ -746,6 +797,14 @@ impl Store for SqliteStore {
         self.revoke_counting_live("account_id", account_id)
     }
 
+    fn forget_tokens_expired_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        let tx = write_transaction(&connection)?;
+        let forgotten = delete_tokens_where(&tx, "expires < ?1", [cutoff.to_sql()])?;
+        tx.commit()?;
+        Ok(forgotten)
+    }
+
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error> {
         let connection = self.read()?;
         let mut statement = connection
@@ -773,6 +832,16 @@ impl Store for SqliteStore {
         Ok(tx.commit()?)
     }
 
+    fn rebase_throttle(&self, subject: &[u8], now: UnixMillis) -> Result<(), Error> {
+        let connection = self.lock()?;
+        connection
+            .prepare_cached(
+                "UPDATE throttle SET last_failure = ?2 WHERE subject = ?1 AND last_failure > ?2",
+            )?
+            .execute(params![subject, now.to_sql()])?;
+        Ok(())
+    }
+
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error> {
         let connection = self.lock()?;
         connection
@@ -785,6 +854,52 @@ impl Store for SqliteStore {
         let connection = self.lock()?;
         Ok(connection
             .prepare_cached("DELETE FROM throttle WHERE last_failure < ?1")?
+            .execute([cutoff.to_sql()])?)
+    }
+
+    fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        Ok(connection
+            .prepare_cached("DELETE FROM throttle WHERE substr(subject, 1, length(?1)) = ?1")?
+            .execute([prefix])?)
+    }
+
+    fn known_device(
+        &self,
+        account_id: i64,
+        device_key: &PublicKey,
+    ) -> Result<Option<UnixMillis>, Error> {
+        self.read_one(
+            "SELECT last_seen FROM known_devices WHERE account_id = ?1 AND device_key = ?2",
+            params![account_id, device_key.0],
+            |row| Ok(UnixMillis::from_sql(row.get(0)?)),
+        )
+    }
+
+    fn note_known_device(
+        &self,
+        account_id: i64,
+        device_key: &PublicKey,
+        now: UnixMillis,
+    ) -> Result<(), Error> {
+        let connection = self.lock()?;
+        connection
+            .prepare_cached(
+                "INSERT INTO known_devices (account_id, device_key, last_seen) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (account_id, device_key) DO UPDATE SET last_seen = max(last_seen, ?3)",
+            )?
+            .execute(params![account_id, device_key.0, now.to_sql()])?;
+        Ok(())
+    }
+
+    fn forget_known_devices_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
+        let connection = self.lock()?;
+        Ok(connection
+            .prepare_cached(&format!(
+                "DELETE FROM known_devices WHERE last_seen < ?1 AND NOT EXISTS (SELECT 1 FROM \
+                 tokens WHERE tokens.account_id = known_devices.account_id AND \
+                 tokens.device_key = known_devices.device_key AND state = {STATE_ACTIVE})"
+            ))?
             .execute([cutoff.to_sql()])?)
     }
 }
@@ -849,7 +964,7 @@ mod tests {
         // Opening again applies nothing twice.
         assert_eq!(
             SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-            3
+            4
         );
     }
 
@@ -895,7 +1010,7 @@ mod tests {
         .unwrap();
         drop(v1);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
         assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");
         // Id 3 was held by a revoked app password that only a token row remembers.
         let next = store
@@ -910,6 +1025,32 @@ mod tests {
             after, 5,
             "the id of a revoked app password is not given out again"
         );
+    }
+
+    #[test]
+    fn devices_given_a_token_before_version_4_are_known_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let v3 = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            v3.execute_batch(sql).unwrap();
+        }
+        v3.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 3;
+             INSERT INTO accounts VALUES (1, 'a@b', 'a@b', 'A', '$argon2id$', 1);
+             INSERT INTO tokens (family, account_id, app_password_id, device_key, hash, created,
+                 expires, state) VALUES (1, 1, 1, x'{key}', x'03', 40, 99, 1),
+                 (1, 1, 1, x'{key}', x'04', 70, 99, 0);",
+            key = "09".repeat(32)
+        ))
+        .unwrap();
+        drop(v3);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.known_device(1, &PublicKey([9; 32])).unwrap(),
+            Some(UnixMillis(70))
+        );
+        assert_eq!(store.known_device(1, &PublicKey([8; 32])).unwrap(), None);
     }
 
     #[test]
