@@ -292,22 +292,27 @@ pub enum RawInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct InputConfig {
-    /// Hold time before a direction repeats.
+    /// Hold time before a direction repeats, in milliseconds.
     pub repeat_delay_ms: u32,
-    /// Time between repeats.
+    /// Time between repeats, in milliseconds.
     pub repeat_interval_ms: u32,
     /// Stick radius, out of 32767, inside which the stick counts as centred.
     pub dead_zone: u16,
 }
 
-impl Default for InputConfig {
+impl InputConfig {
     /// 400 ms, then 10 repeats a second; a quarter of the stick's travel as dead zone.
+    pub const STANDARD: Self = Self {
+        repeat_delay_ms: 400,
+        repeat_interval_ms: 100,
+        dead_zone: 8192,
+    };
+}
+
+impl Default for InputConfig {
+    /// [`InputConfig::STANDARD`].
     fn default() -> Self {
-        Self {
-            repeat_delay_ms: 400,
-            repeat_interval_ms: 100,
-            dead_zone: 8192,
-        }
+        Self::STANDARD
     }
 }
 

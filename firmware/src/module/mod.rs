@@ -28,8 +28,9 @@ use padlock_protocol::{DenyReason, DeviceInfo, Password, Request, Response, Stat
 use rand_core::{CryptoRng, RngCore};
 use smoltcp::phy::Device;
 
-use crate::input::{Controller, InputConfig, RawInput};
+use crate::input::{Controller, RawInput};
 use crate::net::{Failure, Finished, NetBuffers, NetConfig, Network};
+use crate::profile::ProfileError;
 use crate::ui::{Effects, Outcome, Redraw, Request as UiRequest, Ui, UiConfig};
 use crate::vault::Vault;
 
@@ -48,6 +49,24 @@ impl Step {
     pub fn merge(&mut self, other: Step) {
         self.redraw = self.redraw.merge(other.redraw);
         self.leave |= other.leave;
+    }
+}
+
+/// Why the module cannot start: a configuration the device cannot work with. Each names what
+/// to change; none depends on the network or the flash's contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StartError {
+    /// The profile in [`UiConfig::profile`] cannot be served ([`crate::profile::Profile::check`]).
+    Profile(ProfileError),
+    /// [`crate::net::IpConfig::Dhcp`] on a network device without Ethernet framing (DHCP
+    /// runs over Ethernet only): use a static address.
+    DhcpNeedsEthernet,
+}
+
+impl From<ProfileError> for StartError {
+    fn from(error: ProfileError) -> Self {
+        Self::Profile(error)
     }
 }
 
@@ -71,7 +90,12 @@ pub struct Module<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> {
 }
 
 impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
-    /// Starts the module: reads the vault and, with a remembered account, begins resuming.
+    /// Starts the module: checks the configuration, reads the vault and, with a remembered
+    /// account, begins resuming.
+    ///
+    /// # Errors
+    /// [`StartError`] for a profile the screens cannot serve or a network configuration the
+    /// device cannot use; nothing has been sent or stored then.
     #[allow(
         clippy::too_many_arguments,
         reason = "the integrator surface, each argument once"
@@ -86,7 +110,14 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
         mut rng: R,
         firmware_version: &str,
         now_ms: u64,
-    ) -> Self {
+    ) -> Result<Self, StartError> {
+        ui.profile.check()?;
+        #[cfg(feature = "dhcp")]
+        if net.ip == crate::net::IpConfig::Dhcp
+            && nic.capabilities().medium != smoltcp::phy::Medium::Ethernet
+        {
+            return Err(StartError::DhcpNeedsEthernet);
+        }
         let network = Network::new(net, keys, nic, buffers, &mut rng, now_ms);
         let mut vault = vault;
         let remembered = vault.load();
@@ -100,13 +131,13 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
             net: network,
             vault,
             rng,
-            controller: Controller::new(InputConfig::default()),
+            controller: Controller::new(ui.profile.input),
             device,
             pending: None,
         };
         let effects = module.ui.start();
         module.apply(effects, now_ms);
-        module
+        Ok(module)
     }
 
     /// The screens' state, for the renderer.

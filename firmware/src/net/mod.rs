@@ -18,6 +18,7 @@
 //! within the gateway's grace window (a retried resume from the same device key within 60 s
 //! gets the same successor token; later, the retry would look like token reuse).
 
+pub mod unplugged;
 #[cfg(any(test, feature = "std"))]
 pub mod wire;
 
@@ -48,7 +49,9 @@ pub enum IpConfig {
         /// Default router.
         router: Option<Ipv4Address>,
     },
-    /// Ask a DHCP server.
+    /// Ask a DHCP server (feature `dhcp`; an Ethernet device only, which
+    /// [`crate::module::Module::new`] checks).
+    #[cfg(feature = "dhcp")]
     Dhcp,
 }
 
@@ -226,10 +229,9 @@ impl<'a, 'k> Network<'a, 'k> {
             IpConfig::Dhcp if matches!(hardware, HardwareAddress::Ethernet(_)) => {
                 Some(sockets.add(dhcpv4::Socket::new()))
             }
+            #[cfg(feature = "dhcp")]
             IpConfig::Dhcp => {
-                padlock_fmt::warn!(
-                    "dhcp needs the dhcp feature and an Ethernet device; no address"
-                );
+                padlock_fmt::warn!("dhcp needs an Ethernet device; no address");
                 None
             }
         };

@@ -94,9 +94,12 @@ pub enum VaultError {
     Full,
 }
 
+/// Flash `F` as the storage layer sees it: async, with words of at most 32 bytes.
+type Storage<F> = Blocking<SmallWords<F>>;
+
 /// The sealed token store over flash `F`.
 pub struct Vault<F: NorFlash> {
-    map: MapStorage<u8, Blocking<SmallWords<F>>, Cache<Uncached, Uncached, Uncached, u8>>,
+    map: MapStorage<u8, Storage<F>, Cache<Uncached, Uncached, Uncached, u8>>,
     key: Zeroizing<[u8; 32]>,
     buffer: [u8; BUFFER_LEN],
 }
@@ -112,7 +115,7 @@ impl<F: NorFlash> Vault<F> {
     /// cannot use.
     pub fn new(flash: F, range: Range<u32>, device_secret: &[u8]) -> Result<Self, VaultError> {
         check(&flash, &range)?;
-        let config = MapConfig::<Blocking<SmallWords<F>>>::try_new(range).map_err(|e| match e {
+        let config = MapConfig::<Storage<F>>::try_new(range).map_err(|e| match e {
             MapConfigError::StartRangeNotAtPageBoundary
             | MapConfigError::EndRangeNotAtPageBoundary => VaultError::RangeNotSectorAligned,
             MapConfigError::RangeTooSmall => VaultError::RangeTooSmall,
