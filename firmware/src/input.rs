@@ -119,6 +119,11 @@ impl ButtonSet {
         Self(bits)
     }
 
+    /// The set with `button` added.
+    pub const fn with(self, button: Button) -> Self {
+        Self(self.0 | button.bit())
+    }
+
     /// Whether `button` is in the set.
     pub const fn contains(self, button: Button) -> bool {
         self.0 & button.bit() != 0

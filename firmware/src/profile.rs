@@ -323,25 +323,13 @@ pub const OLED: Profile = Profile {
 /// template board's display.
 pub const MONO_128X64: Profile = Profile {
     name: "mono128x64",
-    kind: DeviceKind::Other,
     model: "128x64 monochrome",
     display: Display {
-        width: 128,
-        height: 64,
         color: ColorDepth::Binary,
+        ..OLED.display
     },
-    buttons: ButtonSet::of(&[
-        Button::Up,
-        Button::Down,
-        Button::Left,
-        Button::Right,
-        Button::A,
-        Button::Back,
-    ]),
-    stick: false,
-    quick_entry: QuickEntry::None,
-    grid: (4, 10),
-    input: InputConfig::STANDARD,
+    buttons: OLED.buttons.with(Button::Back),
+    ..OLED
 };
 
 /// A 128×32 monochrome OLED (SSD1306), four directions, select and Back: two long rows of

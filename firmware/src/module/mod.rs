@@ -1,16 +1,29 @@
 //! The whole module: screens, sign-in and vault, wired together behind one small surface.
 //!
 //! An integrator gives it what DESIGN.md section 2 lists (a smoltcp device, a `NorFlash`
-//! range, a CSPRNG, the device secret, the time) and calls three things from the main loop:
+//! range, a CSPRNG, the device secret, the time) and runs this loop (`docs/integrating.md`
+//! builds every argument of [`Module::new`]; `boards/template/src/main.rs` is the same code on
+//! a board):
 //!
 //! ```text
+//! let mut module = Module::new(ui, net, keys, &mut nic, buffers, vault, rng, version, now)?;
+//! let renderer = Renderer::new(profile.display.check(&display)?);
+//! renderer.draw(&mut display, module.ui()); display.flush();
 //! loop {
-//!     for event in buttons() { redraw |= module.input(event, now) }
-//!     redraw |= module.poll(&mut nic, now)
-//!     draw(module.ui(), redraw)                   // the renderer reads the screen state
-//!     sleep_until(module.next_wake(now))
+//!     let now = now_ms();
+//!     let mut step = Step::default();
+//!     while let Some(event) = buttons.poll(now) {      // Down and Up: releases end auto-repeat
+//!         step.merge(module.input(event, now));
+//!     }
+//!     step.merge(module.poll(&mut nic, now));          // network, auto-repeat, animation
+//!     renderer.redraw(&mut display, module.ui(), step.redraw);
+//!     display.flush();                                 // a buffered display shows nothing until then
+//!     if step.leave { /* show the device's own menu */ }
+//!     sleep_until(module.next_wake(now));              // an absolute time, or until an input
 //! }
 //! ```
+//!
+//! [`Module::new`] checks the profile and the network configuration first ([`StartError`]).
 //!
 //! What the module does between them:
 //! - at start, a sealed token in the vault means "Signing in as …" and a `Resume`;
@@ -176,7 +189,8 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
         step
     }
 
-    /// When the main loop should run next (the platform may sleep until then or an input).
+    /// When the main loop should run next, as an absolute time on the `now_ms` clock (not a
+    /// delay): the platform may sleep until then or until an input.
     pub fn next_wake(&mut self, now_ms: u64) -> u64 {
         let mut wake = now_ms.saturating_add(1000);
         for due in [

@@ -74,6 +74,10 @@ mod tests {
             assert!(now < 120_000, "the attempt never ended");
             now += net.poll_delay(now).unwrap_or(100).max(1);
         };
-        assert_eq!(finished, Err(crate::net::Failure::TimedOut), "after {now} ms");
+        assert_eq!(
+            finished,
+            Err(crate::net::Failure::TimedOut),
+            "after {now} ms"
+        );
     }
 }
