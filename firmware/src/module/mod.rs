@@ -355,3 +355,65 @@ fn truncated<const N: usize>(text: &str) -> heapless::String<N> {
 
 #[cfg(feature = "std")]
 pub mod player;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::IpConfig;
+    use crate::net::unplugged::Unplugged;
+    use crate::net::wire::device_config;
+    use crate::profile::{MONO_128X64, Profile};
+    use crate::text::Language;
+    use crate::vault::mem_flash::MemFlash;
+    use padlock_protocol::PublicKey;
+    use rand_core::OsRng;
+    use std::boxed::Box;
+
+    fn start(
+        profile: &'static Profile,
+        ip: IpConfig,
+        nic: &mut impl Device,
+    ) -> Result<(), StartError> {
+        let keys = Box::leak(Box::new(
+            StaticKeypair::derive_from_device_secret(&[3; 32]).unwrap(),
+        ));
+        let buffers = Box::leak(Box::new(NetBuffers::new()));
+        let vault = Vault::new(MemFlash::<2048, 1024, 4>::new(), 0..2048, &[3; 32]).unwrap();
+        let ui = UiConfig {
+            profile,
+            language: Language::English,
+            security_info_url: "https://account.example.com/security",
+        };
+        let mut net = device_config(PublicKey([1; 32]));
+        net.ip = ip;
+        Module::new(ui, net, keys, nic, buffers, vault, OsRng, "1", 0).map(|_| ())
+    }
+
+    #[test]
+    fn a_profile_the_screens_cannot_serve_does_not_start() {
+        static SQUEEZED: Profile = Profile {
+            grid: (4, 10),
+            ..crate::profile::MONO_128X32
+        };
+        let static_ip = device_config(PublicKey([1; 32])).ip;
+        assert_eq!(start(&MONO_128X64, static_ip, &mut Unplugged), Ok(()));
+        assert!(matches!(
+            start(&SQUEEZED, static_ip, &mut Unplugged),
+            Err(StartError::Profile(
+                ProfileError::GridTooLargeForDisplay { .. }
+            ))
+        ));
+    }
+
+    #[cfg(feature = "dhcp")]
+    #[test]
+    fn dhcp_needs_an_ethernet_device() {
+        // The virtual wire carries bare IP packets; the unplugged device is Ethernet.
+        let mut ip_only = crate::net::wire::Wire::new(1).end(0);
+        assert_eq!(
+            start(&MONO_128X64, IpConfig::Dhcp, &mut ip_only),
+            Err(StartError::DhcpNeedsEthernet)
+        );
+        assert_eq!(start(&MONO_128X64, IpConfig::Dhcp, &mut Unplugged), Ok(()));
+    }
+}
