@@ -119,6 +119,11 @@ impl ButtonSet {
         Self(bits)
     }
 
+    /// The set with `button` added.
+    pub const fn with(self, button: Button) -> Self {
+        Self(self.0 | button.bit())
+    }
+
     /// Whether `button` is in the set.
     pub const fn contains(self, button: Button) -> bool {
         self.0 & button.bit() != 0
@@ -292,22 +297,27 @@ pub enum RawInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct InputConfig {
-    /// Hold time before a direction repeats.
+    /// Hold time before a direction repeats, in milliseconds.
     pub repeat_delay_ms: u32,
-    /// Time between repeats.
+    /// Time between repeats, in milliseconds.
     pub repeat_interval_ms: u32,
     /// Stick radius, out of 32767, inside which the stick counts as centred.
     pub dead_zone: u16,
 }
 
-impl Default for InputConfig {
+impl InputConfig {
     /// 400 ms, then 10 repeats a second; a quarter of the stick's travel as dead zone.
+    pub const STANDARD: Self = Self {
+        repeat_delay_ms: 400,
+        repeat_interval_ms: 100,
+        dead_zone: 8192,
+    };
+}
+
+impl Default for InputConfig {
+    /// [`InputConfig::STANDARD`].
     fn default() -> Self {
-        Self {
-            repeat_delay_ms: 400,
-            repeat_interval_ms: 100,
-            dead_zone: 8192,
-        }
+        Self::STANDARD
     }
 }
 

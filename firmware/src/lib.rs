@@ -47,3 +47,9 @@ pub mod render;
 pub mod text;
 pub mod ui;
 pub mod vault;
+
+/// `docs/integrating.md`, compiled: its code is a doctest of this crate, so the page cannot
+/// drift from the API (and `tests/integrating_page.rs` keeps it equal to the template board).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/integrating.md")]
+pub struct IntegratingPage;

@@ -1,14 +1,31 @@
 //! Device profiles: everything the module needs to know about a kind of device, in one place.
 //!
 //! A profile names the display (size, colour), the logical buttons that exist, whether there
-//! is a stick, how the keyboard is arranged for that hardware, and the defaults a fresh device
-//! starts with. The rest of the module reads only the profile, so an integrator adds a device
-//! by writing one more `Profile` value; nothing else changes.
+//! is a stick, how the keyboard is arranged for that hardware, and how held buttons repeat.
+//! The rest of the module reads only the profile, so an integrator adds a device by writing
+//! one more `Profile` value; nothing else changes. The language is not a property of the
+//! hardware: it is the device's setting, [`crate::ui::UiConfig::language`].
+//!
+//! [`Profile::check`] (run by [`crate::module::Module::new`]) refuses a profile the screens
+//! cannot serve, with the reason; [`Display::check`] refuses a display that is not the one
+//! the profile describes. Nothing is discovered later as a broken screen.
+//!
+//! ```
+//! use padlock_firmware::profile::{self, ProfileError};
+//! assert_eq!(profile::MONO_128X64.check(), Ok(()));
+//! // Four rows of keys do not fit under the text field of a 32-pixel display.
+//! let squeezed = profile::Profile { grid: (4, 10), ..profile::MONO_128X32 };
+//! assert!(matches!(squeezed.check(), Err(ProfileError::GridTooLargeForDisplay { .. })));
+//! ```
 
+use embedded_graphics::prelude::{DrawTarget, Size};
 use padlock_protocol::DeviceKind;
 
-use crate::input::{Button, ButtonSet};
-use crate::text::Language;
+use crate::input::{Button, ButtonSet, InputConfig};
+use crate::keyboard::controls::STROKES;
+use crate::keyboard::layout::{DEFAULT_DOMAINS, Mode, ModeLayout};
+use crate::render::Themed;
+use crate::render::layout::Metrics;
 
 /// How the display shows colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +35,9 @@ pub enum ColorDepth {
     Rgb565,
     /// 4-bit greyscale (16 levels), as the SSD0323 OLED.
     Gray4,
+    /// 1 bit: on or off, as SSD1306 and SH1106 OLEDs and e-paper
+    /// (embedded-graphics' `BinaryColor`).
+    Binary,
 }
 
 /// The display a profile draws on.
@@ -28,8 +48,41 @@ pub struct Display {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// Colour depth.
+    /// Colour depth: the display's `DrawTarget::Color` must be the matching type.
     pub color: ColorDepth,
+}
+
+impl Display {
+    /// The size, for [`crate::render::Renderer::new`].
+    pub const fn size(&self) -> Size {
+        Size::new(self.width, self.height)
+    }
+
+    /// Checks that `target` is this display (the same size, a colour of this depth) and
+    /// returns its size, for [`crate::render::Renderer::new`].
+    ///
+    /// # Errors
+    /// [`ProfileError::DisplaySize`] or [`ProfileError::DisplayColor`], naming both sides.
+    pub fn check<D>(&self, target: &D) -> Result<Size, ProfileError>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let size = target.bounding_box().size;
+        if size != self.size() {
+            return Err(ProfileError::DisplaySize {
+                profile: (self.width, self.height),
+                display: (size.width, size.height),
+            });
+        }
+        if D::Color::DEPTH != self.color {
+            return Err(ProfileError::DisplayColor {
+                profile: self.color,
+                display: D::Color::DEPTH,
+            });
+        }
+        Ok(size)
+    }
 }
 
 /// The keyboard's fast path on this hardware, besides moving a cursor over the grid.
@@ -64,16 +117,138 @@ pub struct Profile {
     pub stick: bool,
     /// The keyboard's fast path.
     pub quick_entry: QuickEntry,
-    /// Keyboard grid, rows × columns (the same for every mode and page).
+    /// Keyboard grid, rows × columns of keys (the same for every mode and page). It must hold
+    /// the fullest page (about 40 keys with the controls) and fit the display under the text
+    /// field at [`Metrics::MIN_KEY`] pixels a key or more.
     pub grid: (u8, u8),
-    /// Language of a fresh device.
-    pub language: Language,
+    /// Auto-repeat of held directions (delay and interval in milliseconds) and the stick's
+    /// dead zone (out of 32767). [`InputConfig::STANDARD`] suits most hands.
+    pub input: InputConfig,
+}
+
+/// Why a profile, or a display for it, cannot be used. [`Profile::check`] and
+/// [`Display::check`] return these; each names what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ProfileError {
+    /// The display is 0 pixels wide or high.
+    DisplayEmpty,
+    /// The display handed to the renderer is not the profile's size (width, height).
+    DisplaySize {
+        /// The profile's display.
+        profile: (u32, u32),
+        /// The display's `DrawTarget`.
+        display: (u32, u32),
+    },
+    /// The display's colour type is not the profile's colour depth.
+    DisplayColor {
+        /// The profile's colour depth.
+        profile: ColorDepth,
+        /// The depth of the display's `DrawTarget::Color`.
+        display: ColorDepth,
+    },
+    /// A button the profile's quick entry (or any keyboard: the directions and A) needs is
+    /// not in `buttons`.
+    MissingButton(Button),
+    /// [`QuickEntry::StickWheel`] without a stick.
+    QuickEntryNeedsStick,
+    /// The grid is not the quick entry's: the stick wheel needs 8 columns (its sectors) and
+    /// at most 4 rows (its face buttons); two strokes need at most 6 rows and 6 columns.
+    GridNotForQuickEntry {
+        /// The profile's grid, rows × columns.
+        grid: (u8, u8),
+    },
+    /// The grid has fewer cells than the fullest keyboard page needs.
+    GridTooSmall {
+        /// Cells in the grid.
+        cells: usize,
+        /// Cells the fullest page needs.
+        needed: usize,
+    },
+    /// The grid's keys would be smaller than [`Metrics::MIN_KEY`] on the display.
+    GridTooLargeForDisplay {
+        /// The profile's grid, rows × columns.
+        grid: (u8, u8),
+        /// The display, width × height.
+        display: (u32, u32),
+    },
+    /// `input.repeat_interval_ms` or `input.repeat_delay_ms` is 0 (a held button would
+    /// repeat on every poll).
+    RepeatTooFast,
+    /// `input.dead_zone` is 32767 or more: the stick would never leave the centre.
+    DeadZoneTooLarge,
 }
 
 impl Profile {
     /// Whether the profile has `button`.
     pub const fn has(&self, button: Button) -> bool {
         self.buttons.contains(button)
+    }
+
+    /// Checks that the screens can serve this profile: buttons for its keyboard, a grid that
+    /// holds every page and fits the display, usable input timing.
+    ///
+    /// # Errors
+    /// The first problem found, as a [`ProfileError`].
+    pub fn check(&self) -> Result<(), ProfileError> {
+        let Display { width, height, .. } = self.display;
+        if width == 0 || height == 0 {
+            return Err(ProfileError::DisplayEmpty);
+        }
+        let directions = [
+            Button::Up,
+            Button::Down,
+            Button::Left,
+            Button::Right,
+            Button::A,
+        ];
+        let quick: &[Button] = match self.quick_entry {
+            QuickEntry::None => &[],
+            QuickEntry::StickWheel => &[Button::Y, Button::X, Button::B, Button::A],
+            QuickEntry::TwoStroke => &STROKES,
+        };
+        if let Some(missing) = directions
+            .iter()
+            .chain(quick)
+            .find(|button| !self.has(**button))
+        {
+            return Err(ProfileError::MissingButton(*missing));
+        }
+        let (rows, cols) = self.grid;
+        let strokes = STROKES.len();
+        let fits_quick_entry = match self.quick_entry {
+            QuickEntry::None => true,
+            QuickEntry::StickWheel => cols == 8 && (1..=4).contains(&rows),
+            QuickEntry::TwoStroke => usize::from(rows) <= strokes && usize::from(cols) <= strokes,
+        };
+        if self.quick_entry == QuickEntry::StickWheel && !self.stick {
+            return Err(ProfileError::QuickEntryNeedsStick);
+        }
+        if !fits_quick_entry {
+            return Err(ProfileError::GridNotForQuickEntry { grid: self.grid });
+        }
+        let cells = usize::from(rows) * usize::from(cols);
+        let needed = [Mode::Email, Mode::AppPassword, Mode::General]
+            .into_iter()
+            .map(|mode| ModeLayout::new(self, mode, DEFAULT_DOMAINS).cells_needed())
+            .max()
+            .unwrap_or(0);
+        if cells < needed {
+            return Err(ProfileError::GridTooSmall { cells, needed });
+        }
+        if !Metrics::new(self.display.size()).fits_keyboard(rows, cols) {
+            return Err(ProfileError::GridTooLargeForDisplay {
+                grid: self.grid,
+                display: (width, height),
+            });
+        }
+        if self.input.repeat_delay_ms == 0 || self.input.repeat_interval_ms == 0 {
+            return Err(ProfileError::RepeatTooFast);
+        }
+        if self.input.dead_zone >= i16::MAX as u16 {
+            return Err(ProfileError::DeadZoneTooLarge);
+        }
+        Ok(())
     }
 }
 
@@ -92,7 +267,7 @@ pub const XBOX360: Profile = Profile {
     quick_entry: QuickEntry::StickWheel,
     // Eight columns for the stick's eight sectors, four rows for the four face buttons.
     grid: (4, 8),
-    language: Language::English,
+    input: InputConfig::STANDARD,
 };
 
 /// Zune: 240×320 colour portrait; click-pad with centre, Back and Play/Pause.
@@ -118,7 +293,7 @@ pub const ZUNE: Profile = Profile {
     quick_entry: QuickEntry::TwoStroke,
     // Six strokes (four directions, centre, Play) pick each of six rows and six columns.
     grid: (6, 6),
-    language: Language::English,
+    input: InputConfig::STANDARD,
 };
 
 /// The QEMU lm3s6965evb board: 128×64 greyscale OLED, four directions and select.
@@ -141,7 +316,34 @@ pub const OLED: Profile = Profile {
     stick: false,
     quick_entry: QuickEntry::None,
     grid: (4, 10),
-    language: Language::English,
+    input: InputConfig::STANDARD,
+};
+
+/// A 128×64 monochrome OLED (SSD1306, SH1106), four directions, select and Back: the
+/// template board's display.
+pub const MONO_128X64: Profile = Profile {
+    name: "mono128x64",
+    model: "128x64 monochrome",
+    display: Display {
+        color: ColorDepth::Binary,
+        ..OLED.display
+    },
+    buttons: OLED.buttons.with(Button::Back),
+    ..OLED
+};
+
+/// A 128×32 monochrome OLED (SSD1306), four directions, select and Back: two long rows of
+/// keys under a one-line field, in the 4×6 face.
+pub const MONO_128X32: Profile = Profile {
+    name: "mono128x32",
+    model: "128x32 monochrome",
+    display: Display {
+        width: 128,
+        height: 32,
+        color: ColorDepth::Binary,
+    },
+    grid: (2, 20),
+    ..MONO_128X64
 };
 
 /// The built-in profiles.
@@ -150,4 +352,146 @@ pub const ALL: [&Profile; 3] = [&XBOX360, &ZUNE, &OLED];
 /// The built-in profile called `name`.
 pub fn by_name(name: &str) -> Option<&'static Profile> {
     ALL.into_iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_profile_starts() {
+        for profile in ALL.into_iter().chain([&MONO_128X64, &MONO_128X32]) {
+            assert_eq!(profile.check(), Ok(()), "{}", profile.name);
+        }
+    }
+
+    #[test]
+    fn each_unusable_profile_is_refused_with_its_reason() {
+        let base = MONO_128X64;
+        let cases = [
+            (
+                Profile {
+                    display: Display {
+                        width: 0,
+                        ..base.display
+                    },
+                    ..base
+                },
+                ProfileError::DisplayEmpty,
+            ),
+            (
+                Profile {
+                    buttons: ButtonSet::of(&[Button::Up, Button::Down, Button::Left, Button::A]),
+                    ..base
+                },
+                ProfileError::MissingButton(Button::Right),
+            ),
+            (
+                Profile {
+                    quick_entry: QuickEntry::TwoStroke,
+                    ..base
+                },
+                ProfileError::MissingButton(Button::Start),
+            ),
+            (
+                Profile {
+                    stick: false,
+                    ..XBOX360
+                },
+                ProfileError::QuickEntryNeedsStick,
+            ),
+            (
+                Profile {
+                    grid: (4, 10),
+                    ..XBOX360
+                },
+                ProfileError::GridNotForQuickEntry { grid: (4, 10) },
+            ),
+            (
+                Profile {
+                    grid: (3, 10),
+                    ..base
+                },
+                ProfileError::GridTooSmall {
+                    cells: 30,
+                    needed: 35,
+                },
+            ),
+            (
+                Profile {
+                    grid: (4, 10),
+                    ..MONO_128X32
+                },
+                ProfileError::GridTooLargeForDisplay {
+                    grid: (4, 10),
+                    display: (128, 32),
+                },
+            ),
+            (
+                Profile {
+                    grid: (2, 40),
+                    ..base
+                },
+                ProfileError::GridTooLargeForDisplay {
+                    grid: (2, 40),
+                    display: (128, 64),
+                },
+            ),
+            (
+                Profile {
+                    input: InputConfig {
+                        repeat_interval_ms: 0,
+                        ..InputConfig::STANDARD
+                    },
+                    ..base
+                },
+                ProfileError::RepeatTooFast,
+            ),
+            (
+                Profile {
+                    input: InputConfig {
+                        dead_zone: 40_000,
+                        ..InputConfig::STANDARD
+                    },
+                    ..base
+                },
+                ProfileError::DeadZoneTooLarge,
+            ),
+        ];
+        for (profile, expected) in cases {
+            assert_eq!(profile.check(), Err(expected), "{profile:?}");
+        }
+    }
+
+    #[test]
+    fn a_display_that_is_not_the_profiles_is_refused() {
+        use embedded_graphics::mock_display::MockDisplay;
+        use embedded_graphics::pixelcolor::{BinaryColor, Gray4};
+        // MockDisplay is 64 × 64.
+        let square = Display {
+            width: 64,
+            height: 64,
+            color: ColorDepth::Binary,
+        };
+        assert_eq!(
+            square.check(&MockDisplay::<BinaryColor>::new()),
+            Ok(Size::new(64, 64))
+        );
+        assert_eq!(
+            square.check(&MockDisplay::<Gray4>::new()),
+            Err(ProfileError::DisplayColor {
+                profile: ColorDepth::Binary,
+                display: ColorDepth::Gray4,
+            })
+        );
+        assert_eq!(
+            MONO_128X64
+                .display
+                .check(&MockDisplay::<BinaryColor>::new()),
+            Err(ProfileError::DisplaySize {
+                profile: (128, 64),
+                display: (64, 64),
+            })
+        );
+    }
 }

@@ -23,14 +23,16 @@
 use std::path::PathBuf;
 
 use embedded_graphics::Drawable;
-use embedded_graphics::pixelcolor::{Gray4, Rgb565, Rgb888};
+use embedded_graphics::pixelcolor::{BinaryColor, Gray4, Rgb565, Rgb888};
 use embedded_graphics::prelude::{Dimensions, PixelColor, Point, Size};
 use embedded_graphics_simulator::{OutputSettings, SimulatorDisplay};
 use padlock_firmware::input::{Button, Physical, StickSector};
 use padlock_firmware::keyboard::controls::STROKES;
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::keyboard::{Cell, Key, Layout};
-use padlock_firmware::profile::{ColorDepth, OLED, Profile, QuickEntry, XBOX360, ZUNE};
+use padlock_firmware::profile::{
+    ColorDepth, MONO_128X32, MONO_128X64, OLED, Profile, QuickEntry, XBOX360, ZUNE,
+};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
 use padlock_firmware::ui::{Outcome, Screen, Ui, UiConfig};
@@ -212,12 +214,13 @@ fn every_screen_matches_its_golden_image() {
     let bless = std::env::var_os("PADLOCK_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
     let mut count = 0;
-    for profile in [&XBOX360, &ZUNE, &OLED] {
+    for profile in [&XBOX360, &ZUNE, &OLED, &MONO_128X64, &MONO_128X32] {
         for language in Language::ALL {
             for (name, ui) in screens(profile, language) {
                 let rendered = match profile.display.color {
                     ColorDepth::Rgb565 => render::<Rgb565>(&ui),
                     ColorDepth::Gray4 => render::<Gray4>(&ui),
+                    ColorDepth::Binary => render::<BinaryColor>(&ui),
                 };
                 let file = format!("{}-{}-{}.png", profile.name, language.code(), name);
                 let path = golden_dir().join(&file);

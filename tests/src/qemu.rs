@@ -48,20 +48,36 @@ pub fn repo_root() -> PathBuf {
 
 /// Builds the board image (release) and returns its ELF.
 pub fn build_image() -> Result<PathBuf, String> {
-    let board = repo_root().join("boards/lm3s6965evb");
+    build_board("lm3s6965evb", "thumbv7m-none-eabi", &[])
+}
+
+/// Builds the board crate `boards/<board>` (its own workspace) in release for `target` with
+/// `features`, and returns its ELF.
+pub fn build_board(board: &str, target: &str, features: &[&str]) -> Result<PathBuf, String> {
+    let dir = repo_root().join("boards").join(board);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet"])
-        .current_dir(&board)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--features",
+            &features.join(","),
+        ])
+        .current_dir(&dir)
         // The outer test build's settings are for the host, not the board.
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("building the board image failed: {status}"));
+        return Err(format!("building boards/{board} failed: {status}"));
     }
-    Ok(board.join("target/thumbv7m-none-eabi/release/padlock-board-lm3s6965evb"))
+    Ok(dir
+        .join("target")
+        .join(target)
+        .join("release")
+        .join(format!("padlock-board-{board}")))
 }
 
 /// Writes the provisioning record the image reads at boot (`padlock-provision.txt` in the

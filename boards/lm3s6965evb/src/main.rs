@@ -14,7 +14,6 @@ mod provisioning;
 use cortex_m::singleton;
 use cortex_m_rt::entry;
 use defmt_semihosting as _;
-use embedded_graphics::prelude::Size;
 use padlock_firmware::module::{Module, Step};
 use padlock_firmware::net::{IpConfig, NetBuffers, NetConfig};
 use padlock_firmware::profile::OLED;
@@ -112,8 +111,9 @@ fn main() -> ! {
     let Some(flash) = host_flash::HostFlash::open(b"padlock-flash.bin\0") else {
         defmt::panic!("no flash file");
     };
-    let Ok(vault) = Vault::new(flash, 0..host_flash::SIZE as u32, &secret) else {
-        defmt::panic!("the flash range is not whole sectors");
+    let vault = match Vault::new(flash, 0..host_flash::SIZE as u32, &secret) {
+        Ok(vault) => vault,
+        Err(e) => defmt::panic!("the vault cannot use the flash: {}", e),
     };
     let ui = UiConfig {
         profile: &OLED,
@@ -121,7 +121,7 @@ fn main() -> ! {
         security_info_url: SECURITY_INFO_URL,
     };
     let now = clock::now_ms();
-    let mut module = Module::new(
+    let module = Module::new(
         ui,
         net,
         keys,
@@ -132,8 +132,16 @@ fn main() -> ! {
         env!("CARGO_PKG_VERSION"),
         now,
     );
+    let mut module = match module {
+        Ok(module) => module,
+        Err(e) => defmt::panic!("the module cannot start: {}", e),
+    };
 
-    let renderer = Renderer::new(Size::new(OLED.display.width, OLED.display.height));
+    let size = match OLED.display.check(&oled) {
+        Ok(size) => size,
+        Err(e) => defmt::panic!("the OLED is not the profile's display: {}", e),
+    };
+    let renderer = Renderer::new(size);
     let _ = renderer.draw(&mut oled, module.ui());
     oled.flush();
     let mut shown = module.ui().screen();

@@ -141,6 +141,16 @@ impl ModeLayout {
         usize::from(self.rows) * usize::from(self.cols)
     }
 
+    /// Cells the fullest page needs: its characters and the on-screen controls (domain keys
+    /// take what is left). A grid with fewer cells would lose keys.
+    pub fn cells_needed(&self) -> usize {
+        let controls = self.controls().key_count;
+        (0..self.pages())
+            .map(|page| self.chars(page).chars().count() + controls)
+            .max()
+            .unwrap_or(controls)
+    }
+
     /// The characters of a page, in reading order.
     fn chars(&self, page: u8) -> &'static str {
         match (self.mode, page) {

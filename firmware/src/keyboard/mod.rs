@@ -395,6 +395,15 @@ impl<L: Layout> Keyboard<L> {
             Key::Reveal => {
                 self.reveal = !self.reveal;
                 change.damage.field = true;
+                // The key's own label turns from Show to Hide and back.
+                let (rows, cols) = self.layout.size(self.nav.page);
+                let reveal_key = (0..rows)
+                    .flat_map(|row| (0..cols).map(move |col| Cell { row, col }))
+                    .find(|cell| self.key(*cell) == Key::Reveal);
+                match change.damage.keys.iter_mut().find(|slot| slot.is_none()) {
+                    Some(slot) => *slot = reveal_key,
+                    None => change.damage.all_keys |= reveal_key.is_some(),
+                }
             }
             Key::Done => change.done = true,
             Key::Back => change.back = true,

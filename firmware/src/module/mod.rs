@@ -1,16 +1,29 @@
 //! The whole module: screens, sign-in and vault, wired together behind one small surface.
 //!
 //! An integrator gives it what DESIGN.md section 2 lists (a smoltcp device, a `NorFlash`
-//! range, a CSPRNG, the device secret, the time) and calls three things from the main loop:
+//! range, a CSPRNG, the device secret, the time) and runs this loop (`docs/integrating.md`
+//! builds every argument of [`Module::new`]; `boards/template/src/main.rs` is the same code on
+//! a board):
 //!
 //! ```text
+//! let mut module = Module::new(ui, net, keys, &mut nic, buffers, vault, rng, version, now)?;
+//! let renderer = Renderer::new(profile.display.check(&display)?);
+//! renderer.draw(&mut display, module.ui()); display.flush();
 //! loop {
-//!     for event in buttons() { redraw |= module.input(event, now) }
-//!     redraw |= module.poll(&mut nic, now)
-//!     draw(module.ui(), redraw)                   // the renderer reads the screen state
-//!     sleep_until(module.next_wake(now))
+//!     let now = now_ms();
+//!     let mut step = Step::default();
+//!     while let Some(event) = buttons.poll(now) {      // Down and Up: releases end auto-repeat
+//!         step.merge(module.input(event, now));
+//!     }
+//!     step.merge(module.poll(&mut nic, now));          // network, auto-repeat, animation
+//!     renderer.redraw(&mut display, module.ui(), step.redraw);
+//!     display.flush();                                 // a buffered display shows nothing until then
+//!     if step.leave { /* show the device's own menu */ }
+//!     sleep_until(module.next_wake(now));              // an absolute time, or until an input
 //! }
 //! ```
+//!
+//! [`Module::new`] checks the profile and the network configuration first ([`StartError`]).
 //!
 //! What the module does between them:
 //! - at start, a sealed token in the vault means "Signing in as …" and a `Resume`;
@@ -28,8 +41,9 @@ use padlock_protocol::{DenyReason, DeviceInfo, Password, Request, Response, Stat
 use rand_core::{CryptoRng, RngCore};
 use smoltcp::phy::Device;
 
-use crate::input::{Controller, InputConfig, RawInput};
+use crate::input::{Controller, RawInput};
 use crate::net::{Failure, Finished, NetBuffers, NetConfig, Network};
+use crate::profile::ProfileError;
 use crate::ui::{Effects, Outcome, Redraw, Request as UiRequest, Ui, UiConfig};
 use crate::vault::Vault;
 
@@ -48,6 +62,24 @@ impl Step {
     pub fn merge(&mut self, other: Step) {
         self.redraw = self.redraw.merge(other.redraw);
         self.leave |= other.leave;
+    }
+}
+
+/// Why the module cannot start: a configuration the device cannot work with. Each names what
+/// to change; none depends on the network or the flash's contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StartError {
+    /// The profile in [`UiConfig::profile`] cannot be served ([`crate::profile::Profile::check`]).
+    Profile(ProfileError),
+    /// [`crate::net::IpConfig::Dhcp`] on a network device without Ethernet framing (DHCP
+    /// runs over Ethernet only): use a static address.
+    DhcpNeedsEthernet,
+}
+
+impl From<ProfileError> for StartError {
+    fn from(error: ProfileError) -> Self {
+        Self::Profile(error)
     }
 }
 
@@ -71,7 +103,12 @@ pub struct Module<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> {
 }
 
 impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
-    /// Starts the module: reads the vault and, with a remembered account, begins resuming.
+    /// Starts the module: checks the configuration, reads the vault and, with a remembered
+    /// account, begins resuming.
+    ///
+    /// # Errors
+    /// [`StartError`] for a profile the screens cannot serve or a network configuration the
+    /// device cannot use; nothing has been sent or stored then.
     #[allow(
         clippy::too_many_arguments,
         reason = "the integrator surface, each argument once"
@@ -86,7 +123,14 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
         mut rng: R,
         firmware_version: &str,
         now_ms: u64,
-    ) -> Self {
+    ) -> Result<Self, StartError> {
+        ui.profile.check()?;
+        #[cfg(feature = "dhcp")]
+        if net.ip == crate::net::IpConfig::Dhcp
+            && nic.capabilities().medium != smoltcp::phy::Medium::Ethernet
+        {
+            return Err(StartError::DhcpNeedsEthernet);
+        }
         let network = Network::new(net, keys, nic, buffers, &mut rng, now_ms);
         let mut vault = vault;
         let remembered = vault.load();
@@ -100,13 +144,13 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
             net: network,
             vault,
             rng,
-            controller: Controller::new(InputConfig::default()),
+            controller: Controller::new(ui.profile.input),
             device,
             pending: None,
         };
         let effects = module.ui.start();
         module.apply(effects, now_ms);
-        module
+        Ok(module)
     }
 
     /// The screens' state, for the renderer.
@@ -145,7 +189,8 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
         step
     }
 
-    /// When the main loop should run next (the platform may sleep until then or an input).
+    /// When the main loop should run next, as an absolute time on the `now_ms` clock (not a
+    /// delay): the platform may sleep until then or until an input.
     pub fn next_wake(&mut self, now_ms: u64) -> u64 {
         let mut wake = now_ms.saturating_add(1000);
         for due in [
@@ -310,3 +355,65 @@ fn truncated<const N: usize>(text: &str) -> heapless::String<N> {
 
 #[cfg(feature = "std")]
 pub mod player;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::IpConfig;
+    use crate::net::unplugged::Unplugged;
+    use crate::net::wire::device_config;
+    use crate::profile::{MONO_128X64, Profile};
+    use crate::text::Language;
+    use crate::vault::mem_flash::MemFlash;
+    use padlock_protocol::PublicKey;
+    use rand_core::OsRng;
+    use std::boxed::Box;
+
+    fn start(
+        profile: &'static Profile,
+        ip: IpConfig,
+        nic: &mut impl Device,
+    ) -> Result<(), StartError> {
+        let keys = Box::leak(Box::new(
+            StaticKeypair::derive_from_device_secret(&[3; 32]).unwrap(),
+        ));
+        let buffers = Box::leak(Box::new(NetBuffers::new()));
+        let vault = Vault::new(MemFlash::<2048, 1024, 4>::new(), 0..2048, &[3; 32]).unwrap();
+        let ui = UiConfig {
+            profile,
+            language: Language::English,
+            security_info_url: "https://account.example.com/security",
+        };
+        let mut net = device_config(PublicKey([1; 32]));
+        net.ip = ip;
+        Module::new(ui, net, keys, nic, buffers, vault, OsRng, "1", 0).map(|_| ())
+    }
+
+    #[test]
+    fn a_profile_the_screens_cannot_serve_does_not_start() {
+        static SQUEEZED: Profile = Profile {
+            grid: (4, 10),
+            ..crate::profile::MONO_128X32
+        };
+        let static_ip = device_config(PublicKey([1; 32])).ip;
+        assert_eq!(start(&MONO_128X64, static_ip, &mut Unplugged), Ok(()));
+        assert!(matches!(
+            start(&SQUEEZED, static_ip, &mut Unplugged),
+            Err(StartError::Profile(
+                ProfileError::GridTooLargeForDisplay { .. }
+            ))
+        ));
+    }
+
+    #[cfg(feature = "dhcp")]
+    #[test]
+    fn dhcp_needs_an_ethernet_device() {
+        // The virtual wire carries bare IP packets; the unplugged device is Ethernet.
+        let mut ip_only = crate::net::wire::Wire::new(1).end(0);
+        assert_eq!(
+            start(&MONO_128X64, IpConfig::Dhcp, &mut ip_only),
+            Err(StartError::DhcpNeedsEthernet)
+        );
+        assert_eq!(start(&MONO_128X64, IpConfig::Dhcp, &mut Unplugged), Ok(()));
+    }
+}

@@ -21,6 +21,7 @@
 //! [`RESUME_RETRY_WINDOW_MS`] of the first send, the window of gateways that follow the earlier
 //! 60-second rule, where a later retry would look like token reuse.
 
+pub mod unplugged;
 #[cfg(any(test, feature = "std"))]
 pub mod wire;
 
@@ -51,7 +52,9 @@ pub enum IpConfig {
         /// Default router.
         router: Option<Ipv4Address>,
     },
-    /// Ask a DHCP server.
+    /// Ask a DHCP server (feature `dhcp`; an Ethernet device only, which
+    /// [`crate::module::Module::new`] checks).
+    #[cfg(feature = "dhcp")]
     Dhcp,
 }
 
@@ -230,10 +233,9 @@ impl<'a, 'k> Network<'a, 'k> {
             IpConfig::Dhcp if matches!(hardware, HardwareAddress::Ethernet(_)) => {
                 Some(sockets.add(dhcpv4::Socket::new()))
             }
+            #[cfg(feature = "dhcp")]
             IpConfig::Dhcp => {
-                padlock_fmt::warn!(
-                    "dhcp needs the dhcp feature and an Ethernet device; no address"
-                );
+                padlock_fmt::warn!("dhcp needs an Ethernet device; no address");
                 None
             }
         };

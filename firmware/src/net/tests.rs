@@ -107,6 +107,7 @@ fn link_down_is_no_network() {
     assert_eq!(done, Some(Err(Failure::NoNetwork)));
 }
 
+#[cfg(feature = "dhcp")]
 #[test]
 fn no_dhcp_answer_is_no_network() {
     let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());

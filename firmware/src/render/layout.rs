@@ -33,9 +33,10 @@ impl Metrics {
         let h = size.height;
         // A title of about a fourteenth of the height, body text about a twenty-fourth: 40 and
         // 30 pixels on 720p (readable across a living room), 20 and 13 on a 320-pixel player.
-        // Never below 10 and 8 pixels, the smallest a glance can read.
+        // Never below 10 and 8 pixels, the smallest a glance can read, except on displays under
+        // 48 pixels (a 128×32 OLED), where 6-pixel body text leaves room for two rows of keys.
         let title = Face::at_most((h / 14).max(10));
-        let body = Face::at_most((h / 24).max(8));
+        let body = Face::at_most((h / 24).max(if h < 48 { 6 } else { 8 }));
         Self {
             screen: Rectangle::new(Point::zero(), size),
             margin: (size.width.min(size.height) / 40).max(1),
@@ -48,6 +49,24 @@ impl Metrics {
     /// Height of a band holding one line of `face` in a box (a field, a button).
     pub fn boxed(&self, face: Face) -> u32 {
         face.height() + 2 * self.pad
+    }
+
+    /// The smallest legible key: a character of the smallest face with a pixel of gap on
+    /// each side, and three pixels of gap under and over it (the keyboard screens keep at
+    /// least this much height per row).
+    pub const MIN_KEY: Size = Size::new(Face::SMALLEST.advance() + 2, Face::SMALLEST.height() + 3);
+
+    /// Whether a `rows` × `cols` keyboard of keys at least [`Metrics::MIN_KEY`] fits on this
+    /// display under its text field, inside the margins.
+    pub fn fits_keyboard(&self, rows: u8, cols: u8) -> bool {
+        let inner = self
+            .screen
+            .size
+            .saturating_sub(Size::new(2 * self.margin, 2 * self.margin));
+        let gap = (self.margin / 2).max(1);
+        let height = inner.height.saturating_sub(self.boxed(self.body) + gap);
+        u32::from(rows) * Self::MIN_KEY.height <= height
+            && u32::from(cols) * Self::MIN_KEY.width <= inner.width
     }
 }
 

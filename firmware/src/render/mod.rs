@@ -1,9 +1,10 @@
 //! Rendering: the keyboard and the screens on any embedded-graphics `DrawTarget`.
 //!
 //! The integrator hands the module a display as a `DrawTarget` whose colour is the profile's
-//! ([`Rgb565`](embedded_graphics::pixelcolor::Rgb565) or
-//! [`Gray4`](embedded_graphics::pixelcolor::Gray4); any colour with a [`theme::Themed`]
-//! palette works). Everything drawn is computed from the display's size: nothing here names a
+//! ([`Rgb565`](embedded_graphics::pixelcolor::Rgb565),
+//! [`Gray4`](embedded_graphics::pixelcolor::Gray4) or
+//! [`BinaryColor`](embedded_graphics::pixelcolor::BinaryColor); any colour with a
+//! [`theme::Themed`] palette works). Everything drawn is computed from the display's size: nothing here names a
 //! profile. Drawing allocates nothing and never reads the display back.
 //!
 //! ```text
@@ -22,7 +23,9 @@
 //!   controller button does while typing;
 //! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws;
 //! - `qr` (feature `qr`, on by default): the QR code of the app-password page;
-//! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial.
+//! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial;
+//! - [`mono_frame`]: a frame buffer for 128-pixel-wide 1-bit panels (SSD1306, SH1106) that
+//!   sends only the pages that changed.
 //!
 //! # Example
 //! ```
@@ -65,6 +68,7 @@ pub mod glyph;
 pub mod keyboard;
 pub mod layout;
 pub mod legend;
+pub mod mono_frame;
 #[cfg(feature = "qr")]
 pub mod qr;
 pub mod scaled;

@@ -119,7 +119,7 @@ impl Renderer {
         let (rows, cols) = keyboard.layout().size(keyboard.page());
         let quick = ui.config().profile.quick_entry;
         // Each row of keys needs at least a line of the smallest text and its gaps.
-        let min_keys = u32::from(rows) * (Face::SMALLEST.height() + 3);
+        let min_keys = u32::from(rows) * Metrics::MIN_KEY.height;
         let password = ui.screen() == Screen::Password;
         let field_h = m.boxed(m.body);
         let mut room = stack.left().saturating_sub(field_h + gap + min_keys);

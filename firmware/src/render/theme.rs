@@ -4,10 +4,14 @@
 //! the key under the cursor, …). Each colour type a display may use implements [`Themed`] once,
 //! with a palette chosen for that depth: the 16-bit palette follows the console look (dark
 //! background, green focus, the face buttons' own colours), the 4-bit grey one keeps the same
-//! contrasts with grey levels. A new colour depth is one more `impl Themed`.
+//! contrasts with grey levels, and the 1-bit one (SSD1306, SH1106, e-paper) draws text lit on
+//! dark and shows the focus inverted. A new colour depth is one more `impl Themed` here (a
+//! board crate cannot add one for embedded-graphics' own colour types).
 
-use embedded_graphics::pixelcolor::{Gray4, GrayColor, Rgb565, RgbColor};
+use embedded_graphics::pixelcolor::{BinaryColor, Gray4, GrayColor, Rgb565, RgbColor};
 use embedded_graphics::prelude::PixelColor;
+
+use crate::profile::ColorDepth;
 
 /// The colour of every role on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +40,14 @@ pub struct Palette<C> {
 
 /// A colour type with a palette: the colour of a display Padlock can draw on.
 pub trait Themed: PixelColor {
+    /// The colour depth a profile names for displays of this colour.
+    const DEPTH: ColorDepth;
     /// The palette for this colour depth.
     const PALETTE: Palette<Self>;
 }
 
 impl Themed for Rgb565 {
+    const DEPTH: ColorDepth = ColorDepth::Rgb565;
     const PALETTE: Palette<Self> = Palette {
         background: Rgb565::new(2, 5, 5),
         text: Rgb565::WHITE,
@@ -62,6 +69,7 @@ impl Themed for Rgb565 {
 }
 
 impl Themed for Gray4 {
+    const DEPTH: ColorDepth = ColorDepth::Gray4;
     const PALETTE: Palette<Self> = Palette {
         background: Gray4::BLACK,
         text: Gray4::WHITE,
@@ -73,5 +81,24 @@ impl Themed for Gray4 {
         group: Gray4::new(6),
         alert: Gray4::WHITE,
         face: [Gray4::WHITE; 4],
+    };
+}
+
+impl Themed for BinaryColor {
+    const DEPTH: ColorDepth = ColorDepth::Binary;
+    // Two levels: what is not lit is the background. Keys, fields and buttons at rest are
+    // their lit text alone; the focus is inverted. A quick-entry group cannot be shaded: its
+    // labels (drawn in `dim`, lit) show the pick instead.
+    const PALETTE: Palette<Self> = Palette {
+        background: BinaryColor::Off,
+        text: BinaryColor::On,
+        dim: BinaryColor::On,
+        surface: BinaryColor::Off,
+        surface_text: BinaryColor::On,
+        focus: BinaryColor::On,
+        focus_text: BinaryColor::Off,
+        group: BinaryColor::Off,
+        alert: BinaryColor::On,
+        face: [BinaryColor::On; 4],
     };
 }

@@ -39,7 +39,7 @@ pub const PROGRESS_FRAMES: u8 = 8;
 pub struct UiConfig {
     /// The device profile.
     pub profile: &'static Profile,
-    /// The language of the strings.
+    /// The language of the strings: the device's language setting (a profile has none).
     pub language: Language,
     /// Where players create app passwords (the account's Security info page).
     pub security_info_url: &'static str,

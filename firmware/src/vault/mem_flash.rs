@@ -1,14 +1,19 @@
-//! An in-RAM NOR flash that enforces NOR rules and can lose power at any step: the test double
-//! behind the vault's power-cut tests and the simulator's flash.
+//! An in-RAM NOR flash that enforces NOR rules and (in tests) can lose power at any step.
+//!
+//! On a board it stands in for the flash while the real driver is not written yet: the module
+//! runs, signs in and remembers the token until the next reset. It is `no_std` and
+//! allocation-free; its `SIZE` bytes live wherever the [`MemFlash`] value does (inside the
+//! vault, so a `static` module puts them in static RAM). On the host it is the flash of the
+//! vault's tests and the simulator.
 //!
 //! Rules enforced (each breach is an error, so a bug shows up in tests, not on a device):
 //! - writes and erases must be aligned to [`MemFlash::WRITE`] and [`MemFlash::ERASE`] bytes;
 //! - a write can only clear bits (1 → 0); setting a 0 bit back to 1 needs an erase;
 //! - erase sets whole sectors to `0xFF`.
 //!
-//! [`MemFlash::cut_power_at`] arms a power cut at the n-th write or erase from now: that
+//! With `cfg(test)` or the `std` feature, `MemFlash::cut_power_at` arms a power cut at the n-th write or erase from now: that
 //! operation is torn (only its first half happens) and it and every later operation fail until
-//! [`MemFlash::restore_power`], as if the device lost power and rebooted.
+//! `MemFlash::restore_power`, as if the device lost power and rebooted.
 
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
@@ -85,22 +90,26 @@ impl<const SIZE: usize, const ERASE: usize, const WRITE: usize> MemFlash<SIZE, E
     }
 
     /// Loses power during the write or erase `n` operations from now (0: the next one).
+    #[cfg(any(test, feature = "std"))]
     pub fn cut_power_at(&mut self, n: usize) {
         self.cut_in = Some(n);
     }
 
     /// Power back on, as after a reboot.
+    #[cfg(any(test, feature = "std"))]
     pub fn restore_power(&mut self) {
         self.powered = true;
         self.cut_in = None;
     }
 
     /// Whether a cut has happened since power was last restored.
+    #[cfg(any(test, feature = "std"))]
     pub fn power_was_cut(&self) -> bool {
         !self.powered
     }
 
     /// Writes and erases done so far.
+    #[cfg(any(test, feature = "std"))]
     pub fn operations(&self) -> usize {
         self.operations
     }

@@ -17,13 +17,18 @@
 //!   writes the new record before the old one stops counting, so a power cut at any step
 //!   leaves the old token or the new one.
 //! - [`Vault::forget`] erases the whole range: after sign-out not even the sealed bytes remain.
+//! - Any NOR flash works: words up to 32 bytes directly, page-programmed flashes (up to
+//!   256-byte pages, as the RP2040's) through [`words::SmallWords`]. [`Vault::new`] checks the
+//!   flash and the range, and names what is wrong ([`VaultError`]).
+//! - [`mem_flash::MemFlash`], a NOR flash in RAM, stands in for the board's flash while its
+//!   driver is not written yet (and, with power cuts, in the tests).
 //!
 //! The key is derived with the same HKDF-SHA256 and the cipher is the same ChaCha20-Poly1305
 //! as the Noise channel's (one RustCrypto generation on the device).
 
 mod blocking;
-#[cfg(any(test, feature = "std"))]
 pub mod mem_flash;
+pub mod words;
 
 use core::ops::Range;
 
@@ -36,11 +41,12 @@ use padlock_protocol::limits::{MAX_EMAIL_LEN, REMEMBER_TOKEN_LEN};
 use padlock_protocol::{Email, RememberToken};
 use rand_core::{CryptoRng, RngCore};
 use sequential_storage::cache::{Cache, Uncached};
-use sequential_storage::map::{MapConfig, MapStorage};
+use sequential_storage::map::{MapConfig, MapConfigError, MapStorage};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use blocking::{Blocking, block_on};
+use words::SmallWords;
 
 /// Format of the records this code writes; older or newer ones count as no token.
 pub const FORMAT_VERSION: u8 = 1;
@@ -67,21 +73,33 @@ pub struct Remembered {
     pub token: RememberToken,
 }
 
-/// Why the vault could not store or forget.
+/// Why the vault cannot start over a flash and range, or could not store or forget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum VaultError {
-    /// The flash range is unusable: not sector aligned, or under two sectors.
-    BadRange,
+    /// The range's start or end is not on a sector boundary (a multiple of the flash's
+    /// `ERASE_SIZE`).
+    RangeNotSectorAligned,
+    /// The range is under two sectors: an update needs a sector to move the record into.
+    RangeTooSmall,
+    /// The range ends past the flash's capacity.
+    RangeOutsideFlash,
+    /// A sector cannot hold the largest record (about 330 bytes with the storage's headers, with 4-byte words).
+    SectorTooSmall,
+    /// The flash's write word (page) is over 256 bytes, or its read word over 32 bytes.
+    WordTooLarge,
     /// The flash failed (or lost power) part-way; what was there before is still there.
     Flash,
     /// The flash range is too small for the record.
     Full,
 }
 
+/// Flash `F` as the storage layer sees it: async, with words of at most 32 bytes.
+type Storage<F> = Blocking<SmallWords<F>>;
+
 /// The sealed token store over flash `F`.
 pub struct Vault<F: NorFlash> {
-    map: MapStorage<u8, Blocking<F>, Cache<Uncached, Uncached, Uncached, u8>>,
+    map: MapStorage<u8, Storage<F>, Cache<Uncached, Uncached, Uncached, u8>>,
     key: Zeroizing<[u8; 32]>,
     buffer: [u8; BUFFER_LEN],
 }
@@ -91,15 +109,24 @@ impl<F: NorFlash> Vault<F> {
     /// from `device_secret`.
     ///
     /// # Errors
-    /// [`VaultError::BadRange`] if the range is not whole sectors, or fewer than two.
+    /// [`VaultError::RangeNotSectorAligned`], [`VaultError::RangeTooSmall`] or
+    /// [`VaultError::RangeOutsideFlash`] for a range that does not fit the flash;
+    /// [`VaultError::SectorTooSmall`] or [`VaultError::WordTooLarge`] for a flash the vault
+    /// cannot use.
     pub fn new(flash: F, range: Range<u32>, device_secret: &[u8]) -> Result<Self, VaultError> {
-        let config = MapConfig::<Blocking<F>>::try_new(range).map_err(|_| VaultError::BadRange)?;
+        check(&flash, &range)?;
+        let config = MapConfig::<Storage<F>>::try_new(range).map_err(|e| match e {
+            MapConfigError::StartRangeNotAtPageBoundary
+            | MapConfigError::EndRangeNotAtPageBoundary => VaultError::RangeNotSectorAligned,
+            MapConfigError::RangeTooSmall => VaultError::RangeTooSmall,
+            MapConfigError::PagesTooSmall => VaultError::SectorTooSmall,
+            MapConfigError::WordSizeTooLarge => VaultError::WordTooLarge,
+        })?;
         let mut key = Zeroizing::new([0u8; 32]);
-        Hkdf::<Sha256>::new(None, device_secret)
-            .expand(VAULT_KEY_INFO, key.as_mut())
-            .map_err(|_| VaultError::BadRange)?;
+        // Cannot fail: 32 bytes is far under HKDF-SHA256's limit of 255 hashes.
+        let _ = Hkdf::<Sha256>::new(None, device_secret).expand(VAULT_KEY_INFO, key.as_mut());
         Ok(Self {
-            map: MapStorage::new(Blocking(flash), config, Cache::new_uncached()),
+            map: MapStorage::new(Blocking(SmallWords(flash)), config, Cache::new_uncached()),
             key,
             buffer: [0; BUFFER_LEN],
         })
@@ -188,7 +215,7 @@ impl<F: NorFlash> Vault<F> {
 
     /// The flash, back (for a reboot in tests and the simulator).
     pub fn into_flash(self) -> F {
-        self.map.destroy().0.0
+        self.map.destroy().0.0.0
     }
 
     fn open(&self, record: &[u8]) -> Option<Remembered> {
@@ -219,6 +246,24 @@ impl<F: NorFlash> Vault<F> {
             token: RememberToken::from_bytes(*token),
         })
     }
+}
+
+/// The checks the storage layer does not make, or makes after the first write.
+fn check<F: NorFlash>(flash: &F, range: &Range<u32>) -> Result<(), VaultError> {
+    if !SmallWords::<F>::SUPPORTED {
+        return Err(VaultError::WordTooLarge);
+    }
+    if usize::try_from(range.end).map_or(true, |end| end > flash.capacity()) {
+        return Err(VaultError::RangeOutsideFlash);
+    }
+    // The storage's word, its item header (8 bytes: CRCs and length), the largest record
+    // with its key, and the two page-state markers at a sector's ends, each padded to a word.
+    let word = <SmallWords<F> as NorFlash>::WRITE_SIZE.max(F::READ_SIZE);
+    let largest_item = 8usize.next_multiple_of(word) + (MAX_RECORD_LEN + 1).next_multiple_of(word);
+    if F::ERASE_SIZE < largest_item + 2 * word {
+        return Err(VaultError::SectorTooSmall);
+    }
+    Ok(())
 }
 
 fn associated_data(email_len: u8, email: &str) -> Vec<u8, { 13 + 2 + MAX_EMAIL_LEN }> {

@@ -153,6 +153,7 @@ impl Rig {
             "1.0.0",
             self.now_ms,
         )
+        .expect("the built-in profiles and a static address start")
     }
 
     /// Polls the device and the gateway once, at the current time.

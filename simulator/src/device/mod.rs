@@ -29,7 +29,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use embedded_graphics::pixelcolor::{Gray4, Rgb565};
+use embedded_graphics::pixelcolor::{BinaryColor, Gray4, Rgb565};
 use embedded_graphics::prelude::Size;
 use padlock_firmware::input::RawInput;
 use padlock_firmware::module::{Module, Step};
@@ -304,7 +304,7 @@ impl Device {
         // takes fresh buffers (about 1.6 KB, never freed: a simulator reboots a few times).
         let buffers: &'static mut NetBuffers<'static> = Box::leak(Box::new(NetBuffers::new()));
         self.wire.set_time(self.now_ms);
-        let mut module = Module::new(
+        let module = Module::new(
             ui,
             net,
             self.keys,
@@ -315,6 +315,11 @@ impl Device {
             FIRMWARE_VERSION,
             self.now_ms,
         );
+        let mut module = match module {
+            Ok(module) => module,
+            // Built-in profiles and a static address: `profile::tests` checks every one.
+            Err(e) => unreachable!("the simulator's configuration does not start: {e:?}"),
+        };
         module.network().set_link(self.link_up);
         self.module = Some(module);
         self.record(Event::Boot);
@@ -569,6 +574,11 @@ fn draw(renderer: &Renderer, frame: &mut Frame, ui: &Ui, redraw: Redraw, profile
         ColorDepth::Gray4 => {
             renderer.redraw(&mut frame::FrameTarget::<Gray4>::new(frame), ui, redraw)
         }
+        ColorDepth::Binary => renderer.redraw(
+            &mut frame::FrameTarget::<BinaryColor>::new(frame),
+            ui,
+            redraw,
+        ),
     };
 }
 
