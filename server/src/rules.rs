@@ -147,6 +147,8 @@ impl Gateway {
             None
         };
         attempt.succeeded(&*self.store)?;
+        // For the Security info page's devices and activity (crate::web).
+        self.note_device_sign_in(record.id, &device_key, &describe(device), now);
         if let Match::AppPassword(app) = &matched {
             self.note_app_password_use(app, device, now)?;
         }

@@ -19,8 +19,10 @@
 //! - **No secret in clear**: the store only ever sees keyed hashes and argon2id strings.
 
 mod migrations;
+pub mod security;
 mod sqlite;
 
+pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
 use padlock_protocol::PublicKey;
@@ -232,4 +234,10 @@ pub trait Store: Send + Sync {
     fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error>;
     /// Forgets every subject whose last failure is before `cutoff`; returns how many.
     fn forget_throttle_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
+
+    /// The Security info page's state ([`SecurityStore`]), if this store keeps it. Default:
+    /// `None` (a store for the device door only; `serve --web` refuses to start on it).
+    fn security(&self) -> Option<&dyn SecurityStore> {
+        None
+    }
 }
