@@ -51,6 +51,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::gateway::Gateway;
+use crate::time::UnixMillis;
 use routes::App;
 
 /// The page's one stylesheet.
@@ -102,11 +103,26 @@ impl WebConfig {
     }
 }
 
-/// The page as an axum [`Router`] (for tests, or to mount behind another server).
+/// Where the page reads the time (sessions expire, codes change): the system clock, or a test's.
+pub type Clock = Arc<dyn Fn() -> UnixMillis + Send + Sync>;
+
+/// The page as an axum [`Router`] on the system clock (to mount behind another server).
 ///
 /// # Errors
 /// [`crate::Error::InvalidInput`] if the gateway's store keeps no Security info state.
 pub fn router(gateway: Arc<Gateway>, config: WebConfig) -> Result<Router, crate::Error> {
+    router_with_clock(gateway, config, Arc::new(UnixMillis::now))
+}
+
+/// [`router`] reading the time from `clock` (tests jump past an expiry with it).
+///
+/// # Errors
+/// As [`router`].
+pub fn router_with_clock(
+    gateway: Arc<Gateway>,
+    config: WebConfig,
+    clock: Clock,
+) -> Result<Router, crate::Error> {
     gateway.security()?;
     let config = Arc::new(config);
     let checks = std::thread::available_parallelism().map_or(2, usize::from);
@@ -114,6 +130,7 @@ pub fn router(gateway: Arc<Gateway>, config: WebConfig) -> Result<Router, crate:
         gateway,
         config: config.clone(),
         checks: Arc::new(Semaphore::new(checks)),
+        clock,
     };
     Ok(Router::new()
         .route("/style.css", get(routes::stylesheet))

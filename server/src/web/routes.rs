@@ -50,6 +50,8 @@ pub(crate) struct App {
     /// Password checks (argon2id) running at once: at most one per core, so a flood of
     /// sign-ins queues instead of taking every thread and its memory.
     pub checks: Arc<Semaphore>,
+    /// The time.
+    pub clock: super::Clock,
 }
 
 /// An answer before it becomes HTTP.
@@ -161,7 +163,7 @@ pub(crate) async fn dispatch(State(app): State<App>, request: Request) -> Respon
         path: request.uri().path().to_owned(),
         lang: lang_of(request.headers()),
         headers: request.headers().clone(),
-        now: UnixMillis::now(),
+        now: (app.clock)(),
     };
     let lang = ctx.lang;
     let fields = if method == Method::POST {
