@@ -226,7 +226,7 @@ fn the_schema_is_versioned() {
             error,
             Error::NewerDatabase {
                 found: 99,
-                supported: 3
+                supported: 4
             }
         ),
         "{error}"
