@@ -38,6 +38,21 @@ const RECOVERY_ALPHABET: &[u8; 31] = b"abcdefghjkmnpqrstuvwxyz23456789";
 /// How long the same device signing in again adds no new line of activity.
 const DEVICE_ACTIVITY_QUIET: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Two-step verification set up without the page ([`Gateway::set_up_authenticator`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthenticatorSetup {
+    /// The authenticator secret in base32, as an app takes it typed in.
+    pub secret: String,
+    /// The single-use recovery codes.
+    pub recovery_codes: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthenticatorSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthenticatorSetup(<secret>)")
+    }
+}
+
 /// How a check of a password or code went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checked {
@@ -248,6 +263,19 @@ impl Gateway {
         let Some(step) = totp::verify(&secret, code, now.0 / 1000, None) else {
             return Ok(None);
         };
+        self.install_authenticator(account, sealed, step, now)
+            .map(Some)
+    }
+
+    /// Stores the sealed authenticator secret with `step` used, makes the recovery codes, turns
+    /// two-step on; returns the codes.
+    fn install_authenticator(
+        &self,
+        account: &AccountRecord,
+        sealed: &[u8],
+        step: u64,
+        now: UnixMillis,
+    ) -> Result<Vec<String>, Error> {
         let mut rng = self.rng();
         let codes: Vec<String> = (0..RECOVERY_CODES)
             .map(|_| {
@@ -277,8 +305,34 @@ impl Gateway {
         let security = self.security()?;
         security.enable_two_step(account.id, sealed, step, &hashes)?;
         security.record_activity(account.id, ActivityKind::TwoStepOn, "", now)?;
-        tracing::info!(account = ?email_key(&account.email), "two-step turned on on the web");
-        Ok(Some(codes))
+        tracing::info!(account = ?email_key(&account.email), "two-step turned on with an authenticator");
+        Ok(codes)
+    }
+
+    /// Sets up two-step verification with an authenticator for the account `email` without a
+    /// player confirming a first code (for demos, such as the simulator's account): returns the
+    /// secret (base32, as an authenticator app takes it typed in) and the recovery codes. A
+    /// secret set up before is replaced, and so are its recovery codes.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`], or the store's errors.
+    pub fn set_up_authenticator(
+        &self,
+        email: &str,
+        now: UnixMillis,
+    ) -> Result<AuthenticatorSetup, Error> {
+        let account = self
+            .store
+            .account(&email_key(email))?
+            .ok_or_else(|| Error::UnknownAccount(email.to_owned()))?;
+        let (secret, sealed) = self.new_authenticator_secret(account.id)?;
+        // Nothing used yet: the codes of the current step and either side all work.
+        let before = totp::step_at(now.0 / 1000).saturating_sub(totp::SKEW_STEPS + 1);
+        let recovery_codes = self.install_authenticator(&account, &sealed, before, now)?;
+        Ok(AuthenticatorSetup {
+            secret: totp::base32(&secret),
+            recovery_codes,
+        })
     }
 
     /// Turns two-step verification off (the caller confirmed password and code).

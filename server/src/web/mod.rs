@@ -179,18 +179,31 @@ pub async fn serve_web(
     config: WebConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), crate::Error> {
+    let router = router(gateway, config.clone())?;
+    serve_router(listener, router, &config, shutdown).await;
+    Ok(())
+}
+
+/// Serves `router` (from [`router`] or [`router_with_clock`]) on `listener` with `config`'s
+/// connection and request-head limits, until `shutdown` resolves.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    config: &WebConfig,
+    shutdown: impl Future<Output = ()>,
+) {
     let connections = Arc::new(Semaphore::new(config.max_connections));
+    // hyper's smallest buffer is 8 KiB.
     let (max_head, head_timeout) = (config.max_head.max(8192), config.head_timeout);
-    let router = router(gateway, config)?;
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => return,
             permit = connections.clone().acquire_owned() => permit,
         };
-        let Ok(permit) = permit else { return Ok(()) };
+        let Ok(permit) = permit else { return };
         let accepted = tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => return,
             accepted = listener.accept() => accepted,
         };
         let stream = match accepted {
