@@ -116,34 +116,34 @@ struct Ctx {
 
 impl Ctx {
     fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.to_owned())
+        cookie_in(&self.headers, name)
     }
 }
 
-fn lang_of(headers: &HeaderMap) -> Lang {
-    let cookie = headers
+/// The value of the cookie `name` the request sent.
+fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == LANG_COOKIE)
-        .and_then(|(_, value)| Lang::from_code(value));
-    cookie.unwrap_or_else(|| {
-        Lang::from_accept(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-        )
-    })
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The page's language: the `lang` cookie, else the browser's `Accept-Language`.
+fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie_in(headers, LANG_COOKIE)
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or_else(|| {
+            Lang::from_accept(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
 }
 
 /// The stylesheet, the page's only other resource.
@@ -529,6 +529,24 @@ impl Page<'_> {
         self.ctx.now.since(self.session.record.last_auth) < self.app.config.reauth_after
     }
 
+    /// Checks the form's password and code again: `Err` holds the refusal to show.
+    fn confirmed(
+        &self,
+        fields: &[(String, String)],
+    ) -> Result<Result<(), (StatusCode, Notice)>, Error> {
+        let t = self.ctx.lang.text();
+        let checked = self.gateway().web_confirm(
+            self.account,
+            field(fields, "password"),
+            Some(field(fields, "code")),
+            self.ctx.now,
+        )?;
+        Ok(match checked {
+            Checked::Passed { .. } => Ok(()),
+            other => Err(refusal(t, other, t.wrong_credentials)),
+        })
+    }
+
     fn with(self, notice: Notice) -> Self {
         Self {
             notice: Some(notice),
@@ -658,14 +676,7 @@ impl Page<'_> {
             "/two-step/begin" => self.begin_two_step(None),
             "/two-step/confirm" => self.confirm_two_step(field(fields, "code")),
             "/two-step/off" => {
-                let checked = self.gateway().web_confirm(
-                    self.account,
-                    field(fields, "password"),
-                    Some(field(fields, "code")),
-                    self.ctx.now,
-                )?;
-                if !matches!(checked, Checked::Passed { .. }) {
-                    let (status, notice) = refusal(t, checked, t.wrong_credentials);
+                if let Err((status, notice)) = self.confirmed(fields)? {
                     return self.with(notice).two_step(status);
                 }
                 self.gateway()
@@ -692,30 +703,20 @@ impl Page<'_> {
     }
 
     fn confirm(self, fields: &[(String, String)]) -> Result<Reply, Error> {
-        let t = self.ctx.lang.text();
-        let checked = self.gateway().web_confirm(
-            self.account,
-            field(fields, "password"),
-            Some(field(fields, "code")),
-            self.ctx.now,
-        )?;
         let back_to_two_step = field(fields, "next") == "/two-step";
-        if matches!(checked, Checked::Passed { .. }) {
-            self.gateway()
-                .security()?
-                .reauthenticated(&self.session.hash, self.ctx.now)?;
-            return Ok(Reply::redirect(if back_to_two_step {
-                "/two-step"
-            } else {
-                "/"
-            }));
-        }
-        let (status, notice) = refusal(t, checked, t.wrong_credentials);
-        let page = self.with(notice);
-        if back_to_two_step {
-            page.two_step(status)
-        } else {
-            page.app_passwords(status)
+        match self.confirmed(fields)? {
+            Ok(()) => {
+                self.gateway()
+                    .security()?
+                    .reauthenticated(&self.session.hash, self.ctx.now)?;
+                Ok(Reply::redirect(if back_to_two_step {
+                    "/two-step"
+                } else {
+                    "/"
+                }))
+            }
+            Err((status, notice)) if back_to_two_step => self.with(notice).two_step(status),
+            Err((status, notice)) => self.with(notice).app_passwords(status),
         }
     }
 
@@ -807,14 +808,7 @@ impl Page<'_> {
                 .with(Notice::Error(t.bad_password.into()))
                 .password(StatusCode::BAD_REQUEST);
         }
-        let checked = self.gateway().web_confirm(
-            self.account,
-            field(fields, "password"),
-            Some(field(fields, "code")),
-            self.ctx.now,
-        )?;
-        if !matches!(checked, Checked::Passed { .. }) {
-            let (status, notice) = refusal(t, checked, t.wrong_credentials);
+        if let Err((status, notice)) = self.confirmed(fields)? {
             return self.with(notice).password(status);
         }
         let gateway = self.gateway();
