@@ -822,3 +822,29 @@ async fn a_request_head_over_the_limit_is_refused_on_the_socket() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn an_authenticator_set_up_without_the_page_passes_the_second_step() {
+    let rig = Rig::new(true);
+    let mut browser = rig.browser();
+    let setup = rig
+        .gateway
+        .set_up_authenticator(EMAIL, browser.now())
+        .unwrap();
+    assert_eq!(setup.recovery_codes.len(), 10);
+    assert!(
+        !format!("{setup:?}").contains(&setup.secret),
+        "kept out of logs"
+    );
+    let secret = totp::from_base32(&setup.secret).unwrap();
+    // Nothing is used yet: the current code signs in, once.
+    let code = current_code(&secret, browser.now());
+    assert_eq!(browser.sign_in(PRIMARY, &code).await.location(), "/");
+    browser.submit("/", "/sign-out", &[]).await;
+    assert_eq!(
+        browser.sign_in(PRIMARY, &code).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let recovery = &setup.recovery_codes[0];
+    assert_eq!(browser.sign_in(PRIMARY, recovery).await.location(), "/");
+}
