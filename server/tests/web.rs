@@ -757,7 +757,7 @@ async fn devices_are_listed_and_signed_out_one_or_all() {
             .is_empty()
     );
     let activity = browser.get("/activity").await;
-    assert!(activity.shows("Device signed out"));
+    assert!(activity.shows("Device signed out: Xbox360 Xbox 360 S"));
     assert!(activity.shows("All devices signed out"));
 }
 

@@ -614,6 +614,21 @@ impl Page<'_> {
         ))
     }
 
+    /// How the device holding token `id` described itself (for the activity list).
+    fn device_name(&self, id: i64) -> Result<String, Error> {
+        let gateway = self.gateway();
+        let Some(token) = gateway.store.token_by_id(id)? else {
+            return Ok(String::new());
+        };
+        Ok(gateway
+            .security()?
+            .devices(self.account.id)?
+            .into_iter()
+            .find(|d| d.device_key == token.device_key)
+            .map(|d| d.description)
+            .unwrap_or_default())
+    }
+
     fn password(&self, status: StatusCode) -> Result<Reply, Error> {
         let two_step = self.gateway().has_authenticator(self.account.id)?;
         Ok(Reply::page(
@@ -685,8 +700,9 @@ impl Page<'_> {
             }
             "/devices/sign-out" => {
                 let id: i64 = field(fields, "id").parse().unwrap_or(-1);
+                let name = self.device_name(id)?;
                 match self.gateway().revoke_token(&self.account.email, id) {
-                    Ok(()) => self.record(ActivityKind::DeviceSignedOut, &format!("#{id}"))?,
+                    Ok(()) => self.record(ActivityKind::DeviceSignedOut, &name)?,
                     Err(Error::UnknownToken(_)) => {}
                     Err(error) => return Err(error),
                 }
