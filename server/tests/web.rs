@@ -827,6 +827,10 @@ async fn a_request_head_over_the_limit_is_refused_on_the_socket() {
 async fn an_authenticator_set_up_without_the_page_passes_the_second_step() {
     let rig = Rig::new(true);
     let mut browser = rig.browser();
+    browser.sign_in(PRIMARY, "").await;
+    let page = browser.get("/two-step").await;
+    assert!(page.shows("is on.") && page.shows("no authenticator app is set up"));
+    browser.submit("/", "/sign-out", &[]).await;
     let setup = rig
         .gateway
         .set_up_authenticator(EMAIL, browser.now())

@@ -240,15 +240,31 @@ pub fn new_app_password(frame: &Frame<'_>, name: &str, formatted: &str) -> Marku
     )
 }
 
+/// Where two-step verification stands for the account.
+pub struct TwoStepView {
+    /// Whether devices need app passwords (the account's two-step flag).
+    pub flag: bool,
+    /// Whether an authenticator app is set up here (then signing in here needs a code).
+    pub authenticator: bool,
+    /// Unspent recovery codes.
+    pub codes_left: usize,
+    /// Whether the last check of the player is too old for turning it on.
+    pub confirm_first: bool,
+}
+
 /// Two-step verification: its state and the way to turn it on or off.
-pub fn two_step(frame: &Frame<'_>, on: bool, codes_left: usize, confirm_first: bool) -> Markup {
+pub fn two_step(frame: &Frame<'_>, view: &TwoStepView) -> Markup {
     let t = frame.t();
+    let (on, codes_left, confirm_first) = (view.authenticator, view.codes_left, view.confirm_first);
     layout(
         frame,
         t.two_step,
         html! {
             section {
-                p { strong { (if on { t.two_step_is_on } else { t.two_step_is_off }) } }
+                p { strong { (if on || view.flag { t.two_step_is_on } else { t.two_step_is_off }) } }
+                @if view.flag && !on {
+                    p { (t.no_authenticator) }
+                }
                 p { (t.two_step_why) }
                 @if on {
                     p { (t.recovery_left) ": " (codes_left) }

@@ -569,12 +569,13 @@ impl Page<'_> {
 
     fn two_step(&self, status: StatusCode) -> Result<Reply, Error> {
         let security = self.gateway().security()?;
-        let on = security.totp(self.account.id)?.is_some();
-        let left = security.recovery_codes_left(self.account.id)?;
-        Ok(Reply::page(
-            status,
-            pages::two_step(&self.frame(), on, left, !self.fresh()),
-        ))
+        let view = pages::TwoStepView {
+            flag: self.account.two_step,
+            authenticator: security.totp(self.account.id)?.is_some(),
+            codes_left: security.recovery_codes_left(self.account.id)?,
+            confirm_first: !self.fresh(),
+        };
+        Ok(Reply::page(status, pages::two_step(&self.frame(), &view)))
     }
 
     fn devices(&self) -> Result<Reply, Error> {
