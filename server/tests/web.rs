@@ -528,6 +528,9 @@ async fn two_step_codes_work_once_and_recovery_codes_are_spent() {
     // The password alone leads to the code page; the code that confirmed set-up is used up.
     let first = browser.sign_in(PRIMARY, "").await;
     assert_eq!(first.location(), "/sign-in/code");
+    // Back to the form from the code page: it still submits, and leads to the code page again.
+    let again = browser.sign_in(PRIMARY, "").await;
+    assert_eq!(again.location(), "/sign-in/code", "{}", again.body);
     assert_eq!(
         browser.get("/").await.location(),
         "/sign-in",

@@ -365,14 +365,18 @@ fn field<'f>(fields: &'f [(String, String)], name: &str) -> &'f str {
 fn post(app: &App, ctx: &Ctx, fields: &[(String, String)]) -> Result<Reply, Error> {
     let t = ctx.lang.text();
     let current = session(app, ctx)?;
-    // The anti-forgery token belongs to the live session's cookie, else to the `pre` cookie.
-    let cookie = match &current {
-        Some((session, _)) => Some(session.cookie.clone()),
-        None => ctx.cookie(PRE_COOKIE),
-    };
-    let token_ok = cookie
-        .as_deref()
-        .is_some_and(|c| csrf::check(&app.gateway, c, field(fields, csrf::FIELD)));
+    // The anti-forgery token belongs to the live session's cookie, else to the `pre` cookie;
+    // the sign-in form may carry the `pre` cookie's even beside a session (one awaiting its
+    // code, where the player went back to the form).
+    let presented = field(fields, csrf::FIELD);
+    let session_cookie = current.as_ref().map(|(session, _)| session.cookie.clone());
+    let pre_cookie = (session_cookie.is_none() || ctx.path == "/sign-in")
+        .then(|| ctx.cookie(PRE_COOKIE))
+        .flatten();
+    let token_ok = [session_cookie, pre_cookie]
+        .into_iter()
+        .flatten()
+        .any(|cookie| csrf::check(&app.gateway, &cookie, presented));
     if !token_ok {
         tracing::info!(path = %ctx.path, "form refused: anti-forgery token missing or wrong");
         return Ok(Reply::page(
