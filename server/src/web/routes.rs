@@ -436,9 +436,11 @@ fn sign_in(
     let checked = app
         .gateway
         .web_sign_in(email, field(fields, "password"), code, ctx.now)?;
-    let (account_id, stage) = match checked {
-        Checked::Passed { account_id, .. } => (account_id, SessionStage::SignedIn),
-        Checked::NeedsCode(account_id) => (account_id, SessionStage::AwaitingCode),
+    let account_id = match checked {
+        Checked::Passed { account_id, .. } => {
+            return signed_in(app, ctx, account_id, replaced.as_ref());
+        }
+        Checked::NeedsCode(account_id) => account_id,
         other => {
             let (status, notice) = refusal(t, other, t.wrong_credentials);
             return Ok(sign_in_page(app, ctx, status, email, Some(notice)));
@@ -446,23 +448,33 @@ fn sign_in(
     };
     let cookie = app.gateway.start_web_session(
         account_id,
-        stage,
+        SessionStage::AwaitingCode,
         replaced.as_ref(),
         &app.config,
         ctx.now,
     )?;
-    let next = if stage == SessionStage::SignedIn {
-        app.gateway.security()?.record_activity(
-            account_id,
-            ActivityKind::WebSignIn,
-            "",
-            ctx.now,
-        )?;
-        "/"
-    } else {
-        "/sign-in/code"
-    };
-    Ok(Reply::redirect(next).with_cookie(session_cookie(app, &cookie)))
+    Ok(Reply::redirect("/sign-in/code").with_cookie(session_cookie(app, &cookie)))
+}
+
+/// A new signed-in session for `account_id` (ending `replaced`), its sign-in recorded, and
+/// the way home.
+fn signed_in(
+    app: &App,
+    ctx: &Ctx,
+    account_id: i64,
+    replaced: Option<&Session>,
+) -> Result<Reply, Error> {
+    let cookie = app.gateway.start_web_session(
+        account_id,
+        SessionStage::SignedIn,
+        replaced,
+        &app.config,
+        ctx.now,
+    )?;
+    app.gateway
+        .security()?
+        .record_activity(account_id, ActivityKind::WebSignIn, "", ctx.now)?;
+    Ok(Reply::redirect("/").with_cookie(session_cookie(app, &cookie)))
 }
 
 fn second_step(
@@ -476,20 +488,7 @@ fn second_step(
         app.gateway
             .web_second_step(session.record.account_id, field(fields, "code"), ctx.now)?;
     if let Checked::Passed { account_id, .. } = checked {
-        let cookie = app.gateway.start_web_session(
-            account_id,
-            SessionStage::SignedIn,
-            Some(&session),
-            &app.config,
-            ctx.now,
-        )?;
-        app.gateway.security()?.record_activity(
-            account_id,
-            ActivityKind::WebSignIn,
-            "",
-            ctx.now,
-        )?;
-        return Ok(Reply::redirect("/").with_cookie(session_cookie(app, &cookie)));
+        return signed_in(app, ctx, account_id, Some(&session));
     }
     let (status, notice) = refusal(t, checked, t.wrong_code);
     Ok(Reply::page(
