@@ -48,6 +48,14 @@ pub(crate) mod domain {
     pub const TICKET_ACCOUNT: &[u8] = b"padlock ticket account v1";
     /// An account's normalised email, as the throttling subject (unknown accounts too).
     pub const ACCOUNT_SUBJECT: &[u8] = b"padlock throttle account v1";
+    /// A web session's cookie, as stored ([`crate::web`]).
+    pub const WEB_SESSION: &[u8] = b"padlock web session v1";
+    /// A form's anti-forgery token, from the cookie it belongs to.
+    pub const CSRF: &[u8] = b"padlock web form v1";
+    /// A two-step recovery code (with its account's id).
+    pub const RECOVERY_CODE: &[u8] = b"padlock recovery code v1";
+    /// The key that seals authenticator secrets in the store (derived, no input).
+    pub const TOTP_SEAL: &[u8] = b"padlock totp seal key v1";
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

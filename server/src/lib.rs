@@ -25,6 +25,7 @@
 //! - [`hashing`]: argon2id, the keyed hash, constant-time comparison.
 //! - [`keys`]: the gateway's key file.
 //! - [`store`]: the [`Store`] trait and its SQLite implementation, with versioned migrations.
+//! - [`web`]: the account's Security info page (sign-in, two-step, app passwords, devices).
 //!
 //! The adapters around the core: [`serve`] (the tokio TCP listener the binary runs) and, with the
 //! feature `virtual-net`, `virtual_net` (the far end of a simulated device's smoltcp wire).
@@ -66,6 +67,7 @@ pub mod time;
 pub mod token;
 #[cfg(feature = "virtual-net")]
 pub mod virtual_net;
+pub mod web;
 
 pub use admin::{AccountInfo, AppPasswordInfo, NewAppPassword, TokenInfo};
 pub use config::{Argon2Params, GatewayConfig};

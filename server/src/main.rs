@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
-use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis};
+use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
 
 /// Padlock's reference sign-in gateway.
 #[derive(Parser)]
@@ -105,6 +105,14 @@ struct ServeArgs {
     /// Seconds connections in flight get to finish after SIGINT or SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.shutdown_grace))]
     shutdown_grace: Seconds,
+    /// Also serve the account's Security info web page on ADDR, such as 127.0.0.1:8080. It is
+    /// plain HTTP: terminate TLS in front of it (a reverse proxy) for players.
+    #[arg(long, value_name = "ADDR")]
+    web: Option<String>,
+    /// The address players reach the page at, such as https://account.example.com; an https
+    /// address makes its cookies Secure. Default: http:// and the --web address.
+    #[arg(long, value_name = "URL", requires = "web")]
+    public_url: Option<String>,
 }
 
 /// The listener's defaults, shown in `serve --help` (one home: [`ServeConfig::default`]).
@@ -425,6 +433,28 @@ fn run_serve(args: ServeArgs) -> CommandResult {
         let local: Option<SocketAddr> = listener.local_addr().ok();
         let shown = local.map_or_else(|| args.listen.clone(), |a| a.to_string());
         tracing::info!(key = %gateway.public_key(), "listening on {shown}");
+        if let Some(web) = &args.web {
+            let web_listener = tokio::net::TcpListener::bind(web)
+                .await
+                .map_err(|e| format!("cannot listen on {web}: {e}"))?;
+            let bound = web_listener
+                .local_addr()
+                .map_or_else(|_| web.clone(), |a| a.to_string());
+            let public = args.public_url.clone().unwrap_or(format!("http://{bound}"));
+            tracing::info!(public_url = %public, "Security info page on {bound}");
+            let page = web::serve_web(
+                web_listener,
+                gateway.clone(),
+                web::WebConfig::new(public),
+                std::future::pending(),
+            );
+            // Ends with the runtime, when the device door has drained.
+            tokio::spawn(async move {
+                if let Err(error) = page.await {
+                    tracing::error!(%error, "the Security info page stopped");
+                }
+            });
+        }
         let summary = serve(listener, gateway, config, shutdown).await;
         tracing::info!(
             accepted = summary.accepted,
@@ -513,22 +543,5 @@ impl std::fmt::Display for Seconds {
 
 /// `ms` as an ISO 8601 UTC time to the second, such as `2026-11-25T09:41:07Z`.
 fn utc(ms: UnixMillis) -> String {
-    let secs = ms.0 / 1000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    ms.utc()
 }

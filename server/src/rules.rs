@@ -180,6 +180,8 @@ impl Gateway {
         if seen.is_none_or(|seen| now.since(seen) >= KNOWN_DEVICE_RESOLUTION) {
             self.store.note_known_device(record.id, &device_key, now)?;
         }
+        // For the Security info page's devices and activity (crate::web).
+        self.note_device_sign_in(record.id, &device_key, &describe(device), now);
         match &matched {
             Match::AppPassword(app) => self.note_app_password_use(app, device, now)?,
             Match::Primary => self.rehash_if_outdated(&record, password, rng)?,

@@ -215,10 +215,10 @@ fn damaged_or_foreign_files_are_clear_errors() {
 fn the_schema_is_versioned() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gateway.db");
-    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 4);
+    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 5);
     assert_eq!(
         SqliteStore::in_memory().unwrap().schema_version().unwrap(),
-        4
+        5
     );
     // A database from a newer gateway.
     rusqlite::Connection::open(&db)

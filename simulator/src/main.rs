@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Without a subcommand it opens a window with the device signing in to the gateway embedded
-//! in-process (a demo account with two-step on, whose app password it prints), or, with
+//! in-process (a demo account with two-step on, whose app password it prints), and serves that
+//! gateway's Security info page on a free loopback port (printed, with the account's sign-in
+//! details and a way past the second step without a phone), or, with
 //! `--gateway`, to a real `padlock-server serve`. Where no window can open it says so in one
 //! line and plays the demo scenario headless instead. `run` is the headless QA runner.
 
@@ -20,6 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
 use padlock_protocol::PublicKey;
+use padlock_server::web::{self, WebConfig};
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use padlock_simulator::demo;
 use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice, default_home};
@@ -164,7 +167,11 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
             println!("gateway: padlock-server at {addr}, bridged over host TCP");
             GatewayChoice::Bridge { addr, key }
         }
-        _ => GatewayChoice::Embedded(Arc::new(embedded_gateway(&dir)?)),
+        _ => {
+            let gateway = Arc::new(embedded_gateway(&dir)?);
+            serve_security_info(gateway.clone())?;
+            GatewayChoice::Embedded(gateway)
+        }
     };
     let opts = DeviceOptions {
         profile: args.profile,
@@ -220,7 +227,53 @@ fn embedded_gateway(dir: &Path) -> Result<Gateway, String> {
         demo::PASSWORD
     );
     println!("  app password: {app_password}");
+    let second_step = gateway
+        .set_up_authenticator(demo::EMAIL, UnixMillis::now())
+        .map_err(|e| format!("demo account: {e}"))?;
+    println!(
+        "  second step on the Security info page: a code from an authenticator app given the key {}",
+        second_step.secret
+    );
+    if let [first, second, ..] = second_step.recovery_codes.as_slice() {
+        println!("    or, without a phone, a recovery code (each works once): {first}, {second}");
+    }
     Ok(gateway)
+}
+
+/// Serves the embedded gateway's Security info page on a free port of 127.0.0.1, on a thread
+/// of its own, and prints its address.
+fn serve_security_info(gateway: Arc<Gateway>) -> Result<(), String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| format!("Security info page: {e}"))?;
+    let url = listener
+        .local_addr()
+        .map(|a| format!("http://{a}"))
+        .map_err(|e| format!("Security info page: {e}"))?;
+    let config = WebConfig::new(url.clone());
+    std::thread::Builder::new()
+        .name("security-info".into())
+        .spawn(move || {
+            let served = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+                .and_then(|runtime| {
+                    runtime.block_on(async {
+                        let listener = tokio::net::TcpListener::from_std(listener)
+                            .map_err(|e| e.to_string())?;
+                        web::serve_web(listener, gateway, config, std::future::pending())
+                            .await
+                            .map_err(|e| e.to_string())
+                    })
+                });
+            if let Err(error) = served {
+                eprintln!("padlock-simulator: the Security info page stopped: {error}");
+            }
+        })
+        .map_err(|e| format!("Security info page: {e}"))?;
+    println!("Security info page: {url}/ (sign in with the email and password above)");
+    Ok(())
 }
 
 fn print_key_map(profile: &Profile) {

@@ -15,8 +15,8 @@
 //! Every press is checked against the host's rendering (see `padlock_tests::signin`).
 //! Screendumps (`.ppm`, QEMU's own at 512 × 256, and `.pgm` at the panel's 128 × 64), the
 //! device logs (`.defmt`, decoded into `.log`) and the gateway's log are kept in
-//! `target/qemu-board/signin/`. Where `qemu-system-arm` is missing the test says so and passes
-//! as skipped, except under `CI=true`, where it fails.
+//! `target/qemu-board/signin/`. Where `qemu-system-arm` is missing the test is listed as
+//! ignored with the install command (`tests/build.rs`), except under `CI=true`, where it fails.
 
 use std::time::Duration;
 
@@ -77,6 +77,10 @@ fn keep_log(board: &Qemu, name: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    padlock_no_qemu,
+    ignore = "needs qemu-system-arm (Debian: sudo apt-get install qemu-system-arm)"
+)]
 fn signs_in_resumes_and_explains_app_passwords() {
     if !qemu::present_or_skip() {
         return;

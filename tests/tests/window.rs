@@ -8,7 +8,8 @@
 //! controller events → the real module → renderer → scaling → the window on the X server.
 //!
 //! Needs `Xvfb`, `xdotool` and `xwd` (Debian: `xvfb xdotool x11-apps`, which .ci/run installs).
-//! Without them the test says it was skipped and why; under `CI=true` it fails instead.
+//! Without them the tests are listed as ignored with the install command (`tests/build.rs`);
+//! under `CI=true` they run and fail instead.
 //! Screenshots of each step are kept under `target/window-test/` as PPM images.
 
 use std::io::{BufRead, BufReader};
@@ -392,6 +393,10 @@ fn reference_device(home: &Path, profile: &'static Profile) -> Device {
 }
 
 #[test]
+#[cfg_attr(
+    padlock_no_x,
+    ignore = "needs Xvfb, xdotool and xwd (Debian: sudo apt-get install xvfb xdotool x11-apps)"
+)]
 fn the_window_shows_the_sign_in_and_reacts_to_keys() {
     if skip_without_x() {
         return;
@@ -681,6 +686,10 @@ fn sign_in_then_resume_after_restart(
 }
 
 #[test]
+#[cfg_attr(
+    padlock_no_x,
+    ignore = "needs Xvfb, xdotool and xwd (Debian: sudo apt-get install xvfb xdotool x11-apps)"
+)]
 fn the_demo_account_signs_in_with_the_printed_app_password_and_is_remembered() {
     if skip_without_x() {
         return;
@@ -689,6 +698,10 @@ fn the_demo_account_signs_in_with_the_printed_app_password_and_is_remembered() {
 }
 
 #[test]
+#[cfg_attr(
+    padlock_no_x,
+    ignore = "needs Xvfb, xdotool and xwd (Debian: sudo apt-get install xvfb xdotool x11-apps)"
+)]
 fn a_player_signs_in_with_a_real_gateway_and_is_remembered_after_a_restart() {
     if skip_without_x() {
         return;

@@ -109,4 +109,45 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX tokens_by_expiry ON tokens(expires);
     CREATE INDEX successor_answers_by_token ON successor_answers(token_id);
     ",
+    // 5: the Security info page (crate::web): web sessions (keyed hashes of their cookies),
+    // authenticator secrets (sealed) with the last step used, recovery codes (keyed hashes),
+    // the devices that signed in (as they describe themselves), and recent activity.
+    "
+    CREATE TABLE web_sessions (
+        hash         BLOB PRIMARY KEY,
+        account_id   INTEGER NOT NULL REFERENCES accounts(id),
+        stage        INTEGER NOT NULL,
+        created      INTEGER NOT NULL,
+        last_seen    INTEGER NOT NULL,
+        last_auth    INTEGER NOT NULL,
+        pending_totp BLOB
+    ) WITHOUT ROWID;
+    CREATE INDEX web_sessions_by_account ON web_sessions(account_id);
+    CREATE TABLE totp (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+        sealed     BLOB NOT NULL,
+        last_step  INTEGER NOT NULL
+    );
+    CREATE TABLE recovery_codes (
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        hash       BLOB NOT NULL,
+        PRIMARY KEY (account_id, hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE devices (
+        account_id   INTEGER NOT NULL REFERENCES accounts(id),
+        device_key   BLOB NOT NULL,
+        description  TEXT NOT NULL,
+        first_seen   INTEGER NOT NULL,
+        last_sign_in INTEGER NOT NULL,
+        PRIMARY KEY (account_id, device_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE activity (
+        id         INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        at         INTEGER NOT NULL,
+        kind       INTEGER NOT NULL,
+        detail     TEXT NOT NULL
+    );
+    CREATE INDEX activity_by_account ON activity(account_id, id);
+    ",
 ];

@@ -25,8 +25,10 @@
 //!   ([`crate::pace`]) the database grows with the number of active devices, not their traffic.
 
 mod migrations;
+pub mod security;
 mod sqlite;
 
+pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
 use padlock_protocol::PublicKey;
@@ -306,4 +308,10 @@ pub trait Store: Send + Sync {
     /// Forgets the known devices last seen before `cutoff` that hold no live remember-me token
     /// for the account; returns how many.
     fn forget_known_devices_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
+
+    /// The Security info page's state ([`SecurityStore`]), if this store keeps it. Default:
+    /// `None` (a store for the device door only; `serve --web` refuses to start on it).
+    fn security(&self) -> Option<&dyn SecurityStore> {
+        None
+    }
 }

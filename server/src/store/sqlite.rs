@@ -22,6 +22,8 @@
 //!   `BEGIN IMMEDIATE` (it takes the write lock before reading) and every connection waits up to
 //!   a busy timeout for a lock, so a `Resume` racing an admin command waits instead of failing.
 
+mod web;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -454,6 +456,10 @@ fn revoke_primary_password_tokens(connection: &Connection, account_id: i64) -> R
 }
 
 impl Store for SqliteStore {
+    fn security(&self) -> Option<&dyn super::SecurityStore> {
+        Some(self)
+    }
+
     fn account(&self, email_key: &str) -> Result<Option<AccountRecord>, Error> {
         self.read_one(
             &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_key = ?1"),
@@ -964,7 +970,7 @@ mod tests {
         // Opening again applies nothing twice.
         assert_eq!(
             SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-            4
+            MIGRATIONS.len() as u32
         );
     }
 
@@ -1010,7 +1016,7 @@ mod tests {
         .unwrap();
         drop(v1);
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
         assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");
         // Id 3 was held by a revoked app password that only a token row remembers.
         let next = store
