@@ -18,7 +18,7 @@
 //! [`ServeConfig::idle_timeout`]; a silent or trickling peer is cut off and its slot freed.
 //! [`ServeConfig::max_connections`] caps the slots; past it a connection gets the plain `Busy`
 //! status frame at once (nothing is spawned for it) and is closed. The frame decoder rejects a
-//! length prefix above the protocol's 1024 bytes before reading the body. `Gateway::answer` may
+//! length prefix above the largest request frame (544 bytes) before reading the body. `Gateway::answer` may
 //! hash with argon2 and always does X25519 work, so it runs on a fixed set of worker threads
 //! ([`ServeConfig::max_concurrent_answers`] of them), never on the async threads that move the
 //! bytes, and a flood cannot start more hashes (and their memory) at once than there are
@@ -45,7 +45,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use padlock_protocol::frame::{FrameDecoder, FrameError};
+use padlock_protocol::frame::{FrameError, RequestFrameDecoder};
 use padlock_protocol::session::{ReplyStatus, write_status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -316,7 +316,7 @@ impl Shared {
     /// Reads exactly one request frame's body; bytes after it are ignored (section 2).
     async fn read_request(&self, stream: &mut TcpStream) -> Result<Vec<u8>, Outcome> {
         let request_deadline = Instant::now() + self.config.request_timeout;
-        let mut decoder: FrameDecoder = FrameDecoder::new();
+        let mut decoder = RequestFrameDecoder::new();
         let mut buf = [0u8; 1024];
         loop {
             let deadline = request_deadline.min(Instant::now() + self.config.idle_timeout);
