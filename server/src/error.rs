@@ -48,6 +48,14 @@ pub enum Error {
     Hashing(String),
     /// The operating system's random generator failed.
     Random(String),
+    /// A database or key file the gateway will not use: a symbolic link, another user's file,
+    /// or one open to group or others (see the `files` module).
+    UnsafeFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it, and what to do.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for Error {
@@ -80,6 +88,9 @@ impl std::fmt::Display for Error {
             Self::Database(e) => write!(f, "database error: {e}"),
             Self::Hashing(why) => write!(f, "password hashing failed: {why}"),
             Self::Random(why) => write!(f, "the system random generator failed: {why}"),
+            Self::UnsafeFile { path, why } => {
+                write!(f, "refusing to use {}: {why}", path.display())
+            }
         }
     }
 }
