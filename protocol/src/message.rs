@@ -340,7 +340,7 @@ impl Request {
     ///
     /// # Errors
     /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
-    /// ([`MAX_REQUEST_LEN`](crate::limits::MAX_REQUEST_LEN) always suffices).
+    /// ([`MAX_REQUEST_LEN`] always suffices).
     pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
         encode(self, out)
     }
@@ -360,7 +360,7 @@ impl Response {
     ///
     /// # Errors
     /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
-    /// ([`MAX_RESPONSE_LEN`](crate::limits::MAX_RESPONSE_LEN) always suffices).
+    /// ([`MAX_RESPONSE_LEN`] always suffices).
     pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
         encode(self, out)
     }
