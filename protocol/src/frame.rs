@@ -25,7 +25,7 @@
 //! assert_eq!(body, Some(5));
 //! ```
 
-use crate::limits::{FRAME_HEADER_LEN, MAX_FRAME_LEN};
+use crate::limits::{FRAME_HEADER_LEN, MAX_FRAME_LEN, MAX_REQUEST_FRAME_LEN};
 
 /// Why a frame could not be written or read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,12 @@ fn check_len(len: usize, max: usize) -> Result<u16, FrameError> {
         n => u16::try_from(n).map_err(|_| FrameError::Oversize { len: n }),
     }
 }
+
+/// The decoder a gateway reads request frames with: a length prefix above the largest request
+/// frame of this version ([`MAX_REQUEST_FRAME_LEN`], derived from the largest encoded request)
+/// is refused as soon as it is read, so no peer can make the gateway wait for, or hold, a body
+/// no valid request has (docs/protocol.md section 7).
+pub type RequestFrameDecoder = FrameDecoder<MAX_REQUEST_FRAME_LEN>;
 
 /// Incremental frame decoder over a caller-sized buffer of `N` bytes (the largest body it
 /// accepts; at most [`MAX_FRAME_LEN`]).

@@ -10,11 +10,11 @@
 
 use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::limits::{
     MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, MAX_FIRMWARE_VERSION_LEN, MAX_MODEL_LEN, MAX_PASSWORD_LEN,
-    REMEMBER_TOKEN_LEN, SESSION_TICKET_LEN,
+    MAX_REQUEST_LEN, MAX_RESPONSE_LEN, REMEMBER_TOKEN_LEN, SESSION_TICKET_LEN,
 };
 
 /// An account's email address, as typed (the gateway compares case-insensitively).
@@ -110,15 +110,54 @@ pub enum DeviceKind {
 }
 
 /// Describes the device in a `SignIn`, so the player can tell app password uses apart.
+///
+/// `model` and `firmware` end up on an administrator's terminal (the gateway's list of app
+/// password uses), so they may not hold control characters (Unicode category Cc: U+0000 to
+/// U+001F, U+007F to U+009F), the bytes that make up terminal escape sequences. Encoding or
+/// decoding a `DeviceInfo` with one fails ([`PayloadError::Malformed`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceInfo {
     /// Kind of device.
     pub kind: DeviceKind,
     /// Model name, such as `"Xbox 360 S"`.
+    #[serde(with = "printable")]
     pub model: String<MAX_MODEL_LEN>,
     /// Firmware version, such as `"2.0.17559.0"`.
+    #[serde(with = "printable")]
     pub firmware: String<MAX_FIRMWARE_VERSION_LEN>,
+}
+
+/// Text fields that must hold no control character, refused both ways (see [`DeviceInfo`]).
+mod printable {
+    use heapless::String;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de, ser};
+
+    const REFUSED: &str = "control character in device text";
+
+    fn has_control(text: &str) -> bool {
+        text.chars().any(char::is_control)
+    }
+
+    pub(super) fn serialize<S: Serializer, const N: usize>(
+        text: &String<N>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if has_control(text) {
+            return Err(ser::Error::custom(REFUSED));
+        }
+        text.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        deserializer: D,
+    ) -> Result<String<N>, D::Error> {
+        let text = String::<N>::deserialize(deserializer)?;
+        if has_control(&text) {
+            return Err(de::Error::custom(REFUSED));
+        }
+        Ok(text)
+    }
 }
 
 /// A password as typed: bytes of UTF-8 text, wiped on drop, never printed.
@@ -238,10 +277,10 @@ impl core::fmt::Display for PayloadError {
 
 impl core::error::Error for PayloadError {}
 
-/// Number of request kinds in this version; a first byte at or above it is a newer request.
-const REQUEST_KINDS: u8 = 3;
+/// Number of request kinds in this version; a variant index at or above it is a newer request.
+const REQUEST_KINDS: u32 = 3;
 /// Number of response kinds in this version.
-const RESPONSE_KINDS: u8 = 3;
+const RESPONSE_KINDS: u32 = 3;
 
 fn encode<'a, T: Serialize>(value: &T, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
     match postcard::to_slice(value, out) {
@@ -251,18 +290,48 @@ fn encode<'a, T: Serialize>(value: &T, out: &'a mut [u8]) -> Result<&'a [u8], Pa
     }
 }
 
-fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], kinds: u8) -> Result<T, PayloadError> {
-    // The enum tag is a varint; every v1 tag fits its first byte. A tag beyond ours is a newer
-    // peer, which deserves a different answer than garbage.
-    match bytes.first() {
-        Some(&tag) if tag >= kinds && tag < 0x80 => return Err(PayloadError::UnknownMessage),
-        _ => {}
+/// The value of the varint at the front of `bytes`, if it is a well-formed `u32` varint in its
+/// shortest form (at most 5 bytes, no trailing zero group, no bits above 32).
+fn leading_varint(bytes: &[u8]) -> Option<u32> {
+    let mut value: u32 = 0;
+    for (i, &byte) in bytes.iter().enumerate().take(5) {
+        let group = u32::from(byte & 0x7f);
+        if i == 4 && group > 0x0f {
+            return None;
+        }
+        value |= group << (7 * i);
+        if byte & 0x80 == 0 {
+            // A zero last group after others is a longer form of a shorter varint.
+            return (i == 0 || group != 0).then_some(value);
+        }
+    }
+    None
+}
+
+/// Decodes exactly one `T` whose variant index must be below `kinds`, from its one valid
+/// encoding (`N`: the largest encoding of a `T`).
+///
+/// postcard itself accepts a varint in a longer form than needed (`80 00` for 0); this
+/// protocol does not (docs/protocol.md section 6.1), so that every message has exactly one
+/// encoding and every implementation draws the same line. The check is a round trip: a
+/// message is accepted only if encoding it again gives back the bytes received.
+fn decode<'de, T: Deserialize<'de> + Serialize, const N: usize>(
+    bytes: &'de [u8],
+    kinds: u32,
+) -> Result<T, PayloadError> {
+    // A well-formed variant index beyond ours is a newer peer, which deserves a different
+    // answer than garbage, whatever its size (`80 01` is 128).
+    if leading_varint(bytes).is_some_and(|index| index >= kinds) {
+        return Err(PayloadError::UnknownMessage);
     }
     let (value, rest) = postcard::take_from_bytes(bytes).map_err(|_| PayloadError::Malformed)?;
-    if rest.is_empty() {
-        Ok(value)
-    } else {
-        Err(PayloadError::TrailingBytes)
+    if !rest.is_empty() {
+        return Err(PayloadError::TrailingBytes);
+    }
+    let mut again = Zeroizing::new([0u8; N]);
+    match encode(&value, again.as_mut()) {
+        Ok(canonical) if canonical == bytes => Ok(value),
+        _ => Err(PayloadError::Malformed),
     }
 }
 
@@ -271,7 +340,7 @@ impl Request {
     ///
     /// # Errors
     /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
-    /// ([`MAX_REQUEST_LEN`](crate::limits::MAX_REQUEST_LEN) always suffices).
+    /// ([`MAX_REQUEST_LEN`] always suffices).
     pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
         encode(self, out)
     }
@@ -282,7 +351,7 @@ impl Request {
     /// [`PayloadError::UnknownMessage`] for a request kind newer than this version, otherwise
     /// [`PayloadError::Malformed`] or [`PayloadError::TrailingBytes`].
     pub fn decode(bytes: &[u8]) -> Result<Self, PayloadError> {
-        decode(bytes, REQUEST_KINDS)
+        decode::<_, MAX_REQUEST_LEN>(bytes, REQUEST_KINDS)
     }
 }
 
@@ -291,7 +360,7 @@ impl Response {
     ///
     /// # Errors
     /// [`PayloadError::BufferTooSmall`] if `out` is shorter than the encoding
-    /// ([`MAX_RESPONSE_LEN`](crate::limits::MAX_RESPONSE_LEN) always suffices).
+    /// ([`MAX_RESPONSE_LEN`] always suffices).
     pub fn encode<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
         encode(self, out)
     }
@@ -301,14 +370,13 @@ impl Response {
     /// # Errors
     /// As [`Request::decode`].
     pub fn decode(bytes: &[u8]) -> Result<Self, PayloadError> {
-        decode(bytes, RESPONSE_KINDS)
+        decode::<_, MAX_RESPONSE_LEN>(bytes, RESPONSE_KINDS)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{MAX_REQUEST_LEN, MAX_RESPONSE_LEN};
 
     fn full_string<const N: usize>(c: char) -> String<N> {
         let mut s = String::new();
@@ -377,6 +445,112 @@ mod tests {
         assert_eq!(Response::decode(&[2, 0]), Err(PayloadError::TrailingBytes));
         assert_eq!(Response::decode(&[]), Err(PayloadError::Malformed));
         assert_eq!(Request::decode(&[0x80]), Err(PayloadError::Malformed));
+    }
+
+    #[test]
+    fn a_variant_index_of_any_size_beyond_ours_is_a_newer_message() {
+        // 128, 300 and u32::MAX: multi-byte varints, all well formed.
+        for tag in [
+            &[0x80, 0x01][..],
+            &[0xac, 0x02],
+            &[0xff, 0xff, 0xff, 0xff, 0x0f],
+        ] {
+            assert_eq!(Request::decode(tag), Err(PayloadError::UnknownMessage));
+            assert_eq!(Response::decode(tag), Err(PayloadError::UnknownMessage));
+        }
+        // Not a u32 varint at all: too long, bits above 32, cut short.
+        for tag in [
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0x01][..],
+            &[0xff, 0xff, 0xff, 0xff, 0x1f],
+            &[0x80],
+        ] {
+            assert_eq!(Request::decode(tag), Err(PayloadError::Malformed));
+        }
+    }
+
+    #[test]
+    fn a_varint_in_a_longer_form_than_needed_is_malformed() {
+        let mut buf = [0u8; 64];
+        let sign_out = Request::SignOut {
+            token: RememberToken::from_bytes([3; REMEMBER_TOKEN_LEN]),
+        };
+        let bytes = sign_out.encode(&mut buf).unwrap().to_vec();
+        assert_eq!(Request::decode(&bytes), Ok(sign_out));
+        // The tag 2 as `82 00`, then the same token.
+        let mut long_tag = std::vec![0x82, 0x00];
+        long_tag.extend_from_slice(&bytes[1..]);
+        assert_eq!(Request::decode(&long_tag), Err(PayloadError::Malformed));
+        // A newer index in a long form is not a newer message either: `83 00` is garbage.
+        assert_eq!(Request::decode(&[0x83, 0x00]), Err(PayloadError::Malformed));
+        // A length (display name "A") as `81 00`, and a u32 (retry 0) as `80 00`.
+        let granted = Response::Granted {
+            display_name: "A".try_into().unwrap(),
+            ticket: SessionTicket::from_bytes([0; SESSION_TICKET_LEN]),
+            remember: None,
+        };
+        let bytes = granted.encode(&mut buf).unwrap().to_vec();
+        assert_eq!(bytes[1], 1);
+        let mut long_len = std::vec![0x00, 0x81, 0x00];
+        long_len.extend_from_slice(&bytes[2..]);
+        assert_eq!(Response::decode(&long_len), Err(PayloadError::Malformed));
+        assert_eq!(
+            Response::decode(&[0x01, 0x02, 0x80, 0x00]),
+            Err(PayloadError::Malformed)
+        );
+        assert!(Response::decode(&[0x01, 0x02, 0x00]).is_ok());
+    }
+
+    #[test]
+    fn an_option_tag_other_than_0_or_1_is_malformed() {
+        let mut buf = [0u8; 128];
+        let granted = Response::Granted {
+            display_name: "A".try_into().unwrap(),
+            ticket: SessionTicket::from_bytes([0; SESSION_TICKET_LEN]),
+            remember: Some(RememberToken::from_bytes([5; REMEMBER_TOKEN_LEN])),
+        };
+        let mut bytes = granted.encode(&mut buf).unwrap().to_vec();
+        let option_tag = 1 + 2 + SESSION_TICKET_LEN;
+        assert_eq!(bytes[option_tag], 1);
+        assert_eq!(Response::decode(&bytes), Ok(granted));
+        for tag in [2, 0x81, 0xff] {
+            bytes[option_tag] = tag;
+            assert_eq!(Response::decode(&bytes), Err(PayloadError::Malformed));
+        }
+    }
+
+    #[test]
+    fn device_text_with_a_control_character_is_refused_both_ways() {
+        let mut buf = [0u8; MAX_REQUEST_LEN];
+        for bad in ["\u{1b}[2J", "a\nb", "\u{7f}", "\u{9b}31m", "\0"] {
+            let mut request = largest_sign_in();
+            if let Request::SignIn { device, .. } = &mut request {
+                device.model = bad.try_into().unwrap();
+            }
+            assert_eq!(
+                request.encode(&mut buf),
+                Err(PayloadError::Malformed),
+                "{bad:?}"
+            );
+            // The same bytes built by hand are refused on the way in.
+            let good = largest_sign_in().encode(&mut buf).unwrap().to_vec();
+            let model_at = good.len() - (1 + MAX_MODEL_LEN + 1 + MAX_FIRMWARE_VERSION_LEN);
+            let mut forged = good[..model_at].to_vec();
+            forged.push(bad.len() as u8);
+            forged.extend_from_slice(bad.as_bytes());
+            forged.extend_from_slice(&good[model_at + 1 + MAX_MODEL_LEN..]);
+            assert_eq!(
+                Request::decode(&forged),
+                Err(PayloadError::Malformed),
+                "{bad:?}"
+            );
+        }
+        // Printable text of any script passes.
+        let mut request = largest_sign_in();
+        if let Request::SignIn { device, .. } = &mut request {
+            device.firmware = "v2 \u{e9}t\u{e9} \u{2603}".try_into().unwrap();
+        }
+        let bytes = request.encode(&mut buf).unwrap();
+        assert_eq!(Request::decode(bytes), Ok(request));
     }
 
     #[test]

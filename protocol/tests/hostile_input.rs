@@ -38,10 +38,19 @@ fn request() -> impl Strategy<Value = Request> {
         bounded(MAX_MODEL_LEN),
         bounded(MAX_FIRMWARE_VERSION_LEN),
     )
+        // Device text may hold anything but control characters (docs/protocol.md 6.2).
         .prop_map(|(kind, model, firmware)| DeviceInfo {
             kind: [DeviceKind::Xbox360, DeviceKind::Zune, DeviceKind::Other][usize::from(kind)],
-            model: model.as_str().try_into().unwrap(),
-            firmware: firmware.as_str().try_into().unwrap(),
+            model: model
+                .replace(char::is_control, "")
+                .as_str()
+                .try_into()
+                .unwrap(),
+            firmware: firmware
+                .replace(char::is_control, "")
+                .as_str()
+                .try_into()
+                .unwrap(),
         });
     prop_oneof![
         (

@@ -52,6 +52,14 @@ pub enum Error {
     /// another thread ([`crate::gateway::PasswordHashing::Defer`]); nothing was changed. Only
     /// the core's staged answer sees it; no administration method returns it.
     PasswordHashDeferred,
+    /// A database or key file the gateway will not use: a symbolic link, another user's file,
+    /// or one open to group or others (see the `files` module).
+    UnsafeFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it, and what to do.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for Error {
@@ -85,6 +93,9 @@ impl std::fmt::Display for Error {
             Self::Hashing(why) => write!(f, "password hashing failed: {why}"),
             Self::Random(why) => write!(f, "the system random generator failed: {why}"),
             Self::PasswordHashDeferred => f.write_str("the password check was deferred"),
+            Self::UnsafeFile { path, why } => {
+                write!(f, "refusing to use {}: {why}", path.display())
+            }
         }
     }
 }

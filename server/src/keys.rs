@@ -15,7 +15,7 @@
 //! (32), then SHA-256 of the 72 bytes before it, so a damaged file is an error, not another key.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use padlock_protocol::StaticKeypair;
@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::files;
 
 const MAGIC: &[u8; 8] = b"PLGWKEY1";
 const BODY_LEN: usize = 8 + 32 + 32;
@@ -46,12 +47,16 @@ impl GatewayKeys {
         Self { noise, hashing }
     }
 
-    /// Reads the key file at `path`.
+    /// Reads the key file at `path`, which must be a private file of this server's user (see
+    /// the `files` module).
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let bytes = Zeroizing::new(fs::read(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(FILE_LEN));
+        files::open_private(path)?
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::Io {
+                path: path.to_owned(),
+                source,
+            })?;
         let corrupt = || Error::CorruptKeys(path.to_owned());
         if bytes.len() != FILE_LEN {
             return Err(corrupt());

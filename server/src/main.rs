@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
+use padlock_server::terminal::for_terminal;
 use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
 
 /// Padlock's reference sign-in gateway.
@@ -272,7 +273,11 @@ fn account(command: AccountCommand) -> CommandResult {
                 .map_err(|e| e.to_string())?
             {
                 let two_step = if info.two_step { "two-step" } else { "-" };
-                println!("{}\t{}\t{}", info.email, info.display_name, two_step);
+                println!(
+                    "{}\t{}\t{two_step}",
+                    for_terminal(&info.email),
+                    for_terminal(&info.display_name)
+                );
             }
         }
         AccountCommand::SetTwoStep { account, on, .. } => {
@@ -324,10 +329,10 @@ fn app_password(command: AppPasswordCommand) -> CommandResult {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     info.id,
-                    info.name,
+                    for_terminal(&info.name),
                     utc(info.created),
                     info.last_used.map_or_else(|| "never".into(), utc),
-                    info.last_device.as_deref().unwrap_or("-"),
+                    for_terminal(info.last_device.as_deref().unwrap_or("-")),
                 );
             }
         }

@@ -5,7 +5,7 @@
 //! simulator) without a real network, join it to a [`VirtualGateway`] over any pair of smoltcp
 //! `phy::Device`s: an in-memory wire with latency and loss (the firmware's `net::wire`), a TAP
 //! device, anything. The far end runs its own smoltcp interface with a small pool of listening
-//! TCP sockets; for each connection it reads one request frame with [`FrameDecoder`], hands the
+//! TCP sockets; for each connection it reads one request frame with [`RequestFrameDecoder`], hands the
 //! body to the service, sends the reply frame and closes, as `docs/protocol.md` section 2 says
 //! a gateway does.
 //!
@@ -65,8 +65,7 @@
 use std::sync::Arc;
 use std::vec::Vec;
 
-use padlock_protocol::frame::FrameDecoder;
-use padlock_protocol::limits::MAX_FRAME_LEN;
+use padlock_protocol::frame::RequestFrameDecoder;
 use smoltcp::iface::{
     Config, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet,
 };
@@ -175,7 +174,7 @@ pub struct VirtualGateway<S> {
 struct Slot {
     handle: SocketHandle,
     phase: Phase,
-    decoder: Box<FrameDecoder<MAX_FRAME_LEN>>,
+    decoder: Box<RequestFrameDecoder>,
     reply: Vec<u8>,
     sent: usize,
 }
@@ -241,7 +240,7 @@ impl<S: FrameService> VirtualGateway<S> {
                 Slot {
                     handle: sockets.add(socket),
                     phase: Phase::Idle,
-                    decoder: Box::new(FrameDecoder::new()),
+                    decoder: Box::new(RequestFrameDecoder::new()),
                     reply: Vec::new(),
                     sent: 0,
                 }

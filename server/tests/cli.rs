@@ -391,6 +391,77 @@ fn errors_are_one_line_with_a_failing_status() {
 }
 
 #[test]
+fn listings_escape_control_characters_that_reached_the_database() {
+    let db = Db::with_account();
+    db.create_app_password("Xbox");
+    // Rows as an older gateway could have written them from a hostile device's DeviceInfo.
+    rusqlite::Connection::open(&db.path)
+        .unwrap()
+        .execute(
+            "UPDATE app_passwords SET name = 'Xbox\u{1b}[2J', last_used = 1, \
+             last_device = 'Other \u{1b}]0;owned\u{7} (1\u{9b}0)'",
+            [],
+        )
+        .unwrap();
+    let listing = ok(
+        &["app-password", "list", "--db", db.arg(), "--email", EMAIL],
+        None,
+    );
+    assert!(
+        !listing.contains(|c: char| c.is_control() && c != '\t' && c != '\n'),
+        "raw control characters printed: {listing:?}"
+    );
+    assert!(
+        listing.contains("Xbox\\u{1b}[2J")
+            && listing.contains("Other \\u{1b}]0;owned\\u{7} (1\\u{9b}0)"),
+        "{listing:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn database_and_key_files_must_be_private_files_of_the_server_s_user() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let set_mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let db = Db::with_account();
+    let keys = PathBuf::from(format!("{}.keys", db.arg()));
+    let list = ["account", "list", "--db", db.arg()];
+    ok(&list, None);
+
+    // Open to group and others: refused, with the fix in the message.
+    for file in [&db.path, &keys] {
+        set_mode(file, 0o644);
+        fails(
+            &list,
+            1,
+            "mode 0644 lets group or others at it; run chmod 600",
+        );
+        set_mode(file, 0o600);
+        ok(&list, None);
+    }
+
+    // Symbolic links, to the database or to the key file: refused.
+    let elsewhere = db.path.with_file_name("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for file in [&db.path, &keys] {
+        let real = elsewhere.join(file.file_name().unwrap());
+        std::fs::rename(file, &real).unwrap();
+        symlink(&real, file).unwrap();
+        fails(&list, 1, "is a symbolic link");
+        std::fs::remove_file(file).unwrap();
+        std::fs::rename(&real, file).unwrap();
+        ok(&list, None);
+    }
+
+    // Another user's file: refused (only root can hand a file to another user to show it).
+    if std::os::unix::fs::chown(&keys, Some(65_534), None).is_ok() {
+        fails(&list, 1, "owned by user 65534");
+    }
+}
+
+#[test]
 fn serve_refuses_a_port_in_use() {
     let db = Db::new();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -62,15 +62,24 @@ fn a_message_for_another_gateway_is_rejected() {
 #[test]
 fn a_newer_request_kind_gets_a_denial_in_message_2() {
     let gateway = test_gateway();
-    let (mut initiator, body) = message_1_with_payload(&gateway, &[7, 1, 2]);
-    let reply = gateway.answer(&body, t(0)).unwrap();
-    assert_eq!(reply[2], 0, "status ok: a Noise message 2 follows");
-    let mut plain = [0u8; 256];
-    let n = initiator.read_message(&reply[3..], &mut plain).unwrap();
-    assert_eq!(
-        Response::decode(&plain[..n]).unwrap(),
-        denied(DenyReason::UnsupportedVersion)
-    );
+    // Variant indexes 7, 128, 300 and u32::MAX: one-byte and multi-byte varints alike.
+    for payload in [
+        &[7, 1, 2][..],
+        &[0x80, 0x01],
+        &[0xac, 0x02, 9, 9],
+        &[0xff, 0xff, 0xff, 0xff, 0x0f],
+    ] {
+        let (mut initiator, body) = message_1_with_payload(&gateway, payload);
+        let reply = gateway.answer(&body, t(0)).expect("an answer");
+        assert_eq!(reply[2], 0, "status ok: a Noise message 2 follows");
+        let mut plain = [0u8; 256];
+        let n = initiator.read_message(&reply[3..], &mut plain).unwrap();
+        assert_eq!(
+            Response::decode(&plain[..n]).unwrap(),
+            denied(DenyReason::UnsupportedVersion),
+            "payload {payload:x?}"
+        );
+    }
 }
 
 #[test]
@@ -87,7 +96,18 @@ fn malformed_bodies_close_without_a_reply() {
     let mut bad_bool = vec![0u8, 3, b'a', b'@', b'b', 1, b'p', 2];
     bad_bool.extend_from_slice(&[2, 0, 0]);
     let (_, good) = message_1_with_payload(&gateway, &[1; 33]);
-    for payload in [bad_bool, vec![2; 34], vec![]] {
+    // A Resume whose tag is written `81 00` (1 in a longer form than needed).
+    let mut long_tag = vec![0x81, 0x00];
+    long_tag.extend_from_slice(&[1; 32]);
+    // A sign-in whose device model carries an escape sequence ("Xbox" made ESC [ 2 J).
+    let mut buf = [0u8; 512];
+    let mut escape = sign_in(EMAIL, PRIMARY, false)
+        .encode(&mut buf)
+        .unwrap()
+        .to_vec();
+    let at = escape.windows(4).position(|w| w == b"Xbox").unwrap();
+    escape[at..at + 4].copy_from_slice(b"\x1b[2J");
+    for payload in [bad_bool, vec![2; 34], vec![], long_tag, escape] {
         let (_, body) = message_1_with_payload(&gateway, &payload);
         assert_eq!(gateway.answer(&body, t(0)), None, "payload {payload:?}");
     }

@@ -188,6 +188,7 @@ fn damaged_or_foreign_files_are_clear_errors() {
 
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    make_private(&garbage);
     let error = Gateway::open(&garbage, config()).unwrap_err();
     assert!(
         matches!(error, Error::MissingKeys(_) | Error::CorruptDatabase(_)),
@@ -201,6 +202,7 @@ fn damaged_or_foreign_files_are_clear_errors() {
         .unwrap()
         .execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
         .unwrap();
+    make_private(&foreign);
     let error = SqliteStore::open(&foreign).unwrap_err();
     assert!(matches!(error, Error::CorruptDatabase(_)), "{error}");
 
@@ -272,4 +274,10 @@ fn no_secret_is_stored_in_clear() {
             "the {what} is on disk in clear"
         );
     }
+}
+
+/// Mode 0600, as the gateway makes its files (it refuses others before reading a byte).
+fn make_private(path: &std::path::Path) {
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
 }

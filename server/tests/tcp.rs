@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use padlock_protocol::limits::MAX_FRAME_LEN;
+use padlock_protocol::limits::{MAX_FRAME_LEN, MAX_REQUEST_FRAME_LEN};
 use padlock_protocol::session::{Initiator, ReplyStatus, write_status};
 use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, PublicKey, RememberToken, Request, Response, SessionError,
@@ -316,6 +316,42 @@ async fn play(server: &Server, kind: Hostile, n: u8) {
         _ => Vec::new(),
     };
     assert_eq!(got, expected, "{kind:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_frame_above_the_largest_request_is_refused_on_its_length() {
+    // Timeouts far beyond the test's wait: only the length check can end the connection.
+    let server = Server::start(ServeConfig {
+        request_timeout: Duration::from_secs(60),
+        idle_timeout: Duration::from_secs(60),
+        ..quick_config()
+    })
+    .await;
+    let largest = u16::try_from(MAX_REQUEST_FRAME_LEN).unwrap();
+
+    // A frame of the largest request's size is read whole and answered (junk: rejected).
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut frame = largest.to_be_bytes().to_vec();
+    frame.push(1);
+    frame.resize(2 + MAX_REQUEST_FRAME_LEN, 0x5a);
+    stream.write_all(&frame).await.unwrap();
+    assert_eq!(
+        read_until_closed(&mut stream, LIMIT).await,
+        status_frame(ReplyStatus::HandshakeRejected)
+    );
+
+    // One byte more, still within the 1024 bytes of any frame: closed on the two length bytes,
+    // with the peer still holding the connection open.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(&(largest + 1).to_be_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        read_until_closed(&mut stream, LIMIT).await,
+        Vec::<u8>::new()
+    );
+    server.shut_down().await;
 }
 
 /// Runs a well-behaved device against the server until `done`, asserting each sign-in.

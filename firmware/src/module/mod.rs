@@ -321,9 +321,8 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                 Failure::TimedOut => Outcome::TimedOut,
                 Failure::ConnectionLost => Outcome::ConnectionLost,
                 Failure::Protocol(SessionError::Busy) => Outcome::Busy,
-                Failure::Protocol(SessionError::GatewayVersion { .. }) => {
-                    Outcome::UnsupportedVersion
-                }
+                // Every other plain status (unsupported version, handshake rejected) included:
+                // unauthenticated, so only a failed attempt (docs/protocol.md section 4.2).
                 Failure::Protocol(_) => Outcome::ProtocolError,
             },
         };

@@ -82,7 +82,7 @@ pub enum Problem {
     ConnectionLost,
     /// The gateway's answer was not understood.
     ProtocolError,
-    /// The device needs an update.
+    /// The device needs an update: the gateway said so in an authenticated reply.
     UpdateNeeded,
     /// The gateway failed or is busy.
     ServiceUnavailable,
@@ -336,11 +336,12 @@ impl Ui {
                 reason: DenyReason::Throttled,
                 retry_after_secs,
             } => Problem::Throttled { retry_after_secs },
+            // Only from an authenticated reply: a plain status frame saying the same is a
+            // `ProtocolError`, which anyone on the path could forge.
             Outcome::Denied {
                 reason: DenyReason::UnsupportedVersion,
                 ..
-            }
-            | Outcome::UnsupportedVersion => Problem::UpdateNeeded,
+            } => Problem::UpdateNeeded,
             Outcome::Denied {
                 reason: DenyReason::ServerError,
                 ..

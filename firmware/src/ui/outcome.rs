@@ -30,11 +30,12 @@ pub enum Outcome {
     TimedOut,
     /// The connection dropped before the answer.
     ConnectionLost,
-    /// The answer was not a valid reply, or the gateway could not authenticate the device
-    /// (its provisioned key is wrong).
+    /// The answer was not a valid reply, or a plain status said the gateway could not
+    /// authenticate the device (its provisioned key is wrong) or does not speak its protocol
+    /// version. Plain statuses are not authenticated (anyone on the path can forge one), so
+    /// none of them may say more than "this attempt failed": the player may try again, and only
+    /// an authenticated `Denied { UnsupportedVersion }` says the device needs an update.
     ProtocolError,
-    /// The gateway is at capacity.
+    /// The gateway is at capacity (also a plain status: retryable like the others).
     Busy,
-    /// The gateway speaks another protocol version.
-    UnsupportedVersion,
 }

@@ -171,6 +171,18 @@ fn throttled_says_when_and_goes_back_to_the_password() {
 }
 
 #[test]
+fn only_the_gateway_s_authenticated_denial_says_the_device_needs_an_update() {
+    let mut ui = new_ui(&XBOX360, None);
+    sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::UnsupportedVersion,
+        retry_after_secs: 0,
+    });
+    assert_eq!(ui.screen(), Screen::Problem(Problem::UpdateNeeded));
+    assert_eq!(ui.choices(), [Some(Choice::Ok), None]);
+}
+
+#[test]
 fn network_failures_offer_retry_which_asks_again() {
     for outcome in [
         Outcome::NoNetwork,

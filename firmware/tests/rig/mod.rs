@@ -29,7 +29,7 @@ use padlock_firmware::ui::{Screen, UiConfig};
 use padlock_firmware::vault::Vault;
 use padlock_firmware::vault::mem_flash::MemFlash;
 use padlock_protocol::StaticKeypair;
-use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
+use padlock_server::virtual_net::{FrameService, VirtualGateway, VirtualNetConfig};
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
 use smoltcp::wire::Ipv4Cidr;
@@ -64,8 +64,9 @@ pub fn device_keys() -> StaticKeypair {
     StaticKeypair::derive_from_device_secret(DEVICE_SECRET).expect("a 32-byte secret")
 }
 
-/// The device, the wire and the gateway.
-pub struct Rig {
+/// The device, the wire and the gateway; `S` answers the device's frames on the gateway's side
+/// (the gateway itself, or a script in front of it that plays a misbehaving peer).
+pub struct Rig<S: FrameService = Arc<Gateway>> {
     /// The wire between them.
     pub wire: Wire,
     /// The device's end.
@@ -74,7 +75,7 @@ pub struct Rig {
     /// The gateway core, for its admin API.
     pub gateway: Arc<Gateway>,
     /// The gateway's place on the virtual network.
-    pub far_end: VirtualGateway<Arc<Gateway>>,
+    pub far_end: VirtualGateway<S>,
     /// Virtual time, in milliseconds since the rig started.
     pub now_ms: u64,
 }
@@ -83,6 +84,14 @@ impl Rig {
     /// A fresh gateway with one two-step account ([`EMAIL`]), on a wire with `faults` whose
     /// random choices follow `seed`.
     pub fn new(seed: u64, faults: Faults) -> Self {
+        Self::scripted(seed, faults, |gateway| gateway)
+    }
+}
+
+impl<S: FrameService> Rig<S> {
+    /// As [`Rig::new`], with the device's frames answered by what `script` makes of the
+    /// gateway.
+    pub fn scripted(seed: u64, faults: Faults, script: impl FnOnce(Arc<Gateway>) -> S) -> Self {
         let wire = Wire::new(seed);
         wire.set_faults(faults);
         let device_end = wire.end(0);
@@ -96,8 +105,12 @@ impl Rig {
             .expect("a fresh account");
         let mut net = VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT);
         net.seed = seed;
-        let far_end =
-            VirtualGateway::new(gateway.clone(), net, &mut gateway_end, UnixMillis(EPOCH_MS));
+        let far_end = VirtualGateway::new(
+            script(gateway.clone()),
+            net,
+            &mut gateway_end,
+            UnixMillis(EPOCH_MS),
+        );
         Self {
             wire,
             device_end,

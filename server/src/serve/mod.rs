@@ -25,7 +25,7 @@
 //! [`open_files`]), [`ServeConfig::max_connections_per_source`] what one host may hold of
 //! them (per IPv4 address or IPv6 /64, [`sources`]); past either a connection gets the plain
 //! `Busy` status frame at once (nothing is spawned for it) and is closed. The frame decoder
-//! rejects a length prefix above the protocol's 1024 bytes before reading the body.
+//! rejects a length prefix above the largest request frame (544 bytes) before reading the body.
 //!
 //! **Two pools** (module `workers`). Every answer does X25519 work and runs on the answer pool's
 //! threads, never on the async threads that move the bytes, with argon2id deferred: Resume,
@@ -69,7 +69,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use padlock_protocol::frame::{FrameDecoder, FrameError};
+use padlock_protocol::frame::{FrameError, RequestFrameDecoder};
 use padlock_protocol::session::{ReplyStatus, write_status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -455,7 +455,7 @@ impl Shared {
     /// Reads exactly one request frame's body; bytes after it are ignored (section 2).
     async fn read_request(&self, stream: &mut TcpStream) -> Result<Vec<u8>, Outcome> {
         let request_deadline = Instant::now() + self.config.request_timeout;
-        let mut decoder: FrameDecoder = FrameDecoder::new();
+        let mut decoder = RequestFrameDecoder::new();
         let mut buf = [0u8; 1024];
         loop {
             let deadline = request_deadline.min(Instant::now() + self.config.idle_timeout);

@@ -107,11 +107,13 @@ impl SqliteStore {
     /// [`Error::NewerDatabase`] for one from a newer gateway, [`Error::Database`] otherwise.
     pub fn open(path: &Path) -> Result<Self, Error> {
         create_private(path)?;
+        crate::files::check_private(path)?;
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )?;
         // Wait for another process's lock (the admin CLI writing) instead of failing at once.
         connection.busy_timeout(BUSY_TIMEOUT)?;
@@ -126,7 +128,9 @@ impl SqliteStore {
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_NOFOLLOW,
             )?;
             reader.busy_timeout(BUSY_TIMEOUT)?;
             store.readers.push(Mutex::new(reader));
@@ -1015,6 +1019,10 @@ mod tests {
         ))
         .unwrap();
         drop(v1);
+        // As the gateway creates its databases: private to its user.
+        #[cfg(unix)]
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
         assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");

@@ -14,6 +14,10 @@ use crate::device::screen;
 /// How long `wait for` waits when the line gives no limit.
 pub const DEFAULT_WAIT_LIMIT_MS: u64 = 60_000;
 
+/// Most presses one `BUTTON*COUNT` may ask for: far more than any screen needs, and a bound on
+/// what a scenario file can make the runner hold (a count of 10^13 once asked for terabytes).
+pub const MAX_PRESS_REPEAT: usize = 1_000;
+
 /// A scenario file, read.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -269,7 +273,14 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     Some((name, n)) => (
                         name,
                         n.parse::<usize>()
-                            .map_err(|_| format!("{item:?}: expected BUTTON*COUNT, e.g. Down*3"))?,
+                            .ok()
+                            .filter(|&times| times <= MAX_PRESS_REPEAT)
+                            .ok_or_else(|| {
+                                format!(
+                                    "{item:?}: expected BUTTON*COUNT with a count of at most \
+                                     {MAX_PRESS_REPEAT}, e.g. Down*3"
+                                )
+                            })?,
                     ),
                     None => (item, 1),
                 };
@@ -571,6 +582,15 @@ mod tests {
 
     fn error(source: &str) -> String {
         parse(Path::new("t.scn"), source).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_press_count_is_bounded() {
+        assert_eq!(steps("press Down*1000").len(), 1);
+        // Found by the scenario_parse fuzz target: this once asked for terabytes.
+        let refused = error("# ld\npress X*000000000008000000000000\n");
+        assert!(refused.contains("at most 1000"), "{refused}");
+        assert!(refused.contains(":2"), "names the line: {refused}");
     }
 
     #[test]
