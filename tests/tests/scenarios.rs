@@ -202,3 +202,14 @@ fn a_folder_that_is_not_an_earlier_run_is_never_cleared() {
     );
     assert!(dir.join("precious.txt").exists());
 }
+
+#[test]
+fn type_leaves_the_stick_at_rest_so_x_deletes_and_b_backs_out() {
+    // On the Xbox 360 the quick wheel types with the stick held in a sector; a `type` that
+    // ended there left the next X typing a wheel letter instead of deleting one.
+    let source = "profile xbox360\ntype alex\npress X\nexpect text \"ale\"\n\
+                  expect no text \"alex\"\ntype x\ndone\ntype abc\npress B\nexpect screen account\n";
+    if let Err(failure) = run_text(Path::new("at-rest.scn"), source, &options("at-rest")) {
+        panic!("{failure}");
+    }
+}

@@ -402,7 +402,9 @@ impl<L: Layout> Keyboard<L> {
         }
     }
 
-    fn capacity(&self) -> usize {
+    /// How many bytes the field holds at most: sixteen letters for an app password, else
+    /// [`MAX_TEXT_LEN`].
+    pub fn capacity(&self) -> usize {
         match self.mode {
             Mode::AppPassword => APP_PASSWORD_LEN,
             Mode::Email | Mode::General => MAX_TEXT_LEN,

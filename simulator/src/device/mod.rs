@@ -453,6 +453,11 @@ impl Device {
         self.screen
     }
 
+    /// Where the focus is (see [`screen::focus`]); `None` with the power off.
+    pub fn focus_name(&self) -> Option<&'static str> {
+        self.ui().and_then(screen::focus)
+    }
+
     /// What the screen says, one piece a line (empty with the power off).
     pub fn screen_text(&self) -> String {
         self.ui().map(screen::words).unwrap_or_default()

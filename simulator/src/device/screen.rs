@@ -6,7 +6,7 @@
 //! and screen state the renderer draws from (before the renderer fits it to the display).
 
 use padlock_firmware::text::{self, Text};
-use padlock_firmware::ui::{Problem, Screen, Ui};
+use padlock_firmware::ui::{Choice, Focus, Problem, Screen, Ui};
 
 /// The name of a device that has no power.
 pub const POWER_OFF: &str = "power-off";
@@ -47,6 +47,49 @@ pub fn name(screen: Screen) -> &'static str {
             Problem::UpdateNeeded => "problem-update-needed",
             Problem::ServiceUnavailable => "problem-service-unavailable",
         },
+    }
+}
+
+/// Every name [`focus`] gives, for checking a scenario's spelling.
+pub const FOCUS: [&str; 9] = [
+    "keyboard",
+    "remember",
+    "sign-in",
+    "retry",
+    "use-password",
+    "ok",
+    "back",
+    "cancel",
+    "sign-out",
+];
+
+/// Where the focus is, by the control that has it: `keyboard` on the account screen and
+/// while typing a password; `remember` or `sign-in` below the password; the chosen button
+/// (`retry`, `use-password`, `ok`, `back`) on a problem screen; the one button of the
+/// signing-in (`cancel`) and signed-in (`sign-out`) screens.
+pub fn focus(ui: &Ui) -> Option<&'static str> {
+    match ui.screen() {
+        Screen::Account => Some("keyboard"),
+        Screen::Password => Some(match ui.focus() {
+            Focus::Keyboard => "keyboard",
+            Focus::Remember => "remember",
+            Focus::SignIn => "sign-in",
+        }),
+        Screen::SigningIn => Some("cancel"),
+        Screen::SignedIn => Some("sign-out"),
+        Screen::Problem(_) => {
+            let chosen = ui
+                .choices()
+                .get(usize::from(ui.choice()))
+                .copied()
+                .flatten()?;
+            Some(match chosen {
+                Choice::Retry => "retry",
+                Choice::UsePassword => "use-password",
+                Choice::Ok => "ok",
+                Choice::Back => "back",
+            })
+        }
     }
 }
 

@@ -37,12 +37,12 @@ pub struct Line {
     /// The line as written (comments removed, trimmed).
     pub text: String,
     /// What it says to do.
-    pub step: Step,
+    pub instruction: Instruction,
 }
 
 /// What a line says to do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub enum Instruction {
     /// Press and release each button in turn.
     Press(Vec<Button>),
     /// Push a button down and keep it down (directions auto-repeat).
@@ -91,6 +91,8 @@ pub enum Step {
 pub enum Condition {
     /// The screen shown has this name.
     Screen(String),
+    /// The focus is on this control (see [`screen::FOCUS`]).
+    Focus(String),
     /// The screen says this (a part of its text, case-sensitive).
     Text(String),
     /// The screen does not say this.
@@ -224,11 +226,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Failure> {
                 }
             }
             _ => {
-                let step = parse_step(word, rest).map_err(error)?;
+                let instruction = parse_step(word, rest).map_err(error)?;
                 scenario.steps.push(Line {
                     number,
                     text: text.to_owned(),
-                    step,
+                    instruction,
                 });
             }
         }
@@ -260,7 +262,7 @@ fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(", ")
 }
 
-fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
+fn parse_step(word: &str, rest: &str) -> Result<Instruction, String> {
     match word {
         "press" => {
             let mut buttons = Vec::new();
@@ -281,10 +283,10 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     "press: name at least one button, e.g. `press A` or `press Down*3 A`".into(),
                 );
             }
-            Ok(Step::Press(buttons))
+            Ok(Instruction::Press(buttons))
         }
-        "hold" => Ok(Step::Hold(button(rest)?)),
-        "release" => Ok(Step::Release(button(rest)?)),
+        "hold" => Ok(Instruction::Hold(button(rest)?)),
+        "release" => Ok(Instruction::Release(button(rest)?)),
         "stick" => {
             let parts: Vec<&str> = rest.split_whitespace().collect();
             let axis = |s: &str| {
@@ -292,7 +294,7 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     .map_err(|_| format!("stick: expected `stick X Y` with numbers from -32767 to 32767, got {rest:?}"))
             };
             match parts.as_slice() {
-                [x, y] => Ok(Step::Stick {
+                [x, y] => Ok(Instruction::Stick {
                     x: axis(x)?,
                     y: axis(y)?,
                 }),
@@ -307,7 +309,7 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                         .into(),
                 );
             }
-            Ok(Step::Type(text))
+            Ok(Instruction::Type(text))
         }
         "wait" => match rest.strip_prefix("for ") {
             Some(what) => {
@@ -315,14 +317,14 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     Some((what, limit)) => (what, duration(limit)?),
                     None => (what, DEFAULT_WAIT_LIMIT_MS),
                 };
-                Ok(Step::WaitFor {
+                Ok(Instruction::WaitFor {
                     until: condition(what)?,
                     limit_ms,
                 })
             }
-            None => Ok(Step::Wait(duration(rest)?)),
+            None => Ok(Instruction::Wait(duration(rest)?)),
         },
-        "expect" => Ok(Step::Expect(condition(rest)?)),
+        "expect" => Ok(Instruction::Expect(condition(rest)?)),
         "screenshot" => {
             let ok = !rest.is_empty()
                 && rest
@@ -333,19 +335,19 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     "screenshot: expected a name of letters, digits, - and _, got {rest:?}"
                 ));
             }
-            Ok(Step::Screenshot(rest.to_owned()))
+            Ok(Instruction::Screenshot(rest.to_owned()))
         }
-        "network" => network(rest).map(Step::Network),
+        "network" => network(rest).map(Instruction::Network),
         "gateway" => match rest {
-            "start" => Ok(Step::Gateway(true)),
-            "stop" => Ok(Step::Gateway(false)),
+            "start" => Ok(Instruction::Gateway(true)),
+            "stop" => Ok(Instruction::Gateway(false)),
             _ => Err(format!("gateway: expected `start` or `stop`, got {rest:?}")),
         },
         "server" => match rest {
-            "revoke app-password" => Ok(Step::Server(ServerAction::RevokeAppPassword)),
-            "revoke tokens" => Ok(Step::Server(ServerAction::RevokeTokens)),
-            "two-step on" => Ok(Step::Server(ServerAction::TwoStep(true))),
-            "two-step off" => Ok(Step::Server(ServerAction::TwoStep(false))),
+            "revoke app-password" => Ok(Instruction::Server(ServerAction::RevokeAppPassword)),
+            "revoke tokens" => Ok(Instruction::Server(ServerAction::RevokeTokens)),
+            "two-step on" => Ok(Instruction::Server(ServerAction::TwoStep(true))),
+            "two-step off" => Ok(Instruction::Server(ServerAction::TwoStep(false))),
             _ => Err(format!(
                 "server: expected `revoke app-password`, `revoke tokens`, `two-step on` or \
                  `two-step off`, got {rest:?}"
@@ -359,15 +361,15 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     .and_then(|n| n.parse::<usize>().ok())
                     .filter(|n| *n >= 1),
             };
-            at.map(Step::PowerCut).ok_or_else(|| {
+            at.map(Instruction::PowerCut).ok_or_else(|| {
                 format!(
                     "power: expected `power cut at next flash write` or `power cut at flash \
                      write N` (N from 1), got {rest:?}"
                 )
             })
         }
-        "reboot" if rest.is_empty() => Ok(Step::Reboot),
-        "done" if rest.is_empty() => Ok(Step::Done),
+        "reboot" if rest.is_empty() => Ok(Instruction::Reboot),
+        "done" if rest.is_empty() => Ok(Instruction::Done),
         _ => Err(format!(
             "unknown step {word:?}; expected press, hold, release, stick, type, done, wait, \
              expect, screenshot, network, gateway, server, power, reboot (or profile, language, seed \
@@ -421,6 +423,15 @@ fn condition(text: &str) -> Result<Condition, String> {
             }
             Ok(Condition::Screen(rest.to_owned()))
         }
+        "focus" => {
+            if !screen::FOCUS.contains(&rest) {
+                return Err(format!(
+                    "unknown focus {rest:?}; expected one of {}",
+                    names(screen::FOCUS.into_iter())
+                ));
+            }
+            Ok(Condition::Focus(rest.to_owned()))
+        }
         "text" => Ok(Condition::Text(unquote(rest)?)),
         "no" => match rest.strip_prefix("text ") {
             Some(t) => Ok(Condition::NoText(unquote(t.trim())?)),
@@ -440,8 +451,8 @@ fn condition(text: &str) -> Result<Condition, String> {
             Ok(Condition::Outcome(rest.to_owned()))
         }
         _ => Err(format!(
-            "expected `screen NAME`, `text \"...\"`, `no text \"...\"`, `outcome NAME` or \
-             `flash without \"...\"`, got {text:?}"
+            "expected `screen NAME`, `focus NAME`, `text \"...\"`, `no text \"...\"`, \
+             `outcome NAME` or `flash without \"...\"`, got {text:?}"
         )),
     }
 }
@@ -560,12 +571,12 @@ fn network(text: &str) -> Result<NetworkChange, String> {
 mod tests {
     use super::*;
 
-    fn steps(source: &str) -> Vec<Step> {
+    fn steps(source: &str) -> Vec<Instruction> {
         parse(Path::new("t.scn"), source)
             .unwrap()
             .steps
             .into_iter()
-            .map(|l| l.step)
+            .map(|l| l.instruction)
             .collect()
     }
 
@@ -591,32 +602,32 @@ mod tests {
         assert_eq!(s.lang, Language::Dutch);
         assert_eq!(s.seed, Some(9));
         assert_eq!(s.steps[0].number, 6);
-        let steps: Vec<Step> = s.steps.into_iter().map(|l| l.step).collect();
+        let steps: Vec<Instruction> = s.steps.into_iter().map(|l| l.instruction).collect();
         assert_eq!(
             steps[..5],
             [
-                Step::Press(vec![Button::A, Button::Down, Button::Down]),
-                Step::Hold(Button::Right),
-                Step::Release(Button::Right),
-                Step::Stick { x: 0, y: 30000 },
-                Step::Type("a # b".into()),
+                Instruction::Press(vec![Button::A, Button::Down, Button::Down]),
+                Instruction::Hold(Button::Right),
+                Instruction::Release(Button::Right),
+                Instruction::Stick { x: 0, y: 30000 },
+                Instruction::Type("a # b".into()),
             ]
         );
         assert_eq!(
             steps[6],
-            Step::WaitFor {
+            Instruction::WaitFor {
                 until: Condition::Screen("signed-in".into()),
                 limit_ms: 30_000
             }
         );
-        assert_eq!(steps[8], Step::Wait(1500));
+        assert_eq!(steps[8], Instruction::Wait(1500));
         assert_eq!(
             steps[11],
-            Step::Expect(Condition::FlashWithout("{password}".into()))
+            Instruction::Expect(Condition::FlashWithout("{password}".into()))
         );
         assert_eq!(
             steps[13],
-            Step::Network(NetworkChange::Faults(FaultSettings {
+            Instruction::Network(NetworkChange::Faults(FaultSettings {
                 loss: Some(0.1),
                 latency_ms: Some(300),
                 jitter_ms: Some(20),
@@ -624,9 +635,9 @@ mod tests {
                 ..FaultSettings::default()
             }))
         );
-        assert_eq!(steps[19], Step::PowerCut(3));
-        assert_eq!(steps[20], Step::PowerCut(1));
-        assert_eq!(steps[21], Step::Reboot);
+        assert_eq!(steps[19], Instruction::PowerCut(3));
+        assert_eq!(steps[20], Instruction::PowerCut(1));
+        assert_eq!(steps[21], Instruction::Reboot);
     }
 
     #[test]
@@ -643,6 +654,9 @@ mod tests {
         assert!(error("typ alex").starts_with("t.scn:1: unknown step \"typ\""));
         assert!(error("type \"alex").contains("closing quote"));
         assert!(error("power cut at flash write 0").contains("N from 1"));
-        assert_eq!(steps("reboot\ndone"), [Step::Reboot, Step::Done]);
+        assert_eq!(
+            steps("reboot\ndone"),
+            [Instruction::Reboot, Instruction::Done]
+        );
     }
 }
