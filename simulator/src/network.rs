@@ -2,6 +2,9 @@
 //! the far end of the firmware's virtual wire, running padlock-server's smoltcp adapter
 //! (`padlock_server::virtual_net`) in front of the embedded gateway or a bridge to a real one.
 //!
+//! This module knows nothing of the device: [`crate::device`] uses it, never the other way
+//! round.
+//!
 //! The host can stop and start its service: stopped, the host is still on the network and
 //! refuses connections (the device says it cannot reach the gateway), as when the server
 //! process is down.
@@ -17,13 +20,27 @@ use padlock_server::virtual_net::{VirtualGateway, VirtualNetConfig};
 use smoltcp::wire::Ipv4Cidr;
 
 use crate::bridge::Bridge;
-use crate::device::{Error, GatewayChoice};
 
 /// Virtual time zero on the embedded gateway's clock in scenarios: 2026-01-01T00:00:00Z, so runs
 /// are reproducible (token lifetimes, throttling and grace windows count from here). The
 /// interactive window starts the clock at the wall clock's time instead, because its gateway's
 /// database outlives the run.
 pub const EPOCH: UnixMillis = UnixMillis(1_767_225_600_000);
+
+/// The gateway the device signs in with.
+#[derive(Clone)]
+pub enum GatewayChoice {
+    /// padlock-server's core in-process on the virtual network (the demo account seeded by
+    /// [`crate::demo::seed`]).
+    Embedded(Arc<padlock_server::Gateway>),
+    /// The far end forwards each request frame to a real `padlock-server serve` over host TCP.
+    Bridge {
+        /// Where the real gateway listens.
+        addr: std::net::SocketAddr,
+        /// Its public key (`padlock-server key show`).
+        key: padlock_protocol::PublicKey,
+    },
+}
 
 /// What answers the request frames: the embedded gateway or the bridge.
 type Service = Box<dyn FnMut(&[u8], UnixMillis) -> Option<Vec<u8>>>;
@@ -41,12 +58,7 @@ pub(crate) struct FarEnd {
 }
 
 impl FarEnd {
-    pub(crate) fn new(
-        wire: &Wire,
-        choice: &GatewayChoice,
-        seed: u64,
-        origin: UnixMillis,
-    ) -> Result<Self, Error> {
+    pub(crate) fn new(wire: &Wire, choice: &GatewayChoice, seed: u64, origin: UnixMillis) -> Self {
         let bridge_errors = Rc::new(RefCell::new(Vec::new()));
         let (key, embedded, service): (_, _, Service) = match choice {
             GatewayChoice::Embedded(gateway) => {
@@ -79,14 +91,14 @@ impl FarEnd {
             ..VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT)
         };
         let host = VirtualGateway::new(service, config, &mut end, origin);
-        Ok(Self {
+        Self {
             end,
             host,
             key,
             embedded,
             bridge_errors,
             origin,
-        })
+        }
     }
 
     pub(crate) fn public_key(&self) -> PublicKey {

@@ -45,8 +45,9 @@ use padlock_server::UnixMillis;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::flash::{FLASH_SIZE, SimFlash, write_atomically};
+use crate::flash::{FLASH_SIZE, SimFlash, write_private};
 use crate::network::FarEnd;
+pub use crate::network::GatewayChoice;
 pub use frame::Frame;
 
 /// Where players create app passwords, as the simulated devices are provisioned.
@@ -79,13 +80,13 @@ pub struct DeviceOptions {
 }
 
 impl DeviceOptions {
-    /// An Xbox 360 in English called `default`, in [`default_home`], seed 1, talking to
-    /// `gateway`.
+    /// An Xbox 360 in English named after its profile (`xbox360`, as the window's default),
+    /// in [`default_home`], seed 1, talking to `gateway`.
     pub fn new(gateway: GatewayChoice) -> Self {
         Self {
             profile: &profile::XBOX360,
             lang: Language::English,
-            name: "default".to_owned(),
+            name: profile::XBOX360.name.to_owned(),
             home: default_home(),
             forget: false,
             seed: 1,
@@ -116,21 +117,6 @@ pub fn default_home() -> PathBuf {
     }
 }
 
-/// The gateway the device signs in with.
-#[derive(Clone)]
-pub enum GatewayChoice {
-    /// padlock-server's core in-process on the virtual network (the demo account seeded by
-    /// [`crate::demo::seed`]).
-    Embedded(Arc<padlock_server::Gateway>),
-    /// The far end forwards each request frame to a real `padlock-server serve` over host TCP.
-    Bridge {
-        /// Where the real gateway listens.
-        addr: std::net::SocketAddr,
-        /// Its public key (`padlock-server key show`).
-        key: padlock_protocol::PublicKey,
-    },
-}
-
 /// Why a device could not start.
 #[derive(Debug)]
 pub enum Error {
@@ -143,8 +129,8 @@ pub enum Error {
     },
     /// The device's secret file is not 32 bytes.
     BadSecret(PathBuf),
-    /// The far end of the network could not be set up.
-    Network(String),
+    /// The device's static keys could not be derived from its secret.
+    DeviceKey(String),
 }
 
 impl fmt::Display for Error {
@@ -156,7 +142,7 @@ impl fmt::Display for Error {
                 "{}: not a device secret (32 bytes); delete it to make a new device",
                 path.display()
             ),
-            Error::Network(why) => write!(f, "virtual network: {why}"),
+            Error::DeviceKey(why) => write!(f, "device key: {why}"),
         }
     }
 }
@@ -229,8 +215,8 @@ impl Device {
     /// Creates (or opens) the device named in `opts` and boots it.
     ///
     /// # Errors
-    /// The device's folder, flash image or secret cannot be read or written, or the far end of
-    /// the network cannot be set up.
+    /// The device's folder, flash image or secret cannot be read or written, or its keys
+    /// cannot be derived.
     pub fn new(opts: DeviceOptions) -> Result<Device, Error> {
         let dir = opts.dir();
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
@@ -246,14 +232,14 @@ impl Device {
         let flash = SimFlash::open(&flash_file).map_err(io_error(&flash_file))?;
         let secret = device_secret(&dir.join("secret"), &opts.name, opts.seed)?;
         let keys = StaticKeypair::derive_from_device_secret(&secret)
-            .map_err(|e| Error::Network(format!("device key: {e:?}")))?;
+            .map_err(|e| Error::DeviceKey(format!("{e:?}")))?;
         // The module borrows its keys (and its socket buffers) for as long as it runs, as on
         // a device where they are statics; a simulated device lives until the process ends.
         let keys: &'static StaticKeypair = Box::leak(Box::new(keys));
         let wire = Wire::new(opts.seed);
         wire.capture(true);
         let device_end = wire.end(0);
-        let far = FarEnd::new(&wire, &opts.gateway, opts.seed, opts.clock_origin)?;
+        let far = FarEnd::new(&wire, &opts.gateway, opts.seed, opts.clock_origin);
         let display = opts.profile.display;
         let mut device = Device {
             profile: opts.profile,
@@ -590,24 +576,11 @@ fn device_secret(file: &Path, name: &str, seed: u64) -> Result<[u8; 32], Error> 
             }
             let mut secret = [0u8; 32];
             ChaCha20Rng::seed_from_u64(mix).fill_bytes(&mut secret);
-            write_atomically(file, &secret).map_err(io_error(file))?;
-            restrict(file).map_err(io_error(file))?;
+            write_private(file, &secret).map_err(io_error(file))?;
             Ok(secret)
         }
         Err(e) => Err(io_error(file)(e)),
     }
-}
-
-/// Only the owner may read the secret.
-#[cfg(unix)]
-fn restrict(file: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict(_file: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
