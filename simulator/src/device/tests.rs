@@ -157,3 +157,39 @@ fn the_device_keeps_its_secret_and_flash_and_forget_wipes_the_flash() {
     let error = Device::new(opts).err().unwrap().to_string();
     assert!(error.contains("not a device secret"), "{error}");
 }
+
+/// What `docs/scenarios.md` tells QA for `power cut at flash write N`: how many flash writes
+/// and erases a remembered sign-in makes, and each resume after it.
+#[test]
+fn a_remembered_sign_in_and_each_resume_write_the_flash_as_documented() {
+    let home = tempfile::tempdir().unwrap();
+    let (gateway, demo) = crate::demo::embedded_gateway(5).unwrap();
+    let opts = DeviceOptions {
+        home: home.path().to_path_buf(),
+        name: "count".to_owned(),
+        ..DeviceOptions::new(GatewayChoice::Embedded(Arc::new(gateway)))
+    };
+    let mut device = Device::new(opts).unwrap();
+    type_text(&mut device, &demo.email);
+    press(&mut device, &[Button::Start]);
+    type_text(&mut device, &demo.app_password.replace(' ', ""));
+    press(&mut device, &[Button::Up, Button::A, Button::Down]);
+    let before = device.flash().operations();
+    press(&mut device, &[Button::A]);
+    settle(&mut device);
+    assert_eq!(device.screen_name(), "signed-in");
+    let sign_in = device.flash().operations() - before;
+    let mut resumes = Vec::new();
+    for _ in 0..5 {
+        let before = device.flash().operations();
+        device.reboot();
+        settle(&mut device);
+        assert_eq!(device.screen_name(), "signed-in");
+        resumes.push(device.flash().operations() - before);
+    }
+    assert_eq!(
+        (sign_in, resumes),
+        (4, vec![3; 5]),
+        "update docs/scenarios.md"
+    );
+}
