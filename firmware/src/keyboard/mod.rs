@@ -15,6 +15,8 @@ pub mod controls;
 pub mod layout;
 #[cfg(feature = "std")]
 pub mod planner;
+#[cfg(feature = "std")]
+pub mod typing;
 
 use heapless::String;
 use padlock_protocol::limits::{APP_PASSWORD_LEN, MAX_EMAIL_LEN};

@@ -1,5 +1,5 @@
 use super::*;
-use crate::keyboard::planner::plan;
+use crate::keyboard::typing::keystrokes_into;
 use crate::profile::{OLED, XBOX360, ZUNE};
 
 const URL: &str = "https://account.example.com/security";
@@ -21,14 +21,7 @@ fn press(ui: &mut Ui, button: Button) -> Effects {
 
 /// Types `text` into the focused field with the planner's presses, as a player would.
 fn type_text(ui: &mut Ui, text: &str) {
-    let profile = ui.config().profile;
-    let keyboard = if ui.screen() == Screen::Account {
-        ui.email().clone()
-    } else {
-        ui.password().clone()
-    };
-    let plan = plan(profile, &keyboard, text).expect("typeable");
-    for action in plan.actions {
+    for action in keystrokes_into(ui, text).expect("typeable") {
         ui.input(action);
     }
 }

@@ -3,9 +3,8 @@
 
 use super::*;
 use padlock_firmware::input::Button;
-use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::keyboard::typing::keystrokes_into;
 use padlock_firmware::module::player::raw_events;
-use padlock_firmware::ui::Screen;
 
 fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     let (gateway, _) = crate::demo::embedded_gateway(1).unwrap();
@@ -17,14 +16,9 @@ fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     }
 }
 
-/// Types `text` into the field on screen and finishes it.
+/// Types `text` into the field that has the focus.
 fn type_text(device: &mut Device, text: &str) {
-    let ui = device.ui().unwrap();
-    let keyboard = match ui.screen() {
-        Screen::Account => ui.email().clone(),
-        _ => ui.password().clone(),
-    };
-    for action in plan(device.profile(), &keyboard, text).unwrap().actions {
+    for action in keystrokes_into(device.ui().unwrap(), text).unwrap() {
         for event in raw_events(action) {
             device.press(event);
         }

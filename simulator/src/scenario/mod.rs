@@ -17,7 +17,6 @@
 //!
 //! - [`parse`]: reading a file into steps, with errors that name the line;
 //! - [`placeholders`]: `{email}`, `{password}`, `{app-password}`, `{name}`, and which are secret;
-//! - [`typing`]: what `type` and `done` press, ending at rest, and why a text cannot be typed;
 //! - [`expect`]: whether a condition holds, for `expect` and `wait for`;
 //! - [`outputs`]: the run's folder: transcript, GIF, screenshots, pcap;
 //! - [`play`]: playing the steps on a [`crate::device::Device`] with the embedded gateway, on
@@ -30,7 +29,6 @@ pub mod outputs;
 pub mod parse;
 pub mod placeholders;
 pub mod play;
-pub mod typing;
 
 use std::fmt;
 use std::path::PathBuf;

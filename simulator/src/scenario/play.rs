@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use padlock_firmware::input::{Physical, RawInput};
 use padlock_firmware::keyboard::Keyboard;
+use padlock_firmware::keyboard::typing;
 use padlock_firmware::module::player::raw_events;
 use padlock_firmware::net::wire::Faults;
 use padlock_firmware::ui::{Focus, Screen};
@@ -20,7 +21,6 @@ use super::expect::{self, Outcomes, Verdict};
 use super::outputs::Outputs;
 use super::parse::{Condition, Instruction, Line, NetworkChange, Scenario, ServerAction};
 use super::placeholders::Placeholders;
-use super::typing;
 use crate::demo::{self, DemoAccount};
 use crate::device::{Device, DeviceOptions, GatewayChoice};
 use crate::output::transcript::seconds;
@@ -267,14 +267,13 @@ impl Playthrough {
         let Some(ui) = self.device.ui() else {
             return Err(self.fail(format!("cannot {doing}: the device is off")));
         };
-        match ui.screen() {
-            Screen::Account => Ok(ui.email().clone()),
-            Screen::Password if ui.focus() == Focus::Keyboard => Ok(ui.password().clone()),
-            Screen::Password => Err(self.fail(format!(
+        match (typing::focused_field(ui), ui.screen()) {
+            (Some(field), _) => Ok(field.clone()),
+            (None, Screen::Password) => Err(self.fail(format!(
                 "cannot {doing}: the focus is on the password screen's controls, not the \
-                 keyboard (press Up until it is back on the keyboard)"
+                 keyboard (`Up` from Sign in, then from Remember, returns to it)"
             ))),
-            _ => Err(self.fail(format!(
+            (None, _) => Err(self.fail(format!(
                 "cannot {doing} on the {} screen: there is no keyboard",
                 self.device.screen_name()
             ))),

@@ -1,31 +1,57 @@
-//! What `type` and `done` press: the keyboard planner's fewest presses, ending with every
-//! control at rest, and when a text cannot be typed, a reason that names the character or the
-//! field's limit.
+//! Typing as a player types: the presses that put a text in the field that has the focus, for
+//! every host-side player (the simulator's `type` and `done`, the module's
+//! [`player`](crate::module::player), the screen and golden tests, the board test's player).
+//! When a text cannot be typed, [`CannotType`] names the character or the field's limit.
+//! Host only (`std` feature).
 //!
-//! Plans are made on a copy of the field's keyboard and replayed on the device; the planner
-//! runs the keyboard's real state machine, so a replayed plan types exactly what it planned.
-//! Two promises come on top of the planner's:
+//! The presses come from the [planner](super::planner), which runs the keyboard's real state
+//! machine, so replaying them types exactly what was planned. Two promises come on top of the
+//! planner's:
 //!
 //! - **At rest afterwards.** On the Xbox 360 the quick wheel types with the stick held in a
 //!   sector, and a plan may end there (letting go is free, so the planner does not bother).
 //!   A stick left deflected turns the next face button into a wheel letter: `press X` would
-//!   type instead of delete. So every plan here ends with the stick back in the centre, and
-//!   presses always release their button: after `type` or `done`, a `press` means what the
-//!   key map says.
+//!   type instead of delete. So every plan here ends with the stick back in the centre (and
+//!   presses always release their button): afterwards, a button means what the key map says.
 //! - **An account password on the app-password keyboard.** The password field opens on the
 //!   sixteen app-password letters; when the text needs other characters, the plan first
 //!   switches to the full keyboard, as a player would.
 
 use std::collections::{HashSet, VecDeque};
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
 
-use padlock_firmware::input::Physical;
-use padlock_firmware::keyboard::planner::{plan, plan_done};
-use padlock_firmware::keyboard::{Keyboard, Mode, controls};
-use padlock_firmware::profile::Profile;
+use super::planner::{plan, plan_done};
+use super::{Keyboard, Mode, controls};
+use crate::input::Physical;
+use crate::profile::Profile;
+use crate::ui::{Focus, Screen, Ui};
+
+/// The keyboard that has the focus: the email's on the account screen, the password's while
+/// the password screen's focus is on it; `None` elsewhere.
+pub fn focused_field(ui: &Ui) -> Option<&Keyboard> {
+    match ui.screen() {
+        Screen::Account => Some(ui.email()),
+        Screen::Password if ui.focus() == Focus::Keyboard => Some(ui.password()),
+        _ => None,
+    }
+}
+
+/// The presses that add `text` to the field that has the focus in `ui`, ending at rest.
+///
+/// # Errors
+/// [`CannotType::NoField`] when no keyboard has the focus, else as [`keystrokes`].
+pub fn keystrokes_into(ui: &Ui, text: &str) -> Result<Vec<Physical>, CannotType> {
+    let field = focused_field(ui).ok_or(CannotType::NoField)?;
+    keystrokes(ui.config().profile, field, text)
+}
 
 /// Why a text cannot be typed into a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CannotType {
+    /// No keyboard has the focus (another screen, or the password screen's controls).
+    NoField,
     /// The field's text cursor is not at the end of its text (`type` only appends).
     CursorNotAtEnd,
     /// The text would make the field longer than it holds.
@@ -48,10 +74,11 @@ impl CannotType {
     /// The reason in words; `secret` hides the character (it belongs to a password).
     pub fn explain(&self, secret: bool) -> String {
         match self {
+            CannotType::NoField => "no keyboard has the focus".to_string(),
             CannotType::CursorNotAtEnd => {
                 "the text cursor is not at the end of what the field holds (`type` adds at the \
                  end: move it with RB first)"
-                    .to_owned()
+                    .to_string()
             }
             CannotType::TooLong { limit, would_hold } => format!(
                 "the field holds at most {limit} characters, and this would make {would_hold}"
@@ -158,7 +185,7 @@ fn why_not(profile: &Profile, keyboard: &Keyboard, text: &str) -> CannotType {
         };
     }
     // The first character after which no plan exists is the one no key types.
-    let mut target = keyboard.text().to_owned();
+    let mut target = String::from(keyboard.text());
     for (index, character) in text.chars().enumerate() {
         target.push(character);
         if plan(profile, &widest, &target).is_none() {
@@ -178,7 +205,7 @@ fn why_not(profile: &Profile, keyboard: &Keyboard, text: &str) -> CannotType {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use padlock_firmware::profile;
+    use crate::profile;
 
     fn email_keyboard(profile: &Profile) -> Keyboard {
         Keyboard::for_profile(profile, Mode::Email)
