@@ -5,11 +5,11 @@
 //! |---|---|
 //! | a display (`DrawTarget`) | an RGB888 [`Frame`], drawn in the profile's colour depth |
 //! | buttons | [`Device::press`] with raw down/up/stick events |
-//! | a smoltcp `phy::Device` | one end of the firmware's virtual [`Wire`]; the gateway's host is at the other |
+//! | a smoltcp `phy::Device` | one end of the firmware's virtual wire; the gateway's host is at the other ([`Pair`]) |
 //! | a `NorFlash` range | a [`SimFlash`]: NOR rules, power cuts, kept in a file per device |
 //! | a device secret | 32 bytes in a file per device, made when the device is first created |
 //! | entropy | ChaCha20 seeded from [`DeviceOptions::seed`] and the boot count |
-//! | monotonic time | virtual milliseconds: [`Device::advance_to`] |
+//! | monotonic time | virtual milliseconds: [`Device::advance_to`], jumping to the next thing due ([`Pair`], the same harness the firmware's end-to-end tests run on) |
 //!
 //! Everything runs on virtual time, so a run with the same seed and the same inputs is the
 //! same run, bit for bit, as fast as the CPU allows. [`Device::take_events`] tells what
@@ -34,20 +34,21 @@ use embedded_graphics::prelude::Size;
 use padlock_firmware::input::RawInput;
 use padlock_firmware::module::{Module, Step};
 use padlock_firmware::net::NetBuffers;
-use padlock_firmware::net::wire::{Capture, Faults, Wire, WireEnd, device_config};
+use padlock_firmware::net::wire::{Capture, Faults, device_config};
 use padlock_firmware::profile::{self, ColorDepth, Profile};
 use padlock_firmware::render::Renderer;
 use padlock_firmware::text::{Language, Text};
 use padlock_firmware::ui::{Redraw, Screen, Ui, UiConfig};
 use padlock_firmware::vault::Vault;
+use padlock_pair::Pair;
 use padlock_protocol::StaticKeypair;
 use padlock_server::UnixMillis;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::flash::{FLASH_SIZE, SimFlash, write_private};
-use crate::network::FarEnd;
 pub use crate::network::GatewayChoice;
+use crate::network::{FarEnd, Service};
 pub use frame::Frame;
 
 /// Where players create app passwords, as the simulated devices are provisioned.
@@ -195,8 +196,8 @@ pub struct Device {
     secret: [u8; 32],
     keys: &'static StaticKeypair,
     flash: SimFlash,
-    wire: Wire,
-    device_end: WireEnd,
+    /// The wire, the gateway's host on its far end, and virtual time.
+    pair: Pair<Service>,
     far: FarEnd,
     /// `None` while the power is off.
     module: Option<SimModule>,
@@ -205,7 +206,6 @@ pub struct Device {
     renderer: Renderer,
     frame: Frame,
     frame_serial: u64,
-    now_ms: u64,
     screen: &'static str,
     last_outcome: Option<&'static str>,
     events: Vec<Timed>,
@@ -236,10 +236,9 @@ impl Device {
         // The module borrows its keys (and its socket buffers) for as long as it runs, as on
         // a device where they are statics; a simulated device lives until the process ends.
         let keys: &'static StaticKeypair = Box::leak(Box::new(keys));
-        let wire = Wire::new(opts.seed);
-        wire.capture(true);
-        let device_end = wire.end(0);
-        let far = FarEnd::new(&wire, &opts.gateway, opts.seed, opts.clock_origin);
+        let (far, service) = FarEnd::new(&opts.gateway);
+        let pair = Pair::new(opts.seed, Faults::default(), service, opts.clock_origin);
+        pair.wire.capture(true);
         let display = opts.profile.display;
         let mut device = Device {
             profile: opts.profile,
@@ -248,8 +247,7 @@ impl Device {
             secret,
             keys,
             flash,
-            wire,
-            device_end,
+            pair,
             far,
             module: None,
             boots: 0,
@@ -257,7 +255,6 @@ impl Device {
             renderer: Renderer::new(Size::new(display.width, display.height)),
             frame: Frame::new(display.width, display.height),
             frame_serial: 0,
-            now_ms: 0,
             screen: screen::POWER_OFF,
             last_outcome: None,
             events: Vec::new(),
@@ -289,17 +286,17 @@ impl Device {
         // Socket memory lives as long as the module, as a static does on a device; each boot
         // takes fresh buffers (about 1.6 KB, never freed: a simulator reboots a few times).
         let buffers: &'static mut NetBuffers<'static> = Box::leak(Box::new(NetBuffers::new()));
-        self.wire.set_time(self.now_ms);
+        self.pair.wire.set_time(self.pair.now_ms);
         let mut module = Module::new(
             ui,
             net,
             self.keys,
-            &mut self.device_end,
+            &mut self.pair.device_end,
             buffers,
             vault,
             rng,
             FIRMWARE_VERSION,
-            self.now_ms,
+            self.pair.now_ms,
         );
         module.network().set_link(self.link_up);
         self.module = Some(module);
@@ -312,54 +309,29 @@ impl Device {
 
     /// A button or stick event, at the current virtual time.
     pub fn press(&mut self, event: RawInput) {
-        let now = self.now_ms;
+        let now = self.pair.now_ms;
         if let Some(module) = self.module.as_mut() {
             let step = module.input(event, now);
             self.after(step);
         }
     }
 
-    /// Runs the module, the wire and the gateway's host up to `now_ms` (virtual ms); earlier
-    /// times do nothing.
+    /// Runs the module, the wire and the gateway's host up to `now_ms` (virtual ms), jumping
+    /// from one thing due to the next; earlier times do nothing.
     pub fn advance_to(&mut self, now_ms: u64) {
         loop {
-            self.poll_once();
-            if self.now_ms >= now_ms {
+            if let Some(step) = self.pair.poll(&mut self.module) {
+                self.after(step);
+            }
+            for error in self.far.take_bridge_errors() {
+                self.record(Event::BridgeError(error));
+            }
+            self.collect_packets();
+            if self.pair.now_ms >= now_ms {
                 return;
             }
-            let next = self.next_wake().clamp(self.now_ms + 1, now_ms);
-            self.now_ms = next;
+            self.pair.advance(&mut self.module, now_ms);
         }
-    }
-
-    /// When something is next due: the module's wake-up, a packet's arrival, the far end.
-    fn next_wake(&mut self) -> u64 {
-        let now = self.now_ms;
-        let mut wake = now.saturating_add(1000);
-        if let Some(module) = self.module.as_mut() {
-            wake = wake.min(module.next_wake(now));
-        }
-        for due in [self.wire.next_arrival(), self.far.next_wake(now)]
-            .into_iter()
-            .flatten()
-        {
-            wake = wake.min(due);
-        }
-        wake
-    }
-
-    fn poll_once(&mut self) {
-        let now = self.now_ms;
-        self.wire.set_time(now);
-        if let Some(module) = self.module.as_mut() {
-            let step = module.poll(&mut self.device_end, now);
-            self.after(step);
-        }
-        self.far.poll(now);
-        for error in self.far.take_bridge_errors() {
-            self.record(Event::BridgeError(error));
-        }
-        self.collect_packets();
     }
 
     /// After the module acted: power, redraw, screen and outcome bookkeeping.
@@ -408,7 +380,7 @@ impl Device {
     }
 
     fn collect_packets(&mut self) {
-        for capture in self.wire.take_captures() {
+        for capture in self.pair.take_captures() {
             self.events.push(Timed {
                 at_ms: capture.at_ms,
                 event: Event::Packet(capture),
@@ -419,7 +391,7 @@ impl Device {
     fn record(&mut self, event: Event) {
         self.collect_packets();
         self.events.push(Timed {
-            at_ms: self.now_ms,
+            at_ms: self.pair.now_ms,
             event,
         });
     }
@@ -461,7 +433,7 @@ impl Device {
 
     /// Virtual milliseconds since the device was created.
     pub fn now_ms(&self) -> u64 {
-        self.now_ms
+        self.pair.now_ms
     }
 
     /// The device's profile.
@@ -493,7 +465,7 @@ impl Device {
 
     /// Sets what the virtual network does to packets from now on.
     pub fn set_faults(&mut self, faults: Faults) {
-        self.wire.set_faults(Faults {
+        self.pair.wire.set_faults(Faults {
             down: faults.down || !self.link_up,
             ..faults
         });
@@ -503,7 +475,7 @@ impl Device {
     pub fn faults(&self) -> Faults {
         Faults {
             down: false,
-            ..self.wire.faults()
+            ..self.pair.wire.faults()
         }
     }
 
@@ -519,12 +491,12 @@ impl Device {
 
     /// Starts or stops the gateway's service on its host (stopped: connections are refused).
     pub fn set_gateway_running(&mut self, running: bool) {
-        self.far.set_running(running);
+        self.pair.far_end.set_accepting(running);
     }
 
     /// Whether the gateway's service is running.
     pub fn gateway_running(&self) -> bool {
-        self.far.running()
+        self.pair.far_end.accepting()
     }
 
     /// The embedded gateway, for server-side actions (`None` when bridged to a real one).
