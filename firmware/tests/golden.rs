@@ -265,3 +265,46 @@ fn every_screen_matches_its_golden_image() {
         failures.join("\n")
     );
 }
+
+/// The QR codes found in `image`, decoded, as a phone camera would read the screen.
+fn decoded_qr_codes(image: &SimulatorDisplay<Rgb888>) -> Vec<String> {
+    use embedded_graphics::pixelcolor::RgbColor;
+    let size = image.bounding_box().size;
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        size.width as usize,
+        size.height as usize,
+        |x, y| {
+            let c = image.get_pixel(Point::new(x as i32, y as i32));
+            // Luma, as a camera sees it.
+            ((u32::from(c.r()) * 299 + u32::from(c.g()) * 587 + u32::from(c.b()) * 114) / 1000)
+                as u8
+        },
+    );
+    prepared
+        .detect_grids()
+        .into_iter()
+        .map(|grid| grid.decode().map(|(_, text)| text).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_app_password_qr_code_in_the_goldens_reads_back_as_the_url() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            let file = format!(
+                "{}-{}-problem-wrong-credentials.png",
+                profile.name,
+                language.code()
+            );
+            let golden = SimulatorDisplay::<Rgb888>::load_png(golden_dir().join(&file))
+                .unwrap_or_else(|e| panic!("{file}: {e:?}"));
+            let codes = decoded_qr_codes(&golden);
+            if profile.display.height < 100 {
+                // The OLED has no room for a readable code: the URL is written out instead.
+                assert!(codes.is_empty(), "{file}: {codes:?}");
+            } else {
+                assert_eq!(codes, [URL], "{file}: one code, dark on light, read back");
+            }
+        }
+    }
+}

@@ -754,14 +754,26 @@ impl Renderer {
                     body.top_left + Point::new((body.size.width - beside) as i32, 0),
                     Size::new(beside, beside),
                 );
-                return qr::draw(target, url, qr_area, p.text, p.background).map(|_| ());
+                return draw_qr(target, url, qr_area).map(|_| ());
             }
         }
         let _rest = self.draw_paragraphs(target, body, &paragraphs)?;
         #[cfg(feature = "qr")]
-        qr::draw(target, url, _rest, p.text, p.background)?;
+        draw_qr(target, url, _rest)?;
         Ok(())
     }
+}
+
+/// The QR code of `url` in `area`: dark modules on a light field. Every palette is a dark
+/// theme, so its text colour is the light field and its background the dark modules.
+#[cfg(feature = "qr")]
+fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
+where
+    D: DrawTarget,
+    D::Color: Themed,
+{
+    let p = D::Color::PALETTE;
+    qr::draw(target, url, area, p.background, p.text)
 }
 
 /// A paragraph of a message screen.

@@ -287,8 +287,7 @@ impl Ui {
             Screen::Password => self.on_password(physical),
             Screen::SigningIn => match physical {
                 Physical::Press(Button::A | Button::B | Button::Back) => {
-                    self.screen = Screen::Password;
-                    self.focus = Focus::Keyboard;
+                    self.show_password_screen();
                     Effects::request(Request::Cancel)
                 }
                 _ => Effects::default(),
@@ -398,7 +397,11 @@ impl Ui {
     }
 
     fn on_password(&mut self, physical: Physical) -> Effects {
-        if self.focus == Focus::Keyboard {
+        // The stick always reaches the keyboard: its sector is the quick-entry group, and a
+        // stick let go while the focus is on Sign in must still let the group go, or the
+        // face buttons would keep typing from it once the focus is back.
+        let stick = matches!(physical, Physical::Stick(_));
+        if self.focus == Focus::Keyboard || stick {
             let Some(input) = controls::map(self.config.profile, &self.password, physical) else {
                 return Effects::default();
             };
@@ -501,9 +504,14 @@ impl Ui {
         }
     }
 
+    /// Opens the password screen as DESIGN.md section 5 asks, however it is reached (the
+    /// account's Done, a refusal's OK, Back from a problem, a cancel, an expired token): on
+    /// the app-password letters, empty, with the focus on the keyboard. An account password
+    /// typed on the full keyboard before does not leave the next player there.
     fn show_password_screen(&mut self) {
         self.screen = Screen::Password;
         self.focus = Focus::Keyboard;
+        self.password.reopen(Mode::AppPassword);
     }
 
     /// The buttons of the problem screen shown, first selected by default.

@@ -312,3 +312,113 @@ fn redraws_merge_to_what_covers_both() {
     assert_eq!(keys.merge(Redraw::Controls), Redraw::Screen);
     assert_eq!(Redraw::Progress.merge(Redraw::Screen), Redraw::Screen);
 }
+
+/// The demo account's primary password: it needs the full keyboard's symbols page.
+const ACCOUNT_PASSWORD: &str = "couch-potato-42";
+const APP_PASSWORD: &str = "abcdefghijklmnop";
+
+/// The password screen, refused with an account password typed on the full keyboard, then
+/// OK: the story of a two-step account's first try.
+fn refused_then_ok(profile: &'static Profile) -> Ui {
+    let mut ui = new_ui(profile, None);
+    type_text(&mut ui, "alex.morgan@outlook.com");
+    finish_with_on_screen_done(&mut ui);
+    type_text(&mut ui, ACCOUNT_PASSWORD);
+    assert_eq!(ui.password().mode(), crate::keyboard::Mode::General);
+    press_on_screen(&mut ui, crate::keyboard::Key::Done);
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    assert_eq!(press(&mut ui, Button::A).redraw, Redraw::Screen, "OK");
+    ui
+}
+
+/// The app password typed on the screen as it opened, then A, as a player does it.
+fn app_password_then_a(ui: &mut Ui) {
+    let name = ui.config().profile.name;
+    assert_eq!(ui.screen(), Screen::Password, "{name}");
+    assert_eq!(
+        ui.password().mode(),
+        crate::keyboard::Mode::AppPassword,
+        "{name}: the password screen opens on the app-password letters"
+    );
+    assert_eq!(ui.focus(), Focus::Keyboard, "{name}");
+    type_text(ui, APP_PASSWORD);
+    assert_eq!(
+        ui.focus(),
+        Focus::SignIn,
+        "{name}: the 16th letter moves on"
+    );
+    assert_eq!(
+        press(ui, Button::A).request,
+        Some(Request::SignIn),
+        "{name}: A signs in"
+    );
+    assert_eq!(ui.password().text(), APP_PASSWORD, "{name}");
+}
+
+#[test]
+fn after_a_refusal_the_app_password_keyboard_is_back() {
+    for profile in [&XBOX360, &ZUNE] {
+        let mut ui = refused_then_ok(profile);
+        app_password_then_a(&mut ui);
+    }
+}
+
+#[test]
+fn every_way_to_the_password_screen_opens_on_the_app_password_letters() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        // Back to the account from the full keyboard, and Done again.
+        let mut ui = new_ui(profile, None);
+        type_text(&mut ui, "a@b.c");
+        finish_with_on_screen_done(&mut ui);
+        type_text(&mut ui, "a1");
+        if profile.has(Button::B) {
+            press(&mut ui, Button::B);
+        } else if profile.has(Button::Back) {
+            // The Zune's Back deletes first, then leaves.
+            for _ in 0..3 {
+                press(&mut ui, Button::Back);
+            }
+        } else {
+            press_on_screen(&mut ui, crate::keyboard::Key::Back);
+        }
+        assert_eq!(ui.screen(), Screen::Account, "{}", profile.name);
+        finish_with_on_screen_done(&mut ui);
+        app_password_then_a(&mut ui);
+
+        // Cancelled while signing in with an account password.
+        let mut ui = new_ui(profile, None);
+        type_text(&mut ui, "a@b.c");
+        finish_with_on_screen_done(&mut ui);
+        type_text(&mut ui, "a1");
+        press_on_screen(&mut ui, crate::keyboard::Key::Done);
+        press(&mut ui, Button::A);
+        assert_eq!(ui.screen(), Screen::SigningIn);
+        assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+        app_password_then_a(&mut ui);
+    }
+}
+
+#[test]
+fn the_stick_let_go_on_sign_in_is_seen_by_the_keyboard() {
+    let mut ui = new_ui(&XBOX360, None);
+    type_text(&mut ui, "a@b.c");
+    press(&mut ui, Button::Start);
+    type_text(&mut ui, APP_PASSWORD);
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert!(
+        ui.password().group().is_some(),
+        "the 16th letter came from the wheel, the stick still deflected"
+    );
+    ui.input(Physical::Stick(None));
+    assert_eq!(ui.password().group(), None, "let go while on Sign in");
+    press(&mut ui, Button::Up);
+    press(&mut ui, Button::Up);
+    assert_eq!(ui.focus(), Focus::Keyboard);
+    press(&mut ui, Button::X);
+    assert_eq!(ui.password().text(), &APP_PASSWORD[..15], "X deletes");
+}
