@@ -13,17 +13,16 @@
 //!   A stick left deflected turns the next face button into a wheel letter: `press X` would
 //!   type instead of delete. So every plan here ends with the stick back in the centre (and
 //!   presses always release their button): afterwards, a button means what the key map says.
-//! - **An account password on the app-password keyboard.** The password field opens on the
-//!   sixteen app-password letters; when the text needs other characters, the plan first
-//!   switches to the full keyboard, as a player would.
+//!
+//! (An account password on the app-password keyboard needs nothing extra: the planner's
+//! search crosses the switch to the full keyboard itself, as a player would.)
 
-use std::collections::{HashSet, VecDeque};
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::planner::{plan, plan_done};
-use super::{Keyboard, Mode, controls};
+use super::{Keyboard, MAX_TEXT_LEN, Mode};
 use crate::input::Physical;
 use crate::profile::Profile;
 use crate::ui::{Focus, Screen, Ui};
@@ -56,7 +55,8 @@ pub enum CannotType {
     CursorNotAtEnd,
     /// The text would make the field longer than it holds.
     TooLong {
-        /// Characters the field holds at most.
+        /// Characters (bytes: addresses and passwords are typed in ASCII) the field holds at
+        /// most.
         limit: usize,
         /// Characters it would hold.
         would_hold: usize,
@@ -106,18 +106,10 @@ pub fn keystrokes(
     text: &str,
 ) -> Result<Vec<Physical>, CannotType> {
     let target = format!("{}{text}", keyboard.text());
-    if let Some(planned) = plan(profile, keyboard, &target) {
-        return Ok(at_rest(planned.actions));
+    match plan(profile, keyboard, &target) {
+        Some(planned) => Ok(at_rest(planned.actions)),
+        None => Err(why_not(profile, keyboard, text)),
     }
-    if keyboard.mode() == Mode::AppPassword
-        && let Some((switch, full)) = full_keyboard(profile, keyboard)
-        && let Some(planned) = plan(profile, &full, &target)
-    {
-        let mut actions = switch;
-        actions.extend(planned.actions);
-        return Ok(at_rest(actions));
-    }
-    Err(why_not(profile, keyboard, text))
 }
 
 /// The presses that finish the field (the keyboard's Done), ending at rest; `None` if the
@@ -138,57 +130,26 @@ fn at_rest(mut actions: Vec<Physical>) -> Vec<Physical> {
     actions
 }
 
-/// The fewest presses that turn the app-password keyboard into the full keyboard (its key for
-/// another kind of password) without typing anything, and the keyboard they leave.
-fn full_keyboard(profile: &Profile, start: &Keyboard) -> Option<(Vec<Physical>, Keyboard)> {
-    let mut seen = HashSet::from([start.nav()]);
-    let mut queue = VecDeque::from([(start.clone(), Vec::new())]);
-    while let Some((keyboard, path)) = queue.pop_front() {
-        for (action, _) in controls::actions(profile) {
-            let mut next = keyboard.clone();
-            let Some(input) = controls::map(profile, &next, action) else {
-                continue;
-            };
-            let change = next.handle(input);
-            if change.done || change.back || next.text() != keyboard.text() {
-                continue;
-            }
-            let mut steps: Vec<Physical> = path.clone();
-            steps.push(action);
-            if next.mode() != keyboard.mode() {
-                return Some((steps, next));
-            }
-            if seen.insert(next.nav()) {
-                queue.push_back((next, steps));
-            }
-        }
-    }
-    None
-}
-
 /// Why `plan` found no way to add `text`: the cursor, the limit, or the first character no
-/// key types (on the full keyboard too, for a password).
+/// key types.
 fn why_not(profile: &Profile, keyboard: &Keyboard, text: &str) -> CannotType {
     if keyboard.text_cursor() != keyboard.text().len() {
         return CannotType::CursorNotAtEnd;
     }
-    // The widest keyboard the field can become: the full one for a password.
-    let widest = match keyboard.mode() {
-        Mode::AppPassword => full_keyboard(profile, keyboard).map_or(keyboard.clone(), |(_, k)| k),
-        Mode::Email | Mode::General => keyboard.clone(),
+    // A password field's app-password letters give way to the full keyboard, which holds more.
+    let limit = match keyboard.mode() {
+        Mode::AppPassword => MAX_TEXT_LEN,
+        Mode::Email | Mode::General => keyboard.capacity(),
     };
-    let would_hold = keyboard.text().chars().count() + text.chars().count();
-    if would_hold > widest.capacity() {
-        return CannotType::TooLong {
-            limit: widest.capacity(),
-            would_hold,
-        };
+    let would_hold = keyboard.text().len() + text.len();
+    if would_hold > limit {
+        return CannotType::TooLong { limit, would_hold };
     }
     // The first character after which no plan exists is the one no key types.
     let mut target = String::from(keyboard.text());
     for (index, character) in text.chars().enumerate() {
         target.push(character);
-        if plan(profile, &widest, &target).is_none() {
+        if plan(profile, keyboard, &target).is_none() {
             return CannotType::NoKey {
                 character,
                 position: index + 1,
@@ -196,15 +157,13 @@ fn why_not(profile: &Profile, keyboard: &Keyboard, text: &str) -> CannotType {
         }
     }
     // Every prefix types but the whole does not: only the limit can be in the way.
-    CannotType::TooLong {
-        limit: widest.capacity(),
-        would_hold,
-    }
+    CannotType::TooLong { limit, would_hold }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyboard::controls;
     use crate::profile;
 
     fn email_keyboard(profile: &Profile) -> Keyboard {
