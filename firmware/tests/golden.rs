@@ -31,9 +31,10 @@ use padlock_firmware::keyboard::controls::STROKES;
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::keyboard::{Cell, Key, Layout};
 use padlock_firmware::profile::{ColorDepth, OLED, Profile, QuickEntry, XBOX360, ZUNE};
+use padlock_firmware::render::report::{Drawn, How};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
-use padlock_firmware::ui::{Outcome, Screen, Ui, UiConfig};
+use padlock_firmware::ui::{Content, Fit, Focus, Outcome, Part, Screen, Ui, UiConfig};
 use padlock_protocol::DenyReason;
 
 const URL: &str = "https://account.example.com/security";
@@ -163,6 +164,14 @@ fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, 
         display_name: "Alex Morgan".try_into().unwrap(),
     });
     out.push(("signed-in", ui));
+
+    // The remembered sign-in expired: the password screen says why it asks again.
+    let mut ui = resumed(c);
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    out.push(("password-token-invalid", ui));
 
     let mut ui = resumed(c);
     ui.outcome(Outcome::Denied {
@@ -307,4 +316,102 @@ fn the_app_password_qr_code_in_the_goldens_reads_back_as_the_url() {
             }
         }
     }
+}
+
+/// What a full draw of `ui` reports, piece by piece.
+fn reported(ui: &Ui) -> Vec<(Part, String, How)> {
+    let d = ui.config().profile.display;
+    let mut drawn = Vec::new();
+    let mut report = |d: &Drawn<'_>| drawn.push((d.part, d.shown.to_owned(), d.how));
+    Renderer::new(Size::new(d.width, d.height)).report(ui, &mut report);
+    drawn
+}
+
+#[test]
+fn every_piece_of_a_screen_is_reported_as_drawn_and_the_account_always_shows() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            for (name, ui) in screens(profile, language) {
+                let at = format!("{}-{}-{name}", profile.name, language.code());
+                let content = Content::of(&ui);
+                let drawn = reported(&ui);
+                // The content's pieces, in order, each reported once (fields come besides).
+                let parts: Vec<Part> = drawn
+                    .iter()
+                    .map(|d| d.0)
+                    .filter(|p| *p != Part::Field)
+                    .collect();
+                let expected: Vec<Part> = content.pieces().map(|p| p.part).collect();
+                assert_eq!(parts, expected, "{at}");
+                for (piece, (_, shown, how)) in content
+                    .pieces()
+                    .zip(drawn.iter().filter(|d| d.0 != Part::Field))
+                {
+                    match how {
+                        How::Whole => assert_eq!(shown, piece.text, "{at}"),
+                        How::LeftOut => {
+                            assert_eq!(shown, "", "{at}");
+                            let hidden = match piece.fit {
+                                Fit::Optional => true,
+                                Fit::Controls => ui.focus() == Focus::Keyboard,
+                                Fit::Whole | Fit::Ellipsis => false,
+                            };
+                            assert!(hidden, "{at}: {:?} dropped", piece.part);
+                        }
+                        How::Cut | How::Ellipsis | How::Scrolled => {
+                            assert!(piece.text.starts_with(shown.as_str()), "{at}");
+                            assert!(shown.len() < piece.text.len(), "{at}");
+                        }
+                    }
+                }
+                if ui.screen() == Screen::Password {
+                    let account = drawn.iter().find(|d| d.0 == Part::Account).unwrap();
+                    assert!(
+                        account.2 == How::Whole && account.1 == EMAIL
+                            || account.2 == How::Ellipsis && account.1.len() >= 8,
+                        "{at}: the account is on the display: {account:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_expired_sign_in_says_why_it_asks_again_on_every_display() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            let mut ui = resumed(config(profile, language));
+            ui.outcome(Outcome::Denied {
+                reason: DenyReason::TokenInvalid,
+                retry_after_secs: 0,
+            });
+            let why = padlock_firmware::text::Text::TokenInvalid.get(language);
+            let drawn = reported(&ui);
+            assert!(
+                drawn.contains(&(Part::Hint, why.to_owned(), How::Whole)),
+                "{} {}: {drawn:?}",
+                profile.name,
+                language.code()
+            );
+            // Once the player types, a notice with no band of its own gives way.
+            if profile.display.height < 100 {
+                type_text(&mut ui, "abc");
+                let drawn = reported(&ui);
+                assert!(drawn.contains(&(Part::Hint, String::new(), How::LeftOut)));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_dropped_text_is_reported_as_not_on_the_display() {
+    // The OLED has no room for the app-password hint: it must not count as shown.
+    let ui = password_screen(config(&OLED, Language::English));
+    let drawn = reported(&ui);
+    assert!(
+        drawn.contains(&(Part::Hint, String::new(), How::LeftOut)),
+        "{drawn:?}"
+    );
+    assert!(!drawn.iter().any(|d| d.1.contains("app password")));
 }

@@ -427,3 +427,86 @@ fn the_stick_let_go_on_sign_in_is_seen_by_the_keyboard() {
     press(&mut ui, Button::X);
     assert_eq!(ui.password().text(), &APP_PASSWORD[..15], "X deletes");
 }
+
+#[test]
+fn screens_and_endings_have_one_slug_each_that_reads_back() {
+    let screens: std::vec::Vec<&str> = Screen::all().map(Screen::slug).collect();
+    let endings: std::vec::Vec<&str> = Ending::all().map(Ending::slug).collect();
+    for slugs in [&screens, &endings] {
+        let mut unique = slugs.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), slugs.len(), "{slugs:?}");
+    }
+    for screen in Screen::all() {
+        assert_eq!(
+            Screen::from_slug(screen.slug()).map(Screen::slug),
+            Some(screen.slug())
+        );
+    }
+    for ending in Ending::all() {
+        assert_eq!(
+            Ending::from_slug(ending.slug()).map(Ending::slug),
+            Some(ending.slug())
+        );
+    }
+    assert_eq!(screens.len(), 13);
+    assert_eq!(
+        Screen::Problem(Problem::Throttled {
+            retry_after_secs: 300
+        })
+        .slug(),
+        "problem-throttled"
+    );
+    assert_eq!(Ending::Problem(Problem::TimedOut).slug(), "timed-out");
+    assert_eq!(Screen::from_slug("nonsense"), None);
+}
+
+#[test]
+fn endings_follow_the_screen_that_replaced_signing_in() {
+    let mut ui = new_ui(&ZUNE, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    assert_eq!(Ending::of(&ui), Ending::TokenInvalid);
+    let mut ui = new_ui(&ZUNE, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::TimedOut);
+    assert_eq!(Ending::of(&ui).slug(), "timed-out");
+}
+
+#[test]
+fn every_screen_fits_its_content() {
+    // Content::of drops what does not fit MAX_PIECES: the fullest screens keep every piece.
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    let parts: std::vec::Vec<Part> = Content::of(&ui).pieces().map(|p| p.part).collect();
+    assert_eq!(
+        parts,
+        [
+            Part::Title,
+            Part::Alert,
+            Part::Message,
+            Part::Message,
+            Part::Link,
+            Part::Button,
+            Part::Button
+        ]
+    );
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    ui.start();
+    press(&mut ui, Button::B);
+    let content = Content::of(&ui);
+    assert_eq!(content.pieces().count(), 6);
+    let account = content.first(Part::Account).unwrap();
+    assert_eq!(
+        (account.text, account.fit),
+        ("alex@outlook.com", Fit::Ellipsis)
+    );
+}
