@@ -213,3 +213,39 @@ fn type_leaves_the_stick_at_rest_so_x_deletes_and_b_backs_out() {
         panic!("{failure}");
     }
 }
+
+#[test]
+fn expect_text_fails_for_text_the_display_does_not_show() {
+    // The OLED's password screen has no room for the hint: the screen's content holds it, the
+    // renderer leaves it out, so `expect text` must not pass for it.
+    let source = "profile oled\ntype {email}\ndone\nexpect text \"Remember my info\"\n\
+                  expect text \"Enter an app password\"\n";
+    let failure = run_text(Path::new("undrawn.scn"), source, &options("undrawn")).unwrap_err();
+    assert_eq!(failure.line, 5, "{failure}");
+    assert!(
+        failure
+            .message
+            .starts_with("expected text \"Enter an app password\" on screen"),
+        "{}",
+        failure.message
+    );
+    // The Zune's taller display draws it.
+    let zune = source.replace("profile oled", "profile zune");
+    let zune = zune.replace("Remember my info", "Remember my ID and password");
+    if let Err(failure) = run_text(Path::new("drawn.scn"), &zune, &options("drawn")) {
+        panic!("{failure}");
+    }
+}
+
+#[test]
+fn expect_focus_follows_the_sixteenth_letter() {
+    let source = "profile zune\ntype {email}\ndone\nexpect focus keyboard\ntype {app-password}\n\
+                  expect focus sign-in\npress Up\nexpect focus remember\nexpect focus keyboard\n";
+    let failure = run_text(Path::new("focus.scn"), source, &options("focus")).unwrap_err();
+    assert_eq!(failure.line, 9, "{failure}");
+    assert!(
+        failure.message.starts_with("expected focus keyboard"),
+        "{}",
+        failure.message
+    );
+}

@@ -37,8 +37,8 @@ use padlock_firmware::net::NetBuffers;
 use padlock_firmware::net::wire::{Capture, Faults, device_config};
 use padlock_firmware::profile::{self, ColorDepth, Profile};
 use padlock_firmware::render::Renderer;
-use padlock_firmware::text::{Language, Text};
-use padlock_firmware::ui::{Redraw, Screen, Ui, UiConfig};
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::{Ending, Redraw, Screen, Ui, UiConfig};
 use padlock_firmware::vault::Vault;
 use padlock_pair::Pair;
 use padlock_protocol::StaticKeypair;
@@ -353,9 +353,9 @@ impl Device {
             );
             self.frame_serial += 1;
         }
-        let shown = screen::name(ui.screen());
+        let shown = ui.screen().slug();
         if shown != self.screen {
-            let outcome = (self.screen == "signing-in").then(|| outcome_of(ui));
+            let outcome = (self.screen == Screen::SigningIn.slug()).then(|| Ending::of(ui).slug());
             self.screen = shown;
             self.record(Event::Screen(shown));
             if let Some(outcome) = outcome {
@@ -406,7 +406,7 @@ impl Device {
         self.frame_serial
     }
 
-    /// The name of the screen shown (see [`screen::ALL`]).
+    /// The name of the screen shown (see [`screen::names`]).
     pub fn screen_name(&self) -> &'static str {
         self.screen
     }
@@ -418,7 +418,9 @@ impl Device {
 
     /// What the screen says, one piece a line (empty with the power off).
     pub fn screen_text(&self) -> String {
-        self.ui().map(screen::words).unwrap_or_default()
+        self.ui()
+            .map(|ui| screen::drawn_text(&self.renderer, ui))
+            .unwrap_or_default()
     }
 
     /// The screens' state, while the power is on.
@@ -508,18 +510,6 @@ impl Device {
     pub fn take_events(&mut self) -> Vec<Timed> {
         self.collect_packets();
         std::mem::take(&mut self.events)
-    }
-}
-
-/// How the signing-in screen ended, by the screen that replaced it.
-fn outcome_of(ui: &Ui) -> &'static str {
-    match ui.screen() {
-        Screen::SignedIn => "granted",
-        Screen::Password if ui.notice() == Some(Text::TokenInvalid) => "token-invalid",
-        Screen::Problem(_) => screen::name(ui.screen())
-            .strip_prefix("problem-")
-            .unwrap_or("problem"),
-        _ => "cancelled",
     }
 }
 

@@ -7,6 +7,7 @@ use padlock_firmware::input::Button;
 use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
+use padlock_firmware::ui::Ending;
 
 use super::Failure;
 use crate::device::screen;
@@ -415,10 +416,10 @@ fn condition(text: &str) -> Result<Condition, String> {
     let (kind, rest) = split_word(text);
     match kind {
         "screen" => {
-            if !screen::ALL.contains(&rest) {
+            if !screen::names().any(|name| name == rest) {
                 return Err(format!(
                     "unknown screen {rest:?}; expected one of {}",
-                    names(screen::ALL.into_iter())
+                    names(screen::names())
                 ));
             }
             Ok(Condition::Screen(rest.to_owned()))
@@ -442,10 +443,10 @@ fn condition(text: &str) -> Result<Condition, String> {
             None => Err(format!("expected `flash without \"...\"`, got {text:?}")),
         },
         "outcome" => {
-            if !OUTCOMES.contains(&rest) {
+            if Ending::from_slug(rest).is_none() {
                 return Err(format!(
                     "unknown outcome {rest:?}; expected one of {}",
-                    names(OUTCOMES.into_iter())
+                    names(Ending::all().map(Ending::slug))
                 ));
             }
             Ok(Condition::Outcome(rest.to_owned()))
@@ -456,22 +457,6 @@ fn condition(text: &str) -> Result<Condition, String> {
         )),
     }
 }
-
-/// Every outcome name.
-pub const OUTCOMES: [&str; 12] = [
-    "granted",
-    "token-invalid",
-    "cancelled",
-    "wrong-credentials",
-    "throttled",
-    "no-network",
-    "cannot-reach",
-    "timed-out",
-    "connection-lost",
-    "protocol-error",
-    "update-needed",
-    "service-unavailable",
-];
 
 /// `300ms`, `2s`, `1.5s`, `2min`.
 pub fn duration(text: &str) -> Result<u64, String> {
