@@ -2,7 +2,7 @@
 //! and types text into a [`Module`] as a person would, through the same raw events a
 //! controller driver reports.
 //!
-//! Typing uses [`typing`](crate::keyboard::typing) over the keyboard planner: the fewest
+//! Typing uses [`crate::keyboard::typing`] over the keyboard planner: the fewest
 //! presses that put the text in the field on screen, ending with the stick at rest, so a test
 //! types an address the way a practised player would, and a benchmark counts what a player
 //! would press.
