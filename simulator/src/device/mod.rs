@@ -3,7 +3,7 @@
 //!
 //! | the module asks for | the simulator gives it |
 //! |---|---|
-//! | a display (`DrawTarget`) | an RGB888 [`Frame`], drawn in the profile's colour depth |
+//! | a display (`DrawTarget`) | an RGB888 [`Framebuffer`], drawn in the profile's colour depth |
 //! | buttons | [`Device::press`] with raw down/up/stick events |
 //! | a smoltcp `phy::Device` | one end of the firmware's virtual wire; the gateway's host is at the other ([`Pair`]) |
 //! | a `NorFlash` range | a [`SimFlash`]: NOR rules, power cuts, kept in a file per device |
@@ -17,7 +17,7 @@
 //!
 //! ```text
 //!  press ──▶ Module::input ──┐
-//!  advance_to ─▶ Module::poll ┴▶ Step { redraw } ─▶ Renderer::redraw ─▶ Frame
+//!  advance_to ─▶ Module::poll ┴▶ Step { redraw } ─▶ Renderer::redraw ─▶ Framebuffer
 //!               wire ◀──▶ gateway's host (virtual network)
 //! ```
 
@@ -49,7 +49,7 @@ use rand_core::{RngCore, SeedableRng};
 use crate::flash::{FLASH_SIZE, SimFlash, write_private};
 pub use crate::network::GatewayChoice;
 use crate::network::{FarEnd, Service};
-pub use frame::Frame;
+pub use frame::Framebuffer;
 
 /// Where players create app passwords, as the simulated devices are provisioned.
 pub const SECURITY_INFO_URL: &str = "https://account.example.com/security";
@@ -204,7 +204,7 @@ pub struct Device {
     boots: u64,
     link_up: bool,
     renderer: Renderer,
-    frame: Frame,
+    frame: Framebuffer,
     frame_serial: u64,
     screen: &'static str,
     last_outcome: Option<&'static str>,
@@ -253,7 +253,7 @@ impl Device {
             boots: 0,
             link_up: true,
             renderer: Renderer::new(Size::new(display.width, display.height)),
-            frame: Frame::new(display.width, display.height),
+            frame: Framebuffer::new(display.width, display.height),
             frame_serial: 0,
             screen: screen::POWER_OFF,
             last_outcome: None,
@@ -397,7 +397,7 @@ impl Device {
     }
 
     /// The display as it is now.
-    pub fn frame(&self) -> &Frame {
+    pub fn frame(&self) -> &Framebuffer {
         &self.frame
     }
 
@@ -514,7 +514,7 @@ impl Device {
 }
 
 /// Draws what `redraw` names on `frame`, in the profile's colour depth.
-fn draw(renderer: &Renderer, frame: &mut Frame, ui: &Ui, redraw: Redraw, profile: &Profile) {
+fn draw(renderer: &Renderer, frame: &mut Framebuffer, ui: &Ui, redraw: Redraw, profile: &Profile) {
     let Ok(()) = match profile.display.color {
         ColorDepth::Rgb565 => {
             renderer.redraw(&mut frame::FrameTarget::<Rgb565>::new(frame), ui, redraw)
