@@ -2,10 +2,11 @@
 //! far end treats connections (one frame, one reply, close; listening again; refusing while
 //! stopped; dropping what is malformed or too slow), whatever the service behind it.
 
-use padlock_firmware::net::wire::{GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd};
+use padlock_firmware::net::wire::{Faults, GATEWAY_ADDRESS, GATEWAY_PORT, WireEnd};
+use padlock_pair::{Pair, Party};
 use padlock_protocol::frame::encode_frame;
 use padlock_server::UnixMillis;
-use padlock_server::virtual_net::{FrameService, VirtualGateway, VirtualNetConfig};
+use padlock_server::virtual_net::{FrameService, VirtualNetConfig};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::socket::tcp;
 use smoltcp::time::Instant;
@@ -27,36 +28,57 @@ fn decline(_: &[u8], _: UnixMillis) -> Option<Vec<u8>> {
     None
 }
 
-/// A bare smoltcp client at 10.0.0.2 on end 0 and the far end on end 1, on virtual time.
-struct Net {
-    wire: Wire,
-    client_end: WireEnd,
-    far_end_end: WireEnd,
+/// A bare smoltcp client: the device's side of the [`Pair`].
+struct Client {
     iface: Interface,
     sockets: SocketSet<'static>,
     tcp: SocketHandle,
-    far_end: VirtualGateway<Service>,
-    now_ms: u64,
+}
+
+impl Client {
+    fn socket(&mut self) -> &mut tcp::Socket<'static> {
+        self.sockets.get_mut::<tcp::Socket>(self.tcp)
+    }
+}
+
+impl Party for Client {
+    type Polled = ();
+
+    fn poll(&mut self, end: &mut WireEnd, now_ms: u64) {
+        let now = Instant::from_millis(now_ms as i64);
+        self.iface.poll(now, end, &mut self.sockets);
+    }
+
+    fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
+        let now = Instant::from_millis(now_ms as i64);
+        self.iface
+            .poll_delay(now, &self.sockets)
+            .map(|delay| now_ms + delay.total_millis())
+    }
+}
+
+/// The client at 10.0.0.2 on the device's end, the far end on the other, on virtual time.
+struct Net {
+    pair: Pair<Service>,
+    client: Client,
     next_port: u16,
 }
 
 impl Net {
     fn new(service: fn(&[u8], UnixMillis) -> Option<Vec<u8>>, listeners: usize) -> Self {
-        let wire = Wire::new(3);
-        let mut client_end = wire.end(0);
-        let mut far_end_end = wire.end(1);
         let mut config = VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT);
         config.listeners = listeners;
         config.request_timeout_ms = 2_000;
-        let far_end = VirtualGateway::new(
+        let mut pair = Pair::with_config(
+            3,
+            Faults::default(),
             Box::new(service) as Service,
             config,
-            &mut far_end_end,
             UnixMillis(0),
         );
         let mut iface = Interface::new(
             Config::new(HardwareAddress::Ip),
-            &mut client_end,
+            &mut pair.device_end,
             Instant::ZERO,
         );
         iface.update_ip_addrs(|a| {
@@ -68,50 +90,36 @@ impl Net {
             tcp::SocketBuffer::new(vec![0; 2048]),
         ));
         Self {
-            wire,
-            client_end,
-            far_end_end,
-            iface,
-            sockets,
-            tcp,
-            far_end,
-            now_ms: 0,
+            pair,
+            client: Client {
+                iface,
+                sockets,
+                tcp,
+            },
             next_port: 50_000,
         }
     }
 
     fn socket(&mut self) -> &mut tcp::Socket<'static> {
-        self.sockets.get_mut::<tcp::Socket>(self.tcp)
+        self.client.socket()
     }
 
-    /// Runs both ends millisecond by millisecond until `done` or `limit_ms` passed.
+    /// Runs both ends until `done` or `limit_ms` passed.
     fn run(
         &mut self,
         limit_ms: u64,
         mut done: impl FnMut(&mut tcp::Socket<'static>) -> bool,
     ) -> bool {
-        let limit = self.now_ms + limit_ms;
-        while self.now_ms < limit {
-            self.wire.set_time(self.now_ms);
-            let now = Instant::from_millis(self.now_ms as i64);
-            self.iface
-                .poll(now, &mut self.client_end, &mut self.sockets);
-            self.far_end
-                .poll(&mut self.far_end_end, UnixMillis(self.now_ms));
-            if done(self.sockets.get_mut::<tcp::Socket>(self.tcp)) {
-                return true;
-            }
-            self.now_ms += 1;
-        }
-        false
+        self.pair
+            .run_until(&mut self.client, limit_ms, |client| done(client.socket()))
     }
 
     /// Connects from a fresh port; whether the far end accepted.
     fn connect(&mut self) -> bool {
         self.next_port += 1;
         let port = self.next_port;
-        let cx = self.iface.context();
-        let socket = self.sockets.get_mut::<tcp::Socket>(self.tcp);
+        let cx = self.client.iface.context();
+        let socket = self.client.sockets.get_mut::<tcp::Socket>(self.client.tcp);
         socket
             .connect(cx, (GATEWAY_ADDRESS, GATEWAY_PORT), port)
             .unwrap();
@@ -150,7 +158,7 @@ fn one_frame_gets_one_reply_then_the_far_end_closes() {
     let (reply, closed) = net.exchange(&[0, 3, 1, 2, 3, 0, 1, 9]);
     assert_eq!(reply, [0, 3, 1, 2, 3]);
     assert!(closed);
-    let traffic = net.far_end.traffic();
+    let traffic = net.pair.far_end.traffic();
     assert_eq!(
         (traffic.connections, traffic.requests, traffic.sent),
         (1, 1, 5)
@@ -165,7 +173,7 @@ fn connections_in_turn_are_served_while_earlier_sockets_wait_in_time_wait() {
         assert_eq!(net.exchange(&[0, 1, round]).0, [0, 1, round]);
         net.close();
     }
-    assert_eq!(net.far_end.traffic().connections, 4);
+    assert_eq!(net.pair.far_end.traffic().connections, 4);
 }
 
 #[test]
@@ -183,11 +191,14 @@ fn a_single_listener_listens_again_once_its_time_wait_is_over() {
 #[test]
 fn stopped_it_refuses_connections_and_resumed_it_serves_them() {
     let mut net = Net::new(echo, 2);
-    net.far_end.set_accepting(false);
-    let before = net.now_ms;
+    net.pair.far_end.set_accepting(false);
+    let before = net.pair.now_ms;
     assert!(!net.connect());
-    assert!(net.now_ms - before < 100, "refused at once, not timed out");
-    net.far_end.set_accepting(true);
+    assert!(
+        net.pair.now_ms - before < 100,
+        "refused at once, not timed out"
+    );
+    net.pair.far_end.set_accepting(true);
     assert!(net.connect());
     assert_eq!(net.exchange(&[0, 1, 5]).0, [0, 1, 5]);
 }
@@ -197,7 +208,7 @@ fn an_empty_frame_is_closed_without_a_reply() {
     let mut net = Net::new(echo, 1);
     assert!(net.connect());
     assert_eq!(net.exchange(&[0, 0, 1]), (Vec::new(), true));
-    assert_eq!(net.far_end.traffic().requests, 0);
+    assert_eq!(net.pair.far_end.traffic().requests, 0);
 }
 
 #[test]
@@ -205,16 +216,16 @@ fn a_request_the_service_declines_is_closed_without_a_reply() {
     let mut net = Net::new(decline, 1);
     assert!(net.connect());
     assert_eq!(net.exchange(&[0, 2, 1, 2]), (Vec::new(), true));
-    assert_eq!(net.far_end.traffic().requests, 1);
+    assert_eq!(net.pair.far_end.traffic().requests, 1);
 }
 
 #[test]
 fn a_request_that_never_completes_is_dropped_after_the_timeout() {
     let mut net = Net::new(echo, 1);
     assert!(net.connect());
-    let start = net.now_ms;
+    let start = net.pair.now_ms;
     net.socket().send_slice(&[0, 10, 1, 2]).unwrap();
     assert!(net.run(5_000, |s| s.state() == tcp::State::Closed), "reset");
-    assert!(net.now_ms - start >= 2_000, "not before the timeout");
-    assert_eq!(net.far_end.traffic().requests, 0);
+    assert!(net.pair.now_ms - start >= 2_000, "not before the timeout");
+    assert_eq!(net.pair.far_end.traffic().requests, 0);
 }

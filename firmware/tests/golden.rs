@@ -33,9 +33,10 @@ use padlock_firmware::keyboard::{Cell, Key, Layout};
 use padlock_firmware::profile::{
     ColorDepth, MONO_128X32, MONO_128X64, OLED, Profile, QuickEntry, XBOX360, ZUNE,
 };
+use padlock_firmware::render::report::{Drawn, How};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
-use padlock_firmware::ui::{Outcome, Screen, Ui, UiConfig};
+use padlock_firmware::ui::{Content, Fit, Focus, Outcome, Part, Screen, Ui, UiConfig};
 use padlock_protocol::DenyReason;
 
 const URL: &str = "https://account.example.com/security";
@@ -166,6 +167,14 @@ fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, 
     });
     out.push(("signed-in", ui));
 
+    // The remembered sign-in expired: the password screen says why it asks again.
+    let mut ui = resumed(c);
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    out.push(("password-token-invalid", ui));
+
     let mut ui = resumed(c);
     ui.outcome(Outcome::Denied {
         reason: DenyReason::WrongCredentials,
@@ -267,4 +276,145 @@ fn every_screen_matches_its_golden_image() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The QR codes found in `image`, decoded, as a phone camera would read the screen.
+fn decoded_qr_codes(image: &SimulatorDisplay<Rgb888>) -> Vec<String> {
+    use embedded_graphics::pixelcolor::RgbColor;
+    let size = image.bounding_box().size;
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        size.width as usize,
+        size.height as usize,
+        |x, y| {
+            let c = image.get_pixel(Point::new(x as i32, y as i32));
+            // Luma, as a camera sees it.
+            ((u32::from(c.r()) * 299 + u32::from(c.g()) * 587 + u32::from(c.b()) * 114) / 1000)
+                as u8
+        },
+    );
+    prepared
+        .detect_grids()
+        .into_iter()
+        .map(|grid| grid.decode().map(|(_, text)| text).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_app_password_qr_code_in_the_goldens_reads_back_as_the_url() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            let file = format!(
+                "{}-{}-problem-wrong-credentials.png",
+                profile.name,
+                language.code()
+            );
+            let golden = SimulatorDisplay::<Rgb888>::load_png(golden_dir().join(&file))
+                .unwrap_or_else(|e| panic!("{file}: {e:?}"));
+            let codes = decoded_qr_codes(&golden);
+            if profile.display.height < 100 {
+                // The OLED has no room for a readable code: the URL is written out instead.
+                assert!(codes.is_empty(), "{file}: {codes:?}");
+            } else {
+                assert_eq!(codes, [URL], "{file}: one code, dark on light, read back");
+            }
+        }
+    }
+}
+
+/// What a full draw of `ui` reports, piece by piece.
+fn reported(ui: &Ui) -> Vec<(Part, String, How)> {
+    let d = ui.config().profile.display;
+    let mut drawn = Vec::new();
+    let mut report = |d: &Drawn<'_>| drawn.push((d.part, d.shown.to_owned(), d.how));
+    Renderer::new(Size::new(d.width, d.height)).report(ui, &mut report);
+    drawn
+}
+
+#[test]
+fn every_piece_of_a_screen_is_reported_as_drawn_and_the_account_always_shows() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            for (name, ui) in screens(profile, language) {
+                let at = format!("{}-{}-{name}", profile.name, language.code());
+                let content = Content::of(&ui);
+                let drawn = reported(&ui);
+                // The content's pieces, in order, each reported once (fields come besides).
+                let parts: Vec<Part> = drawn
+                    .iter()
+                    .map(|d| d.0)
+                    .filter(|p| *p != Part::Field)
+                    .collect();
+                let expected: Vec<Part> = content.pieces().map(|p| p.part).collect();
+                assert_eq!(parts, expected, "{at}");
+                for (piece, (_, shown, how)) in content
+                    .pieces()
+                    .zip(drawn.iter().filter(|d| d.0 != Part::Field))
+                {
+                    match how {
+                        How::Whole => assert_eq!(shown, piece.text, "{at}"),
+                        How::LeftOut => {
+                            assert_eq!(shown, "", "{at}");
+                            let hidden = match piece.fit {
+                                Fit::Optional => true,
+                                Fit::Controls => ui.focus() == Focus::Keyboard,
+                                Fit::Whole | Fit::Ellipsis => false,
+                            };
+                            assert!(hidden, "{at}: {:?} dropped", piece.part);
+                        }
+                        How::Cut | How::Ellipsis | How::Scrolled => {
+                            assert!(piece.text.starts_with(shown.as_str()), "{at}");
+                            assert!(shown.len() < piece.text.len(), "{at}");
+                        }
+                    }
+                }
+                if ui.screen() == Screen::Password {
+                    let account = drawn.iter().find(|d| d.0 == Part::Account).unwrap();
+                    assert!(
+                        account.2 == How::Whole && account.1 == EMAIL
+                            || account.2 == How::Ellipsis && account.1.len() >= 8,
+                        "{at}: the account is on the display: {account:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_expired_sign_in_says_why_it_asks_again_on_every_display() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            let mut ui = resumed(config(profile, language));
+            ui.outcome(Outcome::Denied {
+                reason: DenyReason::TokenInvalid,
+                retry_after_secs: 0,
+            });
+            let why = padlock_firmware::text::Text::TokenInvalid.get(language);
+            let drawn = reported(&ui);
+            assert!(
+                drawn.contains(&(Part::Hint, why.to_owned(), How::Whole)),
+                "{} {}: {drawn:?}",
+                profile.name,
+                language.code()
+            );
+            // Once the player types, a notice with no band of its own gives way.
+            if profile.display.height < 100 {
+                type_text(&mut ui, "abc");
+                let drawn = reported(&ui);
+                assert!(drawn.contains(&(Part::Hint, String::new(), How::LeftOut)));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_dropped_text_is_reported_as_not_on_the_display() {
+    // The OLED has no room for the app-password hint: it must not count as shown.
+    let ui = password_screen(config(&OLED, Language::English));
+    let drawn = reported(&ui);
+    assert!(
+        drawn.contains(&(Part::Hint, String::new(), How::LeftOut)),
+        "{drawn:?}"
+    );
+    assert!(!drawn.iter().any(|d| d.1.contains("app password")));
 }

@@ -12,24 +12,33 @@
 //! log = ["dep:log"]
 //! ```
 //!
-//! and calls `padlock_fmt::info!("…", …)`. Arguments must satisfy both `defmt::Format` and
-//! `core::fmt::Debug`/`Display`, so log plain values (lengths, states, error kinds); never a
-//! secret. This crate itself has no dependencies, so it adds nothing to a build.
+//! and calls `padlock_fmt::info!("…", …)`: a format string literal, then the arguments.
+//! Arguments must satisfy both `defmt::Format` and `core::fmt::Debug`/`Display`, so log plain
+//! values (lengths, states, error kinds); never a secret.
+//!
+//! With neither backend on, a call still evaluates its arguments once, by reference (as
+//! embassy's `fmt.rs` does): nothing is moved, so `warn!("{}", name)` leaves `name` usable
+//! after the call in every build, and no "unused" warning appears where logging is off.
+//!
+//! This crate's own `defmt` and `log` features exist only for its tests (one call site per
+//! feature combination, `tests/borrows.rs`); a crate that logs through the shim enables its
+//! *own* features, so the shim adds nothing to any build.
 #![no_std]
 
 /// Expands one log call for whichever backend the calling crate has enabled.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __log {
-    ($level:ident, $($arg:tt)*) => {{
+    ($level:ident, $format:literal $(, $arg:expr)* $(,)?) => {{
         #[cfg(all(feature = "defmt", feature = "log"))]
         ::core::compile_error!("features `defmt` and `log` are exclusive: `defmt` on the target, `log` on the host");
         #[cfg(feature = "defmt")]
-        ::defmt::$level!($($arg)*);
+        ::defmt::$level!($format $(, $arg)*);
         #[cfg(feature = "log")]
-        ::log::$level!($($arg)*);
+        ::log::$level!($format $(, $arg)*);
+        // Borrowed, not moved: the caller keeps its arguments.
         #[cfg(not(any(feature = "defmt", feature = "log")))]
-        { let _ = ($($arg)*); }
+        { let _ = ($(&$arg),*); }
     }};
 }
 

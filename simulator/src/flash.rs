@@ -124,9 +124,32 @@ impl SimFlash {
 
 /// Writes `bytes` to a temporary file beside `file`, then renames it over `file`.
 pub(crate) fn write_atomically(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_file(file, bytes, 0o644)
+}
+
+/// As [`write_atomically`], for a file that holds a secret (a device secret, the demo app
+/// password): only the owner may read it, from the moment it exists.
+pub(crate) fn write_private(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_file(file, bytes, 0o600)
+}
+
+/// `file` replaced by `bytes` through a temporary file made with Unix permissions `mode`.
+fn replace_file(file: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let mut temporary = file.as_os_str().to_owned();
     temporary.push(".new");
-    std::fs::write(&temporary, bytes)?;
+    let temporary = std::path::PathBuf::from(temporary);
+    // A leftover from a write that was cut short.
+    match std::fs::remove_file(&temporary) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    io::Write::write_all(&mut options.open(&temporary)?, bytes)?;
     std::fs::rename(&temporary, file)
 }
 

@@ -13,16 +13,19 @@
 //! ones add up to a direction, reported as a full deflection. Keys for buttons a profile does
 //! not have are simply not bound.
 //!
-//! | keys | Xbox 360 | Zune | OLED board |
+//! | PC keys | Xbox 360 | Zune | OLED board |
 //! |---|---|---|---|
 //! | arrows | D-pad | pad | directions |
 //! | Enter, Space, A | A | centre | select |
-//! | Esc, B | B (back out) | Back (Esc only) | — |
-//! | Backspace, X | X (backspace) | Back (Backspace only) | — |
+//! | Esc | B (back out) | Back | — |
+//! | B | B (back out) | — | — |
+//! | Backspace | X (backspace) | Back | — |
+//! | X | X (backspace) | — | — |
 //! | Y | Y (space) | — | — |
 //! | Q / PgUp, E / PgDn | LB, RB (text cursor) | — | — |
 //! | Shift, Ctrl | LT (shift), RT (symbols) | — | — |
-//! | Tab, S | Start (done) | Play/Pause (Tab, P) | — |
+//! | Tab, S | Start (done) | — | — |
+//! | Tab, P | — | Play/Pause | — |
 //! | Delete | Back | — | — |
 //! | I J K L, keypad 1–9 | left stick (the keyboard's wheel) | — | — |
 //! | F1, H | the key map over the device | same | same |

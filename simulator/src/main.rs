@@ -23,7 +23,7 @@ use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
 use padlock_protocol::PublicKey;
 use padlock_server::web::{self, WebConfig};
-use padlock_server::{Gateway, GatewayConfig, UnixMillis};
+use padlock_server::{Gateway, UnixMillis};
 use padlock_simulator::demo;
 use padlock_simulator::device::{Device, DeviceOptions, GatewayChoice, default_home};
 use padlock_simulator::keymap::KeyMap;
@@ -82,10 +82,11 @@ struct DeviceArgs {
     /// The language of its screens (en, nl).
     #[arg(long, default_value = "en", value_parser = parse_language)]
     lang: Language,
-    /// The simulated device's name: its flash (a remembered sign-in) and secret are kept
-    /// under this name between runs.
-    #[arg(long = "device", default_value = "default")]
-    name: String,
+    /// The simulated device's name: its flash (a remembered sign-in), secret and embedded
+    /// gateway are kept under this name between runs (default: the profile's name, so each
+    /// kind of device has its own).
+    #[arg(long = "device")]
+    name: Option<String>,
     /// Wipe the device's flash first (forget a remembered sign-in).
     #[arg(long)]
     forget: bool,
@@ -98,6 +99,15 @@ struct DeviceArgs {
     /// The real gateway's public key: 64 hex digits, as `padlock-server key show` prints it.
     #[arg(long, requires = "gateway", value_parser = parse_key)]
     gateway_key: Option<PublicKey>,
+}
+
+impl DeviceArgs {
+    /// `--device`, else the profile's name.
+    fn device_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.profile.name.to_owned())
+    }
 }
 
 fn parse_profile(name: &str) -> Result<&'static Profile, String> {
@@ -147,7 +157,8 @@ fn main() -> ExitCode {
 /// The window, or the headless demo where there is no display.
 fn interactive(cli: &Cli) -> Result<ExitCode, String> {
     let args = &cli.device;
-    let title = format!("Padlock simulator: {} ({})", args.profile.model, args.name);
+    let name = args.device_name();
+    let title = format!("Padlock simulator: {} ({name})", args.profile.model);
     let window = if cli.headless {
         Err(None)
     } else {
@@ -160,7 +171,7 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
 
     let home = default_home();
     // The device's own folder (`DeviceOptions::dir`): the embedded gateway's database too.
-    let dir = home.join(&args.name);
+    let dir = home.join(&name);
     let gateway = match (&args.gateway, args.gateway_key) {
         (Some(addr), Some(key)) => {
             let addr = resolve(addr)?;
@@ -176,7 +187,7 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
     let opts = DeviceOptions {
         profile: args.profile,
         lang: args.lang,
-        name: args.name.clone(),
+        name: name.clone(),
         home,
         forget: args.forget,
         seed: args.seed,
@@ -186,7 +197,7 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
     println!(
         "device: {} `{}` in {}{}",
         args.profile.model,
-        args.name,
+        name,
         opts.dir().display(),
         if args.forget { " (flash wiped)" } else { "" }
     );
@@ -196,30 +207,14 @@ fn interactive(cli: &Cli) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The embedded gateway of the device in `dir`: its database and keys live beside the device's
-/// flash, so a remembered sign-in still resumes after a restart. The demo account is added on
-/// the first run; each run creates a fresh app password for it and prints it.
+/// The embedded gateway of the device in `dir` ([`demo::kept_gateway`]): its database, keys
+/// and demo app password live beside the device's flash, so a remembered sign-in still
+/// resumes after a restart and each start prints the same app password.
 fn embedded_gateway(dir: &Path) -> Result<Gateway, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let db = dir.join("gateway.sqlite");
-    let gateway = Gateway::open(&db, GatewayConfig::default().fast_hashing())
-        .map_err(|e| format!("embedded gateway ({}): {e}", db.display()))?;
-    let known = gateway
-        .accounts()
-        .map_err(|e| format!("embedded gateway: {e}"))?
-        .iter()
-        .any(|a| a.email == demo::EMAIL);
-    let app_password = if known {
-        gateway
-            .create_app_password(demo::EMAIL, demo::APP_PASSWORD_NAME, UnixMillis::now())
-            .map(|p| p.formatted.clone())
-    } else {
-        demo::seed(&gateway, UnixMillis::now()).map(|account| account.app_password)
-    }
-    .map_err(|e| format!("demo account: {e}"))?;
+    let (gateway, app_password) = demo::kept_gateway(dir, UnixMillis::now())?;
     println!(
         "gateway: embedded ({}), with a demo account, two-step on",
-        db.display()
+        dir.join("gateway.sqlite").display()
     );
     println!("  email:        {}", demo::EMAIL);
     println!(
@@ -318,4 +313,29 @@ fn run_scenarios(args: &RunArgs) -> Result<ExitCode, String> {
         ..RunOptions::default()
     };
     Ok(scenario::run(&args.scenarios, &options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_profile_has_its_own_default_device() {
+        let name = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            cli.device.device_name()
+        };
+        assert_eq!(name(&["padlock-simulator"]), "xbox360");
+        assert_eq!(name(&["padlock-simulator", "--profile", "zune"]), "zune");
+        assert_eq!(
+            name(&[
+                "padlock-simulator",
+                "--profile",
+                "zune",
+                "--device",
+                "lounge"
+            ]),
+            "lounge"
+        );
+    }
 }

@@ -7,13 +7,11 @@
 //! the screens in step, and checks after every press that the emulated OLED shows what the
 //! host renders.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use padlock_firmware::input::{Button, Physical};
-use padlock_firmware::keyboard::planner::{plan, plan_done};
-use padlock_firmware::keyboard::{Mode, controls};
+use padlock_firmware::keyboard::typing;
 use padlock_firmware::profile::OLED;
 use padlock_firmware::text::Language;
 use padlock_firmware::ui::{Focus, Screen, Ui, UiConfig};
@@ -138,52 +136,19 @@ impl Player<'_> {
         self.perform(&[Physical::Press(button)])
     }
 
-    /// Types `text` into the focused field with the planner's presses.
+    /// Types `text` into the focused field with the planner's presses (switching an
+    /// app-password field to the full keyboard first where the text needs it).
     pub fn type_text(&mut self, text: &str) -> Result<(), String> {
-        let field = match self.ui.screen() {
-            Screen::Account => self.ui.email(),
-            _ => self.ui.password(),
-        };
-        let typing = plan(&OLED, field, text).ok_or(format!("cannot type {text:?}"))?;
-        self.perform(&typing.actions)
+        let typing = typing::keystrokes_into(&self.ui, text)
+            .map_err(|why| format!("cannot type {text:?}: {}", why.explain(false)))?;
+        self.perform(&typing)
     }
 
     /// Finishes the focused field (its Done key).
     pub fn done(&mut self) -> Result<(), String> {
-        let field = match self.ui.screen() {
-            Screen::Account => self.ui.email(),
-            _ => self.ui.password(),
-        };
-        let done = plan_done(&OLED, field).ok_or("no Done key")?;
-        self.perform(&done.actions)
-    }
-
-    /// Switches the app-password field to the full keyboard (for an account password): the
-    /// fewest presses to its on-screen key, found on the real keyboard and mapping.
-    pub fn full_keyboard(&mut self) -> Result<(), String> {
-        let start = self.ui.password().clone();
-        let mut seen = vec![start.clone()];
-        let mut queue = VecDeque::from([(start, Vec::new())]);
-        while let Some((keyboard, path)) = queue.pop_front() {
-            for (action, _) in controls::actions(&OLED) {
-                let Some(input) = controls::map(&OLED, &keyboard, action) else {
-                    continue;
-                };
-                let mut next = keyboard.clone();
-                let change = next.handle(input);
-                if change.done || change.back || !next.text().is_empty() || seen.contains(&next) {
-                    continue;
-                }
-                let mut path = path.clone();
-                path.push(action);
-                if next.mode() == Mode::General {
-                    return self.perform(&path);
-                }
-                seen.push(next.clone());
-                queue.push_back((next, path));
-            }
-        }
-        Err("the app-password field has no way to the full keyboard".into())
+        let field = typing::focused_field(&self.ui).ok_or("no keyboard has the focus")?;
+        let done = typing::finish(&OLED, field).ok_or("no Done key")?;
+        self.perform(&done)
     }
 
     /// From the account screen: the address, then `password` (an app password on the
@@ -201,7 +166,6 @@ impl Player<'_> {
             // The sixteenth letter moves the focus to Sign in.
             self.type_text(&letters)?;
         } else {
-            self.full_keyboard()?;
             self.type_text(password)?;
             self.done()?;
         }

@@ -33,7 +33,6 @@ wait for outcome wrong-credentials within 30s
 screenshot problem-wrong-credentials
 press A
 type {app-password}
-done
 press Up A
 screenshot password-remember
 press Down A

@@ -172,6 +172,22 @@ fn a_wait_that_runs_out_says_what_it_waited_for() {
     );
 }
 
+/// Runs `source` as `name.scn`; it must pass.
+fn passes(name: &str, source: &str) {
+    let file = format!("{name}.scn");
+    if let Err(failure) = run_text(Path::new(&file), source, &options(name)) {
+        panic!("{failure}");
+    }
+}
+
+/// Runs `source` as `name.scn`; it must fail at `line` with a message starting with `why`.
+fn fails_at(name: &str, source: &str, line: usize, why: &str) {
+    let file = format!("{name}.scn");
+    let failure = run_text(Path::new(&file), source, &options(name)).unwrap_err();
+    assert_eq!(failure.line, line, "{failure}");
+    assert!(failure.message.starts_with(why), "{}", failure.message);
+}
+
 #[test]
 fn the_flash_check_finds_what_is_stored_in_clear() {
     // The remembered email address is in flash in clear by design (DESIGN.md section 5);
@@ -179,15 +195,7 @@ fn the_flash_check_finds_what_is_stored_in_clear() {
     let source = "type {email}\ndone\ntype {app-password}\npress Up A Down A\n\
                   wait for outcome granted\nexpect flash without {app-password}\n\
                   expect flash without {email}\n";
-    let failure = run_text(Path::new("flash.scn"), source, &options("flash")).unwrap_err();
-    assert_eq!(failure.line, 7, "{failure}");
-    assert!(
-        failure
-            .message
-            .starts_with("expected the flash without \"{email}\""),
-        "{}",
-        failure.message
-    );
+    fails_at("flash", source, 7, "expected the flash without \"{email}\"");
 }
 
 #[test]
@@ -202,4 +210,40 @@ fn a_folder_that_is_not_an_earlier_run_is_never_cleared() {
         "{failure}"
     );
     assert!(dir.join("precious.txt").exists());
+}
+
+#[test]
+fn type_leaves_the_stick_at_rest_so_x_deletes_and_b_backs_out() {
+    // On the Xbox 360 the quick wheel types with the stick held in a sector; a `type` that
+    // ended there left the next X typing a wheel letter instead of deleting one.
+    let source = "profile xbox360\ntype alex\npress X\nexpect text \"ale\"\n\
+                  expect no text \"alex\"\ntype x\ndone\ntype abc\npress B\nexpect screen account\n";
+    passes("at-rest", source);
+}
+
+#[test]
+fn expect_text_fails_for_text_the_display_does_not_show() {
+    // The OLED's password screen has no room for the hint: the screen's content holds it, the
+    // renderer leaves it out, so `expect text` must not pass for it.
+    let source = "profile oled\ntype {email}\ndone\nexpect text \"Remember my info\"\n\
+                  expect text \"Enter an app password\"\n";
+    fails_at(
+        "undrawn",
+        source,
+        5,
+        "expected text \"Enter an app password\" on screen",
+    );
+    // The Zune's taller display draws it.
+    let zune = source.replace("profile oled", "profile zune");
+    passes(
+        "drawn",
+        &zune.replace("Remember my info", "Remember my ID and password"),
+    );
+}
+
+#[test]
+fn expect_focus_follows_the_sixteenth_letter() {
+    let source = "profile zune\ntype {email}\ndone\nexpect focus keyboard\ntype {app-password}\n\
+                  expect focus sign-in\npress Up\nexpect focus remember\nexpect focus keyboard\n";
+    fails_at("focus", source, 9, "expected focus keyboard");
 }

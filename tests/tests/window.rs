@@ -26,7 +26,7 @@ use padlock_firmware::keyboard::planner::{plan, plan_done};
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::ui::{Focus, Screen};
 use padlock_simulator::demo;
-use padlock_simulator::device::{Device, DeviceOptions, Frame, GatewayChoice};
+use padlock_simulator::device::{Device, DeviceOptions, Framebuffer, GatewayChoice};
 use padlock_simulator::keymap::{KeyMap, key_name};
 use padlock_simulator::output::png;
 use padlock_simulator::window::Layout;
@@ -189,7 +189,7 @@ impl Image {
 
     /// How many device pixels differ between `area` of this window image, where each device
     /// pixel is a `scale` × `scale` block, and `device`.
-    fn differences(&self, area: Rectangle, scale: u32, device: &Frame) -> usize {
+    fn differences(&self, area: Rectangle, scale: u32, device: &Framebuffer) -> usize {
         let mut different = 0;
         for y in 0..device.height {
             for x in 0..device.width {
@@ -444,7 +444,7 @@ fn check_profile(binary: &Path, display: &str, dir: &Path, profile: &'static Pro
     );
     let (area, scale) = (layout.device, layout.scale);
     // Waits until the window's device shows `frame`; keeps the screenshot as `name`.
-    let expect = |sim: &Simulator, name: &str, frame: &Frame, what: &str| {
+    let expect = |sim: &Simulator, name: &str, frame: &Framebuffer, what: &str| {
         let (shown, image) = sim.wait_screen(PATIENCE, |i| i.differences(area, scale, frame) == 0);
         let path = dir.join(format!("{name}.ppm"));
         image.save_ppm(&path);

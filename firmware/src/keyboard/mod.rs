@@ -15,6 +15,8 @@ pub mod controls;
 pub mod layout;
 #[cfg(feature = "std")]
 pub mod planner;
+#[cfg(feature = "std")]
+pub mod typing;
 
 use heapless::String;
 use padlock_protocol::limits::{APP_PASSWORD_LEN, MAX_EMAIL_LEN};
@@ -128,13 +130,29 @@ pub struct Change {
     pub back: bool,
 }
 
-/// Where the player is, apart from the text: the state the planner searches over.
+/// Where the player is, apart from the text: the state the planner searches over. The mode
+/// is part of it, since a password field can leave the app-password letters for the full
+/// keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Nav {
+    mode: Mode,
     page: u8,
     cell: Cell,
     shift: bool,
     group: Option<u8>,
+}
+
+impl Nav {
+    /// A fresh keyboard's in `mode`: first page, top left, no shift, no group.
+    const fn home(mode: Mode) -> Nav {
+        Nav {
+            mode,
+            page: 0,
+            cell: Cell { row: 0, col: 0 },
+            shift: false,
+            group: None,
+        }
+    }
 }
 
 /// The on-screen keyboard over a layout `L`.
@@ -142,7 +160,6 @@ pub struct Nav {
 pub struct Keyboard<L: Layout = ModeLayout> {
     layout: L,
     quick: QuickEntry,
-    mode: Mode,
     nav: Nav,
     text: String<MAX_TEXT_LEN>,
     /// Byte offset of the text cursor, always on a character boundary.
@@ -157,13 +174,7 @@ impl<L: Layout> Keyboard<L> {
         let mut keyboard = Self {
             layout,
             quick,
-            mode,
-            nav: Nav {
-                page: 0,
-                cell: Cell { row: 0, col: 0 },
-                shift: false,
-                group: None,
-            },
+            nav: Nav::home(mode),
             text: String::new(),
             cursor: 0,
             reveal: false,
@@ -195,7 +206,7 @@ impl<L: Layout> Keyboard<L> {
 
     /// The field's mode.
     pub fn mode(&self) -> Mode {
-        self.mode
+        self.nav.mode
     }
 
     /// The layout.
@@ -238,7 +249,7 @@ impl<L: Layout> Keyboard<L> {
     /// passwords), and app passwords in groups of four (`abcd efgh`).
     pub fn shown(&self, masked: bool) -> impl Iterator<Item = char> + '_ {
         let hide = masked && !self.reveal;
-        let group = self.mode == Mode::AppPassword;
+        let group = self.nav.mode == Mode::AppPassword;
         self.text.chars().enumerate().flat_map(move |(i, c)| {
             let gap = (group && i > 0 && i % 4 == 0).then_some(' ');
             gap.into_iter().chain(Some(if hide { '•' } else { c }))
@@ -283,7 +294,7 @@ impl<L: Layout> Keyboard<L> {
             }
             KeyInput::Backspace => self.apply(Key::Backspace, &mut change),
             KeyInput::Space => {
-                if self.mode == Mode::General {
+                if self.nav.mode == Mode::General {
                     self.apply(Key::Char(' '), &mut change);
                 }
             }
@@ -325,7 +336,7 @@ impl<L: Layout> Keyboard<L> {
                         self.nav.shift = false;
                         change.damage.all_keys = true;
                     }
-                    if self.mode == Mode::AppPassword && self.text.len() == APP_PASSWORD_LEN {
+                    if self.nav.mode == Mode::AppPassword && self.text.len() == APP_PASSWORD_LEN {
                         change.done = true;
                     }
                 }
@@ -368,15 +379,15 @@ impl<L: Layout> Keyboard<L> {
                 }
             }
             Key::Shift => {
-                if self.mode == Mode::General {
+                if self.nav.mode == Mode::General {
                     self.nav.shift = !self.nav.shift;
                     change.damage.all_keys = true;
                 }
             }
-            Key::Symbols if self.mode == Mode::AppPassword => {
+            Key::Symbols if self.nav.mode == Mode::AppPassword => {
                 // Not every account has two-step verification: the same field takes an account
                 // password on the full keyboard.
-                self.mode = Mode::General;
+                self.nav.mode = Mode::General;
                 self.layout = self.layout.for_mode(Mode::General);
                 self.nav.page = 0;
                 self.nav.group = None;
@@ -411,15 +422,17 @@ impl<L: Layout> Keyboard<L> {
         }
     }
 
-    fn capacity(&self) -> usize {
-        match self.mode {
+    /// How many bytes the field holds at most: sixteen letters for an app password, else
+    /// [`MAX_TEXT_LEN`].
+    pub fn capacity(&self) -> usize {
+        match self.nav.mode {
             Mode::AppPassword => APP_PASSWORD_LEN,
             Mode::Email | Mode::General => MAX_TEXT_LEN,
         }
     }
 
     fn accepts(&self, c: char) -> bool {
-        match self.mode {
+        match self.nav.mode {
             Mode::AppPassword => c.is_ascii_alphabetic(),
             Mode::Email => c.is_ascii_graphic(),
             Mode::General => !c.is_control(),
@@ -429,7 +442,7 @@ impl<L: Layout> Keyboard<L> {
     /// Inserts `c` at the text cursor (app passwords in lower case); false if it does not fit
     /// or the mode does not take it.
     fn insert(&mut self, c: char) -> bool {
-        let c = if self.mode == Mode::AppPassword {
+        let c = if self.nav.mode == Mode::AppPassword {
             c.to_ascii_lowercase()
         } else {
             c
@@ -529,6 +542,16 @@ impl<L: Layout> Keyboard<L> {
         self.reveal = false;
     }
 
+    /// Empties the field and starts it over in `mode`, as a fresh keyboard would: first page,
+    /// grid cursor top left, no shift, no quick-entry group, text hidden. A field that left
+    /// its mode (an app-password field switched to the full keyboard) comes back to it.
+    pub fn reopen(&mut self, mode: Mode) {
+        self.wipe();
+        self.layout = self.layout.for_mode(mode);
+        self.nav = Nav::home(mode);
+        self.nav.cell = self.settle(self.nav.cell, Direction::Right);
+    }
+
     /// This keyboard with `nav` and `text` (cursor at the end) instead of its own; for the
     /// planner, which searches over navigation states.
     pub fn restored(&self, nav: Nav, text: &str) -> Self
@@ -536,6 +559,9 @@ impl<L: Layout> Keyboard<L> {
         L: Clone,
     {
         let mut keyboard = self.clone();
+        if nav.mode != self.nav.mode {
+            keyboard.layout = self.layout.for_mode(nav.mode);
+        }
         keyboard.nav = nav;
         keyboard.text.clear();
         let _ = keyboard.text.push_str(text);

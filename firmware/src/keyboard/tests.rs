@@ -318,9 +318,25 @@ mod planner_tests {
     }
 
     #[test]
+    fn an_account_password_is_planned_across_the_switch_to_the_full_keyboard() {
+        for profile in crate::profile::ALL {
+            let kb = Keyboard::for_profile(profile, Mode::AppPassword);
+            let planned = plan(profile, &kb, "couch-potato-42").expect(profile.name);
+            let mut typed = kb.clone();
+            for action in planned.actions {
+                if let Some(input) = map(profile, &typed, action) {
+                    typed.handle(input);
+                }
+            }
+            assert_eq!(typed.text(), "couch-potato-42", "{}", profile.name);
+            assert_eq!(typed.mode(), Mode::General, "{}", profile.name);
+        }
+    }
+
+    #[test]
     fn untypeable_targets_have_no_plan() {
         let kb = Keyboard::for_profile(&XBOX360, Mode::AppPassword);
-        assert!(plan(&XBOX360, &kb, "abc1").is_none());
+        assert!(plan(&XBOX360, &kb, "abc€").is_none(), "on no page");
         assert!(plan(&XBOX360, &kb.clone().with_text("b"), "abc").is_none());
     }
 }

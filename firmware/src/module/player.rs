@@ -2,9 +2,10 @@
 //! and types text into a [`Module`] as a person would, through the same raw events a
 //! controller driver reports.
 //!
-//! Typing uses the keyboard [planner](crate::keyboard::planner): the fewest presses that put
-//! the text in the field on screen, so a test types an address the way a practised player
-//! would, and a benchmark counts what a player would press.
+//! Typing uses [`crate::keyboard::typing`] over the keyboard planner: the fewest
+//! presses that put the text in the field on screen, ending with the stick at rest, so a test
+//! types an address the way a practised player would, and a benchmark counts what a player
+//! would press.
 //!
 //! ```text
 //! type_text(module, "alex@outlook.com", now)  // account screen: the email field
@@ -18,7 +19,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use super::{Module, Step};
 use crate::input::{Button, Physical, RawInput, StickSector};
-use crate::keyboard::planner::{plan, plan_done};
+use crate::keyboard::typing;
 use crate::ui::{Focus, Screen};
 
 /// The raw events of one physical action: a button goes down and comes up; the stick points
@@ -63,23 +64,17 @@ pub fn press<F: NorFlash, R: RngCore + CryptoRng>(
     step
 }
 
-/// Types `text` into the field on screen (the email on the account screen, the password
-/// otherwise), after what it already holds, with the fewest presses. `None` if the keyboard
-/// cannot type it; then nothing was pressed.
+/// Types `text` into the field that has the focus, after what it already holds, with the
+/// fewest presses ([`typing::keystrokes_into`]: at rest afterwards). `None` if it cannot be
+/// typed there; then nothing was pressed.
 pub fn type_text<F: NorFlash, R: RngCore + CryptoRng>(
     module: &mut Module<'_, '_, F, R>,
     text: &str,
     now_ms: u64,
 ) -> Option<Step> {
-    let ui = module.ui();
-    let keyboard = if ui.screen() == Screen::Account {
-        ui.email()
-    } else {
-        ui.password()
-    };
-    let planned = plan(ui.config().profile, keyboard, text)?;
+    let actions = typing::keystrokes_into(module.ui(), text).ok()?;
     let mut step = Step::default();
-    for action in planned.actions {
+    for action in actions {
         step.merge(press(module, action, now_ms));
     }
     Some(step)
@@ -101,10 +96,10 @@ pub fn sign_in<F: NorFlash, R: RngCore + CryptoRng>(
         }
         let button = match (ui.focus(), ui.remember() == remember) {
             (Focus::Keyboard, _) => {
-                let Some(done) = plan_done(ui.config().profile, ui.password()) else {
+                let Some(done) = typing::finish(ui.config().profile, ui.password()) else {
                     break;
                 };
-                for action in done.actions {
+                for action in done {
                     step.merge(press(module, action, now_ms));
                 }
                 continue;

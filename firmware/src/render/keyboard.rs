@@ -18,14 +18,22 @@
 use embedded_graphics::prelude::{DrawTarget, Point, Size};
 use embedded_graphics::primitives::Rectangle;
 
+use heapless::String;
+
 use super::face::Face;
 use super::layout::Grid;
+use super::report::{Drawn, How, Report};
 use super::theme::Themed;
 use crate::input::{Button, StickSector};
 use crate::keyboard::controls::{FACE_ROWS, STROKES};
 use crate::keyboard::{Cell, Damage, Key, Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
+use crate::ui::Part;
+
+/// Bytes of the characters a field shows at once: a line of masked dots (3 bytes each) as
+/// wide as the widest display shows in the smallest field face.
+const FIELD_BYTES: usize = 3 * 128;
 
 /// The glyph shown for a two-stroke button.
 fn stroke_glyph(button: Button) -> char {
@@ -405,6 +413,41 @@ impl KeyboardView {
         D::Color: Themed,
         L: Layout,
     {
+        self.draw_field_reporting(target, keyboard, focused, &mut ())
+    }
+
+    /// Where text fits inside the field's box, after the text cursor's place: for a line
+    /// shown in the empty field.
+    pub fn placeholder_area(&self) -> Rectangle {
+        let face = self.field_face;
+        let y = (self.field.size.height.saturating_sub(face.height()) / 2) as i32;
+        let x = (self.pad + face.advance()) as i32;
+        Rectangle::new(
+            self.field.top_left + Point::new(x, y),
+            Size::new(
+                self.field.size.width.saturating_sub(x as u32 + self.pad),
+                face.height(),
+            ),
+        )
+    }
+
+    /// [`KeyboardView::draw_field`], telling `report` the characters the field shows
+    /// ([`Part::Field`], [`How::Scrolled`] when its start is off the box).
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_field_reporting<D, L>(
+        &self,
+        target: &mut D,
+        keyboard: &Keyboard<L>,
+        focused: bool,
+        report: &mut dyn Report,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+        L: Layout,
+    {
         let p = D::Color::PALETTE;
         target.fill_solid(&self.field, p.surface)?;
         let face = self.field_face;
@@ -444,12 +487,19 @@ impl KeyboardView {
         let start = cursor.saturating_sub(columns);
         let y = (self.field.size.height.saturating_sub(face.height()) / 2) as i32;
         let at = self.field.top_left + Point::new(self.pad as i32, y);
-        face.draw_chars(
-            target,
-            keyboard.shown(self.masked).skip(start).take(columns),
-            at,
-            p.surface_text,
-        )?;
+        // The characters in view, drawn and reported as one string.
+        let mut shown: String<FIELD_BYTES> = String::new();
+        for c in keyboard.shown(self.masked).skip(start).take(columns) {
+            if shown.push(c).is_err() {
+                break;
+            }
+        }
+        face.draw(target, &shown, at, p.surface_text)?;
+        report.drawn(&Drawn {
+            part: Part::Field,
+            shown: &shown,
+            how: if start > 0 { How::Scrolled } else { How::Whole },
+        });
         if focused {
             let x = at.x + ((cursor - start) as u32 * face.advance()) as i32;
             let bar = Size::new((face.scale * 2).max(1), face.height());

@@ -21,7 +21,9 @@
 //! - [`layout`]: margins, faces and bands from the display size; the keyboard grid;
 //! - [`keyboard`]: the keyboard widget, full and partial redraws; [`legend`]: what each
 //!   controller button does while typing;
-//! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws;
+//! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws, its words taken from
+//!   the screen's [`crate::ui::Content`]; [`report`]: what a draw put on the display, piece by
+//!   piece, and how each was fitted;
 //! - `qr` (feature `qr`, on by default): the QR code of the app-password page;
 //! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial;
 //! - [`mono_frame`]: a frame buffer for 128-pixel-wide 1-bit panels (SSD1306, SH1106) that
@@ -71,6 +73,7 @@ pub mod legend;
 pub mod mono_frame;
 #[cfg(feature = "qr")]
 pub mod qr;
+pub mod report;
 pub mod scaled;
 pub mod screens;
 pub mod theme;

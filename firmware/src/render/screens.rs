@@ -10,18 +10,17 @@
 use embedded_graphics::Drawable;
 use embedded_graphics::prelude::{DrawTarget, Point, Primitive, Size};
 use embedded_graphics::primitives::{Circle, PrimitiveStyle, Rectangle};
-use heapless::String;
 
-use super::face::{Face, wrap};
+use super::face::{Face, fit, wrap};
 use super::keyboard::KeyboardView;
 use super::layout::{Grid, Metrics, Stack};
 #[cfg(feature = "qr")]
 use super::qr;
+use super::report::{Drawn, How, Report};
 use super::theme::Themed;
 use crate::keyboard::{Keyboard, Layout};
 use crate::profile::QuickEntry;
-use crate::text::{self, Language, Text};
-use crate::ui::{Focus, PROGRESS_FRAMES, Problem, Redraw, Screen, Ui};
+use crate::ui::{Content, Fit, Focus, PROGRESS_FRAMES, Part, Piece, Redraw, Screen, Ui};
 
 /// Draws [`Ui`]'s screens on displays of one size.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +35,10 @@ pub struct Plan {
     pub title: Option<Rectangle>,
     /// The field's label, if there is room.
     pub label: Option<Rectangle>,
+    /// The account line over the password field, and its face.
+    pub account: Option<(Rectangle, Face)>,
+    /// A notice that has no band of its own shows inside the empty field.
+    pub placeholder: bool,
     /// A hint or notice under the field (one or two lines), if there is room.
     pub hint: Option<Rectangle>,
     /// Face of the hint.
@@ -106,6 +109,8 @@ impl Renderer {
             return Plan {
                 title,
                 label: None,
+                account: None,
+                placeholder: false,
                 hint: None,
                 hint_face: m.body,
                 keyboard: None,
@@ -131,13 +136,20 @@ impl Renderer {
         // Too small a display for both: the controls replace the keyboard while they have
         // the focus, and are hidden while the player types.
         let swap = password && fitted.is_none();
+        // The account over the password: as large as fits the width, up to the body face.
+        let account_face =
+            |height: u32| Face::fitting(height, inner.size.width, &[ui.email().text()]);
         if swap && ui.focus() != Focus::Keyboard {
+            let face = account_face(m.body.height());
+            let account = Some((stack.top(face.height()), face));
             let field = stack.top(field_h);
             let controls = stack.rest();
             let none = Rectangle::new(controls.top_left, Size::zero());
             return Plan {
                 title: None,
                 label: None,
+                account,
+                placeholder: false,
                 hint: None,
                 hint_face: m.body,
                 // The field only: no keys are shown.
@@ -156,7 +168,7 @@ impl Renderer {
                 controls_face: Face::fitting(
                     m.body.height(),
                     controls.size.width,
-                    &[ui.remember_text().get(language)],
+                    &[piece_text(&Content::of(ui), Part::Checkbox)],
                 ),
                 stacked: true,
                 swap,
@@ -175,6 +187,17 @@ impl Renderer {
             None => (0, m.body, false),
         };
         room = room.saturating_sub(controls_h + gap);
+        // The account is always shown over the password: in the body face where the keys
+        // keep their minimum, else in the smallest.
+        let account_face = password.then(|| {
+            let face = if room >= m.body.height() + gap {
+                account_face(m.body.height())
+            } else {
+                Face::SMALLEST
+            };
+            room = room.saturating_sub(face.height() + gap);
+            face
+        });
         // Optional lines, most useful first, each only if the keys keep their minimum.
         let mut fits = |h: u32| {
             let take = room >= h + gap;
@@ -183,6 +206,11 @@ impl Renderer {
             }
             take
         };
+        // Why the player is asked again comes before anything optional; without room for
+        // its band it shows inside the empty field.
+        let (hint_face, hint_h) = self.hint_face(ui, inner.size.width);
+        let notice = password && ui.notice().is_some();
+        let notice_band = notice && fits(hint_h);
         let label = fits(m.body.height());
         let legend_face = super::legend::face(
             ui.config().profile,
@@ -193,10 +221,10 @@ impl Renderer {
         );
         let legend = legend_face.filter(|f| fits(f.height()));
         let title = fits(m.title.height());
-        let (hint_face, hint_h) = self.hint_face(ui, inner.size.width);
-        let hint = password && fits(hint_h);
+        let hint = notice_band || (password && !notice && fits(hint_h));
         let title = title.then(|| stack.top(m.title.height()));
         let label = label.then(|| stack.top(m.body.height()));
+        let account = account_face.map(|face| (stack.top(face.height()), face));
         let field = stack.top(field_h);
         let hint = hint.then(|| stack.top(hint_h));
         let controls = if password && !swap {
@@ -209,6 +237,8 @@ impl Renderer {
         Plan {
             title,
             label,
+            account,
+            placeholder: notice && !notice_band,
             hint,
             hint_face,
             keyboard: Some(KeyboardView {
@@ -234,7 +264,8 @@ impl Renderer {
     /// takes at most two lines of `width`.
     fn hint_face(&self, ui: &Ui, width: u32) -> (Face, u32) {
         let body = self.metrics.body;
-        let text = hint_text(ui);
+        let content = Content::of(ui);
+        let text = piece_text(&content, Part::Hint);
         let (face, lines) = super::face::FACES
             .iter()
             .rev()
@@ -249,9 +280,9 @@ impl Renderer {
     /// `budget` pixels of height to spare; `None` if they do not fit beside the keyboard.
     fn controls_face(&self, ui: &Ui, budget: u32) -> Option<(Face, bool)> {
         let m = &self.metrics;
-        let language = ui.config().language;
-        let remember = ui.remember_text().get(language);
-        let sign_in = Text::SignInButton.get(language);
+        let content = Content::of(ui);
+        let remember = piece_text(&content, Part::Checkbox);
+        let sign_in = piece_text(&content, Part::Button);
         let width = m.screen.size.width.saturating_sub(2 * m.margin);
         let one_row = |f: Face| {
             f.height() + 2 * m.pad + f.width(remember) + 4 * m.pad + f.width(sign_in) + 2 * m.margin
@@ -286,75 +317,169 @@ impl Renderer {
         D: DrawTarget,
         D::Color: Themed,
     {
+        self.draw_reporting(target, ui, &mut ())
+    }
+
+    /// Tells `report` what a full draw of `ui`'s screen puts on a display of this size, piece
+    /// by piece, without drawing anything. Partial redraws land where a full draw does, so
+    /// this is what the display shows after any sequence of [`Renderer::redraw`]s.
+    pub fn report(&self, ui: &Ui, report: &mut impl Report) {
+        let mut nowhere = Nowhere(self.metrics.screen.size);
+        let Ok(()) = self.draw_reporting(&mut nowhere, ui, report);
+    }
+
+    /// [`Renderer::draw`], telling `report` each piece of text as it is drawn.
+    ///
+    /// # Errors
+    /// Whatever the target returns.
+    pub fn draw_reporting<D>(
+        &self,
+        target: &mut D,
+        ui: &Ui,
+        report: &mut dyn Report,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
         let p = D::Color::PALETTE;
         target.clear(p.background)?;
         let plan = self.plan(ui);
-        let language = ui.config().language;
+        let content = Content::of(ui);
         let m = &self.metrics;
-        if let Some(title) = plan.title {
-            m.title.draw(
-                target,
-                Text::SignInTitle.get(language),
-                title.top_left,
-                p.text,
-            )?;
+        if let Some(title) = content.first(Part::Title) {
+            let area = plan.title.map(|a| (a, m.title));
+            draw_line(target, report, title, area, p.text)?;
         }
         match ui.screen() {
             Screen::Account | Screen::Password => {
-                let (label, keyboard) = if ui.screen() == Screen::Account {
-                    (Text::EmailLabel, ui.email())
+                let keyboard = if ui.screen() == Screen::Account {
+                    ui.email()
                 } else {
-                    (Text::PasswordLabel, ui.password())
+                    ui.password()
                 };
-                if let Some(area) = plan.label {
-                    m.body
-                        .draw(target, label.get(language), area.top_left, p.dim)?;
+                if let Some(label) = content.first(Part::Label) {
+                    let area = plan.label.map(|a| (a, m.body));
+                    draw_line(target, report, label, area, p.dim)?;
                 }
-                if let Some(area) = plan.hint {
-                    let face = plan.hint_face;
-                    let mut at = area.top_left;
-                    for line in wrap(hint_text(ui), face.columns(area.size.width)).take(2) {
-                        face.draw(target, line, at, p.dim)?;
-                        at.y += face.height() as i32;
-                    }
+                if let Some(account) = content.first(Part::Account) {
+                    draw_line(target, report, account, plan.account, p.text)?;
                 }
+                let hidden_keys = plan.swap && !self.keyboard_focused(ui);
                 match plan.keyboard {
-                    Some(view) if plan.swap && !self.keyboard_focused(ui) => {
-                        view.draw_field(target, keyboard, false)?;
+                    Some(view) if hidden_keys => {
+                        view.draw_field_reporting(target, keyboard, false, report)?;
                     }
-                    Some(view) => view.draw(target, keyboard, self.keyboard_focused(ui))?,
+                    Some(view) => {
+                        view.draw_field_reporting(
+                            target,
+                            keyboard,
+                            self.keyboard_focused(ui),
+                            report,
+                        )?;
+                        view.draw_keys(target, keyboard, self.keyboard_focused(ui))?;
+                    }
                     None => {}
                 }
-                // With too little room for both, the controls show only with the focus.
-                let hidden = plan.swap && self.keyboard_focused(ui);
-                if ui.screen() == Screen::Password && !hidden {
-                    self.draw_password_controls(target, ui, &plan)?;
+                if let Some(hint) = content.first(Part::Hint) {
+                    self.draw_hint(target, ui, &plan, hint, report)?;
+                }
+                if ui.screen() == Screen::Password {
+                    // With too little room for both, the controls show only with the focus.
+                    let hidden = plan.swap && self.keyboard_focused(ui);
+                    self.draw_password_controls(target, &content, ui, &plan, hidden, report)?;
                 }
                 Ok(())
             }
             Screen::SigningIn => {
-                let line = signing_in_text(ui);
-                let rest =
-                    self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
+                let rest = self.draw_paragraphs(
+                    target,
+                    plan.body,
+                    &paragraphs(&content, &[p.alert, p.text, p.focus]),
+                    report,
+                )?;
                 self.draw_progress(target, ui, rest)?;
-                self.draw_buttons(target, &plan, &[Text::Cancel], 0, language)
+                self.draw_buttons(target, &plan, &content, report)
             }
             Screen::SignedIn => {
-                let mut line: String<96> = String::new();
-                let _ = text::fill(&mut line, Text::Welcome.get(language), ui.display_name());
+                let line = content.first(Part::Message).map_or("", |piece| piece.text);
                 // Large and centred when it fits on one line, else wrapped body text.
                 let width = plan.body.size.width;
-                let face = Face::fitting(m.title.height(), width, &[&line]);
-                if face.width(&line) <= width && face.height() >= m.body.height() {
-                    face.draw_centered(target, &line, plan.body, p.text)?;
+                let face = Face::fitting(m.title.height(), width, &[line]);
+                if face.width(line) <= width && face.height() >= m.body.height() {
+                    face.draw_centered(target, line, plan.body, p.text)?;
+                    report.drawn(&Drawn {
+                        part: Part::Message,
+                        shown: line,
+                        how: How::Whole,
+                    });
                 } else {
-                    self.draw_paragraphs(target, plan.body, &[Paragraph::new(&line, p.text)])?;
+                    self.draw_paragraphs(
+                        target,
+                        plan.body,
+                        &paragraphs(&content, &[p.alert, p.text, p.focus]),
+                        report,
+                    )?;
                 }
-                self.draw_buttons(target, &plan, &[Text::SignOutButton], 0, language)
+                self.draw_buttons(target, &plan, &content, report)
             }
-            Screen::Problem(problem) => {
-                self.draw_problem(target, ui, problem, &plan)?;
-                self.draw_choices(target, ui, &plan)
+            Screen::Problem(_) => {
+                self.draw_problem(target, &content, &plan, report)?;
+                self.draw_buttons(target, &plan, &content, report)
+            }
+        }
+    }
+
+    /// The hint under the password field: in its band, or (a notice with no band) inside the
+    /// empty field, or not at all.
+    fn draw_hint<D>(
+        &self,
+        target: &mut D,
+        ui: &Ui,
+        plan: &Plan,
+        hint: Piece<'_>,
+        report: &mut dyn Report,
+    ) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let p = D::Color::PALETTE;
+        if let Some(area) = plan.hint {
+            let paragraph = Paragraph {
+                piece: hint,
+                color: p.dim,
+            };
+            let face = plan.hint_face;
+            // Two lines at most, set solid: the band was measured so.
+            let step = face.height();
+            return self
+                .draw_paragraph(target, area, &paragraph, face, 2, step, report)
+                .map(|_| ());
+        }
+        match plan.keyboard {
+            Some(view) if plan.placeholder && ui.password().text().is_empty() => {
+                let inner = view.placeholder_area();
+                let face = Face::fitting(view.field_face.height(), inner.size.width, &[hint.text]);
+                let band = Some((inner, face));
+                draw_line(
+                    target,
+                    report,
+                    Piece {
+                        fit: Fit::Ellipsis,
+                        ..hint
+                    },
+                    band,
+                    p.dim,
+                )
+            }
+            _ => {
+                report.drawn(&Drawn {
+                    part: hint.part,
+                    shown: "",
+                    how: How::LeftOut,
+                });
+                Ok(())
             }
         }
     }
@@ -376,7 +501,11 @@ impl Renderer {
                 let keyboard = self.keyboard(ui);
                 match (plan.keyboard, keyboard) {
                     (Some(view), Some(keyboard)) => {
-                        view.redraw(target, keyboard, &damage, self.keyboard_focused(ui))
+                        view.redraw(target, keyboard, &damage, self.keyboard_focused(ui))?;
+                        if damage.field {
+                            self.redraw_placeholder(target, ui, &plan)?;
+                        }
+                        Ok(())
                     }
                     _ => self.draw(target, ui),
                 }
@@ -394,9 +523,13 @@ impl Renderer {
                             view.draw_key(target, keyboard, keyboard.cell(), focused)?;
                             view.draw_field(target, keyboard, focused)?;
                         }
-                        self.draw_password_controls(target, ui, &plan)
+                        self.redraw_placeholder(target, ui, &plan)?;
+                        let content = Content::of(ui);
+                        self.draw_password_controls(target, &content, ui, &plan, false, &mut ())
                     }
-                    Screen::Problem(_) => self.draw_choices(target, ui, &plan),
+                    Screen::Problem(_) => {
+                        self.draw_buttons(target, &plan, &Content::of(ui), &mut ())
+                    }
                     _ => self.draw(target, ui),
                 }
             }
@@ -405,6 +538,18 @@ impl Renderer {
                 let rest = self.paragraphs_end(ui, plan.body);
                 self.draw_progress(target, ui, rest)
             }
+        }
+    }
+
+    /// The notice inside the empty field, after the field was redrawn.
+    fn redraw_placeholder<D>(&self, target: &mut D, ui: &Ui, plan: &Plan) -> Result<(), D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        match Content::of(ui).first(Part::Hint) {
+            Some(hint) if plan.placeholder => self.draw_hint(target, ui, plan, hint, &mut ()),
+            _ => Ok(()),
         }
     }
 
@@ -420,33 +565,48 @@ impl Renderer {
         ui.screen() == Screen::Account || ui.focus() == Focus::Keyboard
     }
 
-    /// The checkbox and the Sign in button.
+    /// The checkbox and the Sign in button (only reported, as left out, when `hidden`).
     fn draw_password_controls<D>(
         &self,
         target: &mut D,
+        content: &Content<'_>,
         ui: &Ui,
         plan: &Plan,
+        hidden: bool,
+        report: &mut dyn Report,
     ) -> Result<(), D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
     {
+        let (Some(remember), Some(sign_in)) =
+            (content.first(Part::Checkbox), content.first(Part::Button))
+        else {
+            return Ok(());
+        };
+        if hidden {
+            for piece in [remember, sign_in] {
+                report.drawn(&Drawn {
+                    part: piece.part,
+                    shown: "",
+                    how: How::LeftOut,
+                });
+            }
+            return Ok(());
+        }
         let p = D::Color::PALETTE;
         let m = &self.metrics;
         let face = plan.controls_face;
-        let language = ui.config().language;
         let area = plan.controls;
         target.fill_solid(&area, p.background)?;
         let row_h = face.height() + 2 * m.pad;
-        let remember = ui.remember_text().get(language);
-        let sign_in = Text::SignInButton.get(language);
         // The checkbox row: a box, ticked or not, and its label; all highlighted with focus.
-        let check_w = row_h + m.pad + face.width(remember) + 2 * m.pad;
+        let check_w = row_h + m.pad + face.width(remember.text) + 2 * m.pad;
         let check = Rectangle::new(
             area.top_left,
             Size::new(check_w.min(area.size.width), row_h),
         );
-        let focused = ui.focus() == Focus::Remember;
+        let focused = remember.selected;
         let (fill, ink) = if focused {
             (p.focus, p.focus_text)
         } else {
@@ -474,54 +634,61 @@ impl Renderer {
             );
             target.fill_solid(&tick, ink)?;
         }
-        face.draw(
-            target,
-            remember,
-            bx.top_left + Point::new((side + m.pad) as i32, 0),
-            ink,
-        )?;
+        let label_at = bx.top_left + Point::new((side + m.pad) as i32, 0);
+        let label_w = (area.top_left.x + area.size.width as i32 - label_at.x).max(0) as u32;
+        let label = Rectangle::new(label_at, Size::new(label_w, face.height()));
+        draw_line(target, report, remember, Some((label, face)), ink)?;
         // The Sign in button: right of the checkbox, or under it on narrow screens.
-        let button_w = face.width(sign_in) + 4 * m.pad;
+        let button_w = face.width(sign_in.text) + 4 * m.pad;
         let at = if plan.stacked {
             area.top_left + Point::new(0, (row_h + (m.margin / 2).max(1)) as i32)
         } else {
             area.top_left + Point::new(area.size.width.saturating_sub(button_w) as i32, 0)
         };
         let button = Rectangle::new(at, Size::new(button_w, row_h));
-        let focused = ui.focus() == Focus::SignIn;
-        self.draw_button(target, face, sign_in, button, focused)
+        self.draw_button(target, face, sign_in, button, report)
     }
 
     fn draw_button<D>(
         &self,
         target: &mut D,
         face: Face,
-        text: &str,
+        button: Piece<'_>,
         area: Rectangle,
-        focused: bool,
+        report: &mut dyn Report,
     ) -> Result<(), D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
     {
         let p = D::Color::PALETTE;
-        let (fill, ink) = if focused {
+        let (fill, ink) = if button.selected {
             (p.focus, p.focus_text)
         } else {
             (p.surface, p.surface_text)
         };
         target.fill_solid(&area, fill)?;
-        face.draw_centered(target, text, area, ink)
+        face.draw_centered(target, button.text, area, ink)?;
+        let shown = fit(button.text, face.columns(area.size.width));
+        report.drawn(&Drawn {
+            part: button.part,
+            shown,
+            how: if shown.len() < button.text.len() {
+                How::Cut
+            } else {
+                How::Whole
+            },
+        });
+        Ok(())
     }
 
-    /// Buttons centred in the controls band, `selected` highlighted.
+    /// The screen's buttons, centred in the controls band, the selected one highlighted.
     fn draw_buttons<D>(
         &self,
         target: &mut D,
         plan: &Plan,
-        texts: &[Text],
-        selected: usize,
-        language: Language,
+        content: &Content<'_>,
+        report: &mut dyn Report,
     ) -> Result<(), D::Error>
     where
         D: DrawTarget,
@@ -531,56 +698,37 @@ impl Renderer {
         let m = &self.metrics;
         let area = plan.controls;
         target.fill_solid(&area, p.background)?;
-        let count = texts.len().max(1) as u32;
+        let mut texts = [""; 2];
+        for (slot, button) in texts.iter_mut().zip(content.all(Part::Button)) {
+            *slot = button.text;
+        }
+        let count = content.all(Part::Button).count().max(1) as u32;
         let gap = m.margin;
         let slot = area.size.width.saturating_sub(gap * (count - 1)) / count;
-        let widest = texts
-            .iter()
-            .map(|t| plan.controls_face.width(t.get(language)))
+        let widest = content
+            .all(Part::Button)
+            .map(|b| plan.controls_face.width(b.text))
             .max()
             .unwrap_or(0);
         let face = Face::fitting(
             plan.controls_face.height(),
             slot.saturating_sub(2 * m.pad),
-            &texts_of(texts, language),
+            &texts,
         );
         let w = (widest + 4 * m.pad)
             .min(slot)
             .max(face.width("OK") + 4 * m.pad);
         let total = w * count + gap * (count - 1);
         let mut x = area.top_left.x + (area.size.width.saturating_sub(total) / 2) as i32;
-        for (i, t) in texts.iter().enumerate() {
-            let button = Rectangle::new(
+        for button in content.all(Part::Button) {
+            let area = Rectangle::new(
                 Point::new(x, area.top_left.y),
                 Size::new(w, area.size.height),
             );
-            self.draw_button(target, face, t.get(language), button, i == selected)?;
+            self.draw_button(target, face, button, area, report)?;
             x += (w + gap) as i32;
         }
         Ok(())
-    }
-
-    /// The problem screen's buttons.
-    fn draw_choices<D>(&self, target: &mut D, ui: &Ui, plan: &Plan) -> Result<(), D::Error>
-    where
-        D: DrawTarget,
-        D::Color: Themed,
-    {
-        let choices = ui.choices();
-        let mut texts = [Text::Ok; 2];
-        let mut n = 0;
-        for (slot, choice) in texts.iter_mut().zip(choices.iter().flatten()) {
-            *slot = choice.text();
-            n += 1;
-        }
-        let texts = texts.get(..n.max(1)).unwrap_or(&[Text::Ok]);
-        self.draw_buttons(
-            target,
-            plan,
-            texts,
-            usize::from(ui.choice()),
-            ui.config().language,
-        )
     }
 
     /// Paragraphs of wrapped text from the top of `area`, in the largest face up to the body
@@ -590,30 +738,85 @@ impl Renderer {
         target: &mut D,
         area: Rectangle,
         paragraphs: &[Paragraph<'_, D::Color>],
+        report: &mut dyn Report,
     ) -> Result<Rectangle, D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
     {
         let (face, with_optional) = self.paragraph_face(area, paragraphs);
+        let mut rest = area;
+        for paragraph in paragraphs {
+            if !with_optional && paragraph.optional() {
+                report.drawn(&Drawn {
+                    part: paragraph.piece.part,
+                    shown: "",
+                    how: How::LeftOut,
+                });
+                continue;
+            }
+            let face = paragraph.face(face, area.size.width);
+            let step = line_height(face);
+            rest = self.draw_paragraph(target, rest, paragraph, face, usize::MAX, step, report)?;
+            let gap = paragraph_gap(face).min(rest.size.height);
+            rest = Rectangle::new(
+                rest.top_left + Point::new(0, gap as i32),
+                Size::new(rest.size.width, rest.size.height - gap),
+            );
+        }
+        Ok(rest)
+    }
+
+    /// One paragraph wrapped from the top of `area` in `face`, at most `max_lines` lines and
+    /// as many as fit, `step` pixels apart; reports what it drew and returns what is left
+    /// below.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one paragraph's layout, each once"
+    )]
+    fn draw_paragraph<D>(
+        &self,
+        target: &mut D,
+        area: Rectangle,
+        paragraph: &Paragraph<'_, D::Color>,
+        face: Face,
+        max_lines: usize,
+        step: u32,
+        report: &mut dyn Report,
+    ) -> Result<Rectangle, D::Error>
+    where
+        D: DrawTarget,
+        D::Color: Themed,
+    {
+        let text = paragraph.piece.text;
         let mut y = area.top_left.y;
         let bottom = area.top_left.y + area.size.height as i32;
-        for paragraph in paragraphs.iter().filter(|p| with_optional || !p.optional) {
-            let face = paragraph.face(face, area.size.width);
-            for line in wrap(paragraph.text, face.columns(area.size.width)) {
-                if y + face.height() as i32 > bottom {
-                    break;
-                }
-                face.draw(
-                    target,
-                    line,
-                    Point::new(area.top_left.x, y),
-                    paragraph.color,
-                )?;
-                y += line_height(face) as i32;
+        // Where the last line drawn ends in `text`: lines are slices of it.
+        let mut end = 0;
+        for line in wrap(text, face.columns(area.size.width)).take(max_lines) {
+            if y + face.height() as i32 > bottom {
+                break;
             }
-            y += paragraph_gap(face) as i32;
+            face.draw(
+                target,
+                line,
+                Point::new(area.top_left.x, y),
+                paragraph.color,
+            )?;
+            end = (line.as_ptr() as usize - text.as_ptr() as usize) + line.len();
+            y += step as i32;
         }
+        let shown = text.get(..end).unwrap_or_default();
+        report.drawn(&Drawn {
+            part: paragraph.piece.part,
+            shown,
+            how: match shown.len() {
+                0 if !text.is_empty() => How::LeftOut,
+                n if n < text.trim_end().len() => How::Cut,
+                _ => How::Whole,
+            },
+        });
+        let y = y.min(bottom);
         Ok(Rectangle::new(
             Point::new(area.top_left.x, y),
             Size::new(area.size.width, (bottom - y).max(0) as u32),
@@ -647,8 +850,8 @@ impl Renderer {
 
     /// Where [`Renderer::draw_paragraphs`] ended on the signing-in screen.
     fn paragraphs_end(&self, ui: &Ui, area: Rectangle) -> Rectangle {
-        let line = signing_in_text(ui);
-        let paragraphs = [Paragraph::new(&line, ())];
+        let content = Content::of(ui);
+        let paragraphs = paragraphs(&content, &[(); 3]);
         let (face, _) = self.paragraph_face(area, &paragraphs);
         let used =
             paragraphs_height(face, area.size.width, &paragraphs, true).min(area.size.height);
@@ -702,100 +905,161 @@ impl Renderer {
     fn draw_problem<D>(
         &self,
         target: &mut D,
-        ui: &Ui,
-        problem: Problem,
+        content: &Content<'_>,
         plan: &Plan,
+        report: &mut dyn Report,
     ) -> Result<(), D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
     {
         let p = D::Color::PALETTE;
-        let language = ui.config().language;
-        let mut headline: String<160> = String::new();
-        match problem {
-            Problem::Throttled { retry_after_secs } => {
-                let mut wait: String<24> = String::new();
-                let _ = text::duration(&mut wait, language, retry_after_secs);
-                let _ = text::fill(&mut headline, problem.text().get(language), wait.as_str());
-            }
-            _ => {
-                let _ = headline.push_str(problem.text().get(language));
-            }
-        }
-        if problem != Problem::WrongCredentials {
-            self.draw_paragraphs(target, plan.body, &[Paragraph::new(&headline, p.alert)])?;
-            return Ok(());
-        }
-        let url = ui.config().security_info_url;
+        let paragraphs = paragraphs(content, &[p.alert, p.text, p.focus]);
         let body = plan.body;
-        let paragraphs = [
-            Paragraph::new(&headline, p.alert),
-            Paragraph::new(Text::AppPasswordExplained.get(language), p.text),
-            Paragraph {
-                optional: true,
-                ..Paragraph::new(Text::CreateAppPasswordAt.get(language), p.text)
-            },
-            Paragraph {
-                one_line: true,
-                ..Paragraph::new(url, p.focus)
-            },
-        ];
-        // A QR code beside the text where the screen is wide and the code still readable,
-        // below it where there is room left, none on the smallest screens.
+        // A QR code of the link beside the text where the screen is wide and the code still
+        // readable, below it where there is room left, none on the smallest screens.
         #[cfg(feature = "qr")]
-        {
+        if let Some(url) = content.first(Part::Link).map(|link| link.text) {
             let beside = body.size.height;
             if body.size.width > beside * 3 / 2 && qr::fits(url, beside) {
                 let text_w = body.size.width.saturating_sub(beside + self.metrics.margin);
                 let text_area = Rectangle::new(body.top_left, Size::new(text_w, body.size.height));
-                self.draw_paragraphs(target, text_area, &paragraphs)?;
+                self.draw_paragraphs(target, text_area, &paragraphs, report)?;
                 let qr_area = Rectangle::new(
                     body.top_left + Point::new((body.size.width - beside) as i32, 0),
                     Size::new(beside, beside),
                 );
-                return qr::draw(target, url, qr_area, p.text, p.background).map(|_| ());
+                return draw_qr(target, url, qr_area).map(|_| ());
             }
+            let rest = self.draw_paragraphs(target, body, &paragraphs, report)?;
+            return draw_qr(target, url, rest).map(|_| ());
         }
-        let _rest = self.draw_paragraphs(target, body, &paragraphs)?;
-        #[cfg(feature = "qr")]
-        qr::draw(target, url, _rest, p.text, p.background)?;
-        Ok(())
+        self.draw_paragraphs(target, body, &paragraphs, report)
+            .map(|_| ())
     }
 }
 
-/// A paragraph of a message screen.
+/// The QR code of `url` in `area`: dark modules on a light field. Every palette is a dark
+/// theme, so its text colour is the light field and its background the dark modules.
+#[cfg(feature = "qr")]
+fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
+where
+    D: DrawTarget,
+    D::Color: Themed,
+{
+    let p = D::Color::PALETTE;
+    qr::draw(target, url, area, p.background, p.text)
+}
+
+/// A paragraph of a message screen: a piece of the content, and its colour.
 #[derive(Debug, Clone, Copy)]
 struct Paragraph<'a, C> {
-    text: &'a str,
+    piece: Piece<'a>,
     color: C,
-    /// Kept on one line in a smaller face if that fits (an address is easier to type from
-    /// one line).
-    one_line: bool,
-    /// Left out when the display is too small for every paragraph.
-    optional: bool,
 }
 
-impl<'a, C> Paragraph<'a, C> {
-    fn new(text: &'a str, color: C) -> Self {
-        Self {
-            text,
-            color,
-            one_line: false,
-            optional: false,
-        }
+impl<C> Paragraph<'_, C> {
+    /// Left out when the display is too small for every paragraph.
+    fn optional(&self) -> bool {
+        self.piece.fit == Fit::Optional
     }
 
-    /// The face this paragraph uses when the others use `face`.
+    /// The face this paragraph uses when the others use `face`: a link is kept on one line
+    /// in a smaller face if that fits (an address is easier to type from one line).
     fn face(&self, face: Face, width: u32) -> Face {
-        if self.one_line && face.width(self.text) > width {
-            let smaller = Face::fitting(face.height(), width, &[self.text]);
-            if smaller.width(self.text) <= width {
+        let text = self.piece.text;
+        if self.piece.part == Part::Link && face.width(text) > width {
+            let smaller = Face::fitting(face.height(), width, &[text]);
+            if smaller.width(text) <= width {
                 return smaller;
             }
         }
         face
     }
+}
+
+/// The message pieces of `content` (what went wrong, messages, links) as paragraphs, in the
+/// colours `colors` gives for [`Part::Alert`], [`Part::Message`] and [`Part::Link`].
+fn paragraphs<'c, C: Copy>(
+    content: &'c Content<'_>,
+    colors: &[C; 3],
+) -> heapless::Vec<Paragraph<'c, C>, { crate::ui::content::MAX_PIECES }> {
+    let [alert, text, link] = *colors;
+    content
+        .pieces()
+        .filter_map(|piece| {
+            let color = match piece.part {
+                Part::Alert => alert,
+                Part::Message => text,
+                Part::Link => link,
+                _ => return None,
+            };
+            Some(Paragraph { piece, color })
+        })
+        .collect()
+}
+
+/// A piece of text on one line of `band` (its area and face): cut to the columns there are,
+/// with an ellipsis if the piece asks for one; reported as left out with no band.
+fn draw_line<D: DrawTarget>(
+    target: &mut D,
+    report: &mut dyn Report,
+    piece: Piece<'_>,
+    band: Option<(Rectangle, Face)>,
+    color: D::Color,
+) -> Result<(), D::Error> {
+    let Some((area, face)) = band else {
+        report.drawn(&Drawn {
+            part: piece.part,
+            shown: "",
+            how: How::LeftOut,
+        });
+        return Ok(());
+    };
+    let columns = face.columns(area.size.width);
+    let whole = piece.text.chars().count() <= columns;
+    let (shown, how) = match (whole, piece.fit) {
+        (true, _) => (piece.text, How::Whole),
+        (false, Fit::Ellipsis) => (fit(piece.text, columns.saturating_sub(1)), How::Ellipsis),
+        (false, _) => (fit(piece.text, columns), How::Cut),
+    };
+    let end = face.draw(target, shown, area.top_left, color)?;
+    if how == How::Ellipsis {
+        face.draw(target, "…", end, color)?;
+    }
+    report.drawn(&Drawn {
+        part: piece.part,
+        shown,
+        how,
+    });
+    Ok(())
+}
+
+/// Draws nothing, anywhere: the target of [`Renderer::report`].
+struct Nowhere(Size);
+
+impl embedded_graphics::prelude::OriginDimensions for Nowhere {
+    fn size(&self) -> Size {
+        self.0
+    }
+}
+
+impl DrawTarget for Nowhere {
+    // Any themed colour: nothing is kept.
+    type Color = embedded_graphics::pixelcolor::Gray4;
+    type Error = core::convert::Infallible;
+
+    fn draw_iter<I>(&mut self, _: I) -> Result<(), Self::Error>
+    where
+        I: IntoIterator<Item = embedded_graphics::Pixel<Self::Color>>,
+    {
+        Ok(())
+    }
+}
+
+/// The text of `content`'s first `part`, or nothing.
+fn piece_text<'c>(content: &'c Content<'_>, part: Part) -> &'c str {
+    content.first(part).map_or("", |piece| piece.text)
 }
 
 /// Distance between lines of `face`: a quarter of a line of leading, none for the tiniest
@@ -826,37 +1090,11 @@ fn paragraphs_height<C>(
 ) -> u32 {
     paragraphs
         .iter()
-        .filter(|p| with_optional || !p.optional)
+        .filter(|p| with_optional || !p.optional())
         .map(|p| {
             let face = p.face(face, width);
-            let lines = wrap(p.text, face.columns(width)).count() as u32;
+            let lines = wrap(p.piece.text, face.columns(width)).count() as u32;
             lines * line_height(face) + paragraph_gap(face)
         })
         .sum()
-}
-
-/// The signing-in screen's line.
-fn signing_in_text(ui: &Ui) -> String<{ 32 + crate::keyboard::MAX_TEXT_LEN }> {
-    if ui.resuming() {
-        ui.signing_in_line()
-    } else {
-        let mut s = String::new();
-        let _ = s.push_str(Text::SigningIn.get(ui.config().language));
-        s
-    }
-}
-
-/// The line under the password field: why the player is asked again, or the app-password hint.
-fn hint_text(ui: &Ui) -> &'static str {
-    ui.notice()
-        .unwrap_or(Text::PasswordHint)
-        .get(ui.config().language)
-}
-
-fn texts_of(texts: &[Text], language: Language) -> [&'static str; 2] {
-    let mut out = [""; 2];
-    for (slot, t) in out.iter_mut().zip(texts) {
-        *slot = t.get(language);
-    }
-    out
 }

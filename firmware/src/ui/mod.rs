@@ -15,6 +15,7 @@
 //! what to [`Redraw`]. It draws nothing and opens no socket; the renderer reads its state
 //! through the accessors, the sign-in client reads the fields when asked to sign in.
 
+pub mod content;
 pub mod outcome;
 
 use heapless::String;
@@ -26,7 +27,11 @@ use crate::keyboard::controls;
 use crate::keyboard::{Damage, Keyboard, Mode};
 use crate::profile::Profile;
 use crate::text::{Language, Text};
+pub use content::{Content, Fit, Part, Piece};
 pub use outcome::Outcome;
+
+/// What every problem screen's slug starts with.
+const PROBLEM_PREFIX: &str = "problem-";
 
 /// How long one frame of the signing-in animation lasts.
 pub const PROGRESS_FRAME_MS: u64 = 150;
@@ -88,7 +93,129 @@ pub enum Problem {
     ServiceUnavailable,
 }
 
+impl Screen {
+    /// The screens without a problem, in the order a sign-in meets them.
+    const FLOW: [Screen; 4] = [
+        Screen::Account,
+        Screen::Password,
+        Screen::SigningIn,
+        Screen::SignedIn,
+    ];
+
+    /// Every screen, once (a throttled problem with no wait stands for all waits).
+    pub fn all() -> impl Iterator<Item = Screen> {
+        Self::FLOW
+            .into_iter()
+            .chain(Problem::ALL.into_iter().map(Screen::Problem))
+    }
+
+    /// The screen's one name, as golden images, scenarios and transcripts spell it
+    /// (`account`, `signing-in`, `problem-wrong-credentials`). Compare screens by slug: a
+    /// throttled problem's slug does not depend on its wait.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            Screen::Account => "account",
+            Screen::Password => "password",
+            Screen::SigningIn => "signing-in",
+            Screen::SignedIn => "signed-in",
+            Screen::Problem(problem) => problem.screen_slug(),
+        }
+    }
+
+    /// The screen called `slug` (see [`Screen::slug`]).
+    pub fn from_slug(slug: &str) -> Option<Screen> {
+        Self::all().find(|screen| screen.slug() == slug)
+    }
+}
+
+/// How a sign-in attempt (a sign-in, a resume, a retry) ended, as the player sees it: by the
+/// screen that replaced "signing in".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Ending {
+    /// Signed in.
+    Granted,
+    /// The remembered sign-in no longer works: the password screen asks again.
+    TokenInvalid,
+    /// The player cancelled it.
+    Cancelled,
+    /// A problem screen.
+    Problem(Problem),
+}
+
+impl Ending {
+    /// Every ending, once (a throttled problem with no wait stands for all waits).
+    pub fn all() -> impl Iterator<Item = Ending> {
+        [Ending::Granted, Ending::TokenInvalid, Ending::Cancelled]
+            .into_iter()
+            .chain(Problem::ALL.into_iter().map(Ending::Problem))
+    }
+
+    /// How the attempt that `ui` was waiting for ended, from the screen it shows now.
+    pub fn of(ui: &Ui) -> Ending {
+        match ui.screen() {
+            Screen::SignedIn => Ending::Granted,
+            Screen::Password if ui.notice() == Some(Text::TokenInvalid) => Ending::TokenInvalid,
+            Screen::Problem(problem) => Ending::Problem(problem),
+            _ => Ending::Cancelled,
+        }
+    }
+
+    /// The ending's one name (`granted`, `token-invalid`, `cancelled`, or the problem's
+    /// `wrong-credentials`, `timed-out`, ...). Compare endings by slug.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Ending::Granted => "granted",
+            Ending::TokenInvalid => "token-invalid",
+            Ending::Cancelled => "cancelled",
+            Ending::Problem(problem) => problem.slug(),
+        }
+    }
+
+    /// The ending called `slug` (see [`Ending::slug`]).
+    pub fn from_slug(slug: &str) -> Option<Ending> {
+        Self::all().find(|ending| ending.slug() == slug)
+    }
+}
+
 impl Problem {
+    /// Every problem, once (throttled with no wait stands for all waits).
+    pub const ALL: [Problem; 9] = [
+        Problem::WrongCredentials,
+        Problem::Throttled {
+            retry_after_secs: 0,
+        },
+        Problem::NoNetwork,
+        Problem::CannotReach,
+        Problem::TimedOut,
+        Problem::ConnectionLost,
+        Problem::ProtocolError,
+        Problem::UpdateNeeded,
+        Problem::ServiceUnavailable,
+    ];
+
+    /// The slug of the problem's screen: `problem-` and the problem's own slug.
+    const fn screen_slug(self) -> &'static str {
+        match self {
+            Problem::WrongCredentials => "problem-wrong-credentials",
+            Problem::Throttled { .. } => "problem-throttled",
+            Problem::NoNetwork => "problem-no-network",
+            Problem::CannotReach => "problem-cannot-reach",
+            Problem::TimedOut => "problem-timed-out",
+            Problem::ConnectionLost => "problem-connection-lost",
+            Problem::ProtocolError => "problem-protocol-error",
+            Problem::UpdateNeeded => "problem-update-needed",
+            Problem::ServiceUnavailable => "problem-service-unavailable",
+        }
+    }
+
+    /// The problem's one name (`wrong-credentials`, `throttled`, ...), also its
+    /// [`Ending`]'s.
+    pub fn slug(self) -> &'static str {
+        let slug = self.screen_slug();
+        slug.get(PROBLEM_PREFIX.len()..).unwrap_or(slug)
+    }
+
     /// The line that says what happened.
     pub const fn text(self) -> Text {
         match self {
@@ -287,8 +414,7 @@ impl Ui {
             Screen::Password => self.on_password(physical),
             Screen::SigningIn => match physical {
                 Physical::Press(Button::A | Button::B | Button::Back) => {
-                    self.screen = Screen::Password;
-                    self.focus = Focus::Keyboard;
+                    self.show_password_screen();
                     Effects::request(Request::Cancel)
                 }
                 _ => Effects::default(),
@@ -399,7 +525,11 @@ impl Ui {
     }
 
     fn on_password(&mut self, physical: Physical) -> Effects {
-        if self.focus == Focus::Keyboard {
+        // The stick always reaches the keyboard: its sector is the quick-entry group, and a
+        // stick let go while the focus is on Sign in must still let the group go, or the
+        // face buttons would keep typing from it once the focus is back.
+        let stick = matches!(physical, Physical::Stick(_));
+        if self.focus == Focus::Keyboard || stick {
             let Some(input) = controls::map(self.config.profile, &self.password, physical) else {
                 return Effects::default();
             };
@@ -502,9 +632,14 @@ impl Ui {
         }
     }
 
+    /// Opens the password screen as DESIGN.md section 5 asks, however it is reached (the
+    /// account's Done, a refusal's OK, Back from a problem, a cancel, an expired token): on
+    /// the app-password letters, empty, with the focus on the keyboard. An account password
+    /// typed on the full keyboard before does not leave the next player there.
     fn show_password_screen(&mut self) {
         self.screen = Screen::Password;
         self.focus = Focus::Keyboard;
+        self.password.reopen(Mode::AppPassword);
     }
 
     /// The buttons of the problem screen shown, first selected by default.

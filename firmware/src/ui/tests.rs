@@ -1,5 +1,6 @@
 use super::*;
 use crate::keyboard::planner::plan;
+use crate::keyboard::typing::keystrokes_into;
 use crate::profile::{OLED, XBOX360, ZUNE};
 
 const URL: &str = "https://account.example.com/security";
@@ -21,14 +22,7 @@ fn press(ui: &mut Ui, button: Button) -> Effects {
 
 /// Types `text` into the focused field with the planner's presses, as a player would.
 fn type_text(ui: &mut Ui, text: &str) {
-    let profile = ui.config().profile;
-    let keyboard = if ui.screen() == Screen::Account {
-        ui.email().clone()
-    } else {
-        ui.password().clone()
-    };
-    let plan = plan(profile, &keyboard, text).expect("typeable");
-    for action in plan.actions {
+    for action in keystrokes_into(ui, text).expect("typeable") {
         ui.input(action);
     }
 }
@@ -330,4 +324,201 @@ fn redraws_merge_to_what_covers_both() {
     assert_eq!(Redraw::Controls.merge(Redraw::Controls), Redraw::Controls);
     assert_eq!(keys.merge(Redraw::Controls), Redraw::Screen);
     assert_eq!(Redraw::Progress.merge(Redraw::Screen), Redraw::Screen);
+}
+
+/// The demo account's primary password: it needs the full keyboard's symbols page.
+const ACCOUNT_PASSWORD: &str = "couch-potato-42";
+const APP_PASSWORD: &str = "abcdefghijklmnop";
+
+/// The password screen, refused with an account password typed on the full keyboard, then
+/// OK: the story of a two-step account's first try.
+fn refused_then_ok(profile: &'static Profile) -> Ui {
+    let mut ui = new_ui(profile, None);
+    type_text(&mut ui, "alex.morgan@outlook.com");
+    finish_with_on_screen_done(&mut ui);
+    type_text(&mut ui, ACCOUNT_PASSWORD);
+    assert_eq!(ui.password().mode(), crate::keyboard::Mode::General);
+    press_on_screen(&mut ui, crate::keyboard::Key::Done);
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    assert_eq!(press(&mut ui, Button::A).redraw, Redraw::Screen, "OK");
+    ui
+}
+
+/// The app password typed on the screen as it opened, then A, as a player does it.
+fn app_password_then_a(ui: &mut Ui) {
+    let name = ui.config().profile.name;
+    assert_eq!(ui.screen(), Screen::Password, "{name}");
+    assert_eq!(
+        ui.password().mode(),
+        crate::keyboard::Mode::AppPassword,
+        "{name}: the password screen opens on the app-password letters"
+    );
+    assert_eq!(ui.focus(), Focus::Keyboard, "{name}");
+    type_text(ui, APP_PASSWORD);
+    assert_eq!(
+        ui.focus(),
+        Focus::SignIn,
+        "{name}: the 16th letter moves on"
+    );
+    assert_eq!(
+        press(ui, Button::A).request,
+        Some(Request::SignIn),
+        "{name}: A signs in"
+    );
+    assert_eq!(ui.password().text(), APP_PASSWORD, "{name}");
+}
+
+#[test]
+fn after_a_refusal_the_app_password_keyboard_is_back() {
+    for profile in [&XBOX360, &ZUNE] {
+        let mut ui = refused_then_ok(profile);
+        app_password_then_a(&mut ui);
+    }
+}
+
+#[test]
+fn every_way_to_the_password_screen_opens_on_the_app_password_letters() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        // Back to the account from the full keyboard, and Done again.
+        let mut ui = new_ui(profile, None);
+        type_text(&mut ui, "a@b.c");
+        finish_with_on_screen_done(&mut ui);
+        type_text(&mut ui, "a1");
+        if profile.has(Button::B) {
+            press(&mut ui, Button::B);
+        } else if profile.has(Button::Back) {
+            // The Zune's Back deletes first, then leaves.
+            for _ in 0..3 {
+                press(&mut ui, Button::Back);
+            }
+        } else {
+            press_on_screen(&mut ui, crate::keyboard::Key::Back);
+        }
+        assert_eq!(ui.screen(), Screen::Account, "{}", profile.name);
+        finish_with_on_screen_done(&mut ui);
+        app_password_then_a(&mut ui);
+
+        // Cancelled while signing in with an account password.
+        let mut ui = new_ui(profile, None);
+        type_text(&mut ui, "a@b.c");
+        finish_with_on_screen_done(&mut ui);
+        type_text(&mut ui, "a1");
+        press_on_screen(&mut ui, crate::keyboard::Key::Done);
+        press(&mut ui, Button::A);
+        assert_eq!(ui.screen(), Screen::SigningIn);
+        assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+        app_password_then_a(&mut ui);
+    }
+}
+
+#[test]
+fn the_stick_let_go_on_sign_in_is_seen_by_the_keyboard() {
+    let mut ui = new_ui(&XBOX360, None);
+    type_text(&mut ui, "a@b.c");
+    press(&mut ui, Button::Start);
+    // The planner's own presses, which end with the stick held (`type_text` lets go).
+    let planned = plan(&XBOX360, ui.password(), APP_PASSWORD).expect("typeable");
+    for action in planned.actions {
+        ui.input(action);
+    }
+    assert_eq!(ui.focus(), Focus::SignIn);
+    assert!(
+        ui.password().group().is_some(),
+        "the 16th letter came from the wheel, the stick still deflected"
+    );
+    ui.input(Physical::Stick(None));
+    assert_eq!(ui.password().group(), None, "let go while on Sign in");
+    press(&mut ui, Button::Up);
+    press(&mut ui, Button::Up);
+    assert_eq!(ui.focus(), Focus::Keyboard);
+    press(&mut ui, Button::X);
+    assert_eq!(ui.password().text(), &APP_PASSWORD[..15], "X deletes");
+}
+
+#[test]
+fn screens_and_endings_have_one_slug_each_that_reads_back() {
+    let screens: std::vec::Vec<&str> = Screen::all().map(Screen::slug).collect();
+    let endings: std::vec::Vec<&str> = Ending::all().map(Ending::slug).collect();
+    for slugs in [&screens, &endings] {
+        let mut unique = slugs.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), slugs.len(), "{slugs:?}");
+    }
+    for screen in Screen::all() {
+        assert_eq!(
+            Screen::from_slug(screen.slug()).map(Screen::slug),
+            Some(screen.slug())
+        );
+    }
+    for ending in Ending::all() {
+        assert_eq!(
+            Ending::from_slug(ending.slug()).map(Ending::slug),
+            Some(ending.slug())
+        );
+    }
+    assert_eq!(screens.len(), 13);
+    assert_eq!(
+        Screen::Problem(Problem::Throttled {
+            retry_after_secs: 300
+        })
+        .slug(),
+        "problem-throttled"
+    );
+    assert_eq!(Ending::Problem(Problem::TimedOut).slug(), "timed-out");
+    assert_eq!(Screen::from_slug("nonsense"), None);
+}
+
+#[test]
+fn endings_follow_the_screen_that_replaced_signing_in() {
+    let mut ui = new_ui(&ZUNE, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    assert_eq!(Ending::of(&ui), Ending::TokenInvalid);
+    let mut ui = new_ui(&ZUNE, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::TimedOut);
+    assert_eq!(Ending::of(&ui).slug(), "timed-out");
+}
+
+#[test]
+fn every_screen_fits_its_content() {
+    // Content::of drops what does not fit MAX_PIECES: the fullest screens keep every piece.
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    ui.start();
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::WrongCredentials,
+        retry_after_secs: 0,
+    });
+    let parts: std::vec::Vec<Part> = Content::of(&ui).pieces().map(|p| p.part).collect();
+    assert_eq!(
+        parts,
+        [
+            Part::Title,
+            Part::Alert,
+            Part::Message,
+            Part::Message,
+            Part::Link,
+            Part::Button,
+            Part::Button
+        ]
+    );
+    let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
+    ui.start();
+    press(&mut ui, Button::B);
+    let content = Content::of(&ui);
+    assert_eq!(content.pieces().count(), 6);
+    let account = content.first(Part::Account).unwrap();
+    assert_eq!(
+        (account.text, account.fit),
+        ("alex@outlook.com", Fit::Ellipsis)
+    );
 }

@@ -9,30 +9,31 @@
 //!     the test                                                        Arc<Gateway> ◀── admin API
 //! ```
 //!
-//! Time only moves when the rig moves it: [`Rig::run_until`] polls both sides, then jumps to
-//! the next thing that can happen (a packet's arrival, a timer of either side), so a sign-in
-//! over a 200 ms link with losses takes milliseconds of real time and runs the same way each
-//! time for a given seed.
+//! The wire, the clock and the loop are `padlock-pair`'s [`Pair`], which the simulator's
+//! device runs on too: time only moves when [`Pair::run_until`] moves it, polling both sides
+//! and then jumping to the next thing that can happen (a packet's arrival, a timer of either
+//! side), so a sign-in over a 200 ms link with losses takes milliseconds of real time and runs
+//! the same way each time for a given seed. This rig adds the account, the module's set-up
+//! and the admin API.
 
 #![allow(dead_code, reason = "each test target uses part of the rig")]
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use padlock_firmware::module::Module;
-use padlock_firmware::net::wire::{
-    Fate, Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config,
-};
+use padlock_firmware::net::wire::{Faults, device_config};
 use padlock_firmware::net::{NetBuffers, NetConfig};
 use padlock_firmware::profile::Profile;
 use padlock_firmware::text::Language;
 use padlock_firmware::ui::{Screen, UiConfig};
 use padlock_firmware::vault::Vault;
 use padlock_firmware::vault::mem_flash::MemFlash;
+use padlock_pair::Pair;
 use padlock_protocol::StaticKeypair;
-use padlock_server::virtual_net::{FrameService, VirtualGateway, VirtualNetConfig};
+use padlock_server::virtual_net::FrameService;
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
-use smoltcp::wire::Ipv4Cidr;
 
 /// The player's account.
 pub const EMAIL: &str = "alex@outlook.com";
@@ -64,20 +65,28 @@ pub fn device_keys() -> StaticKeypair {
     StaticKeypair::derive_from_device_secret(DEVICE_SECRET).expect("a 32-byte secret")
 }
 
-/// The device, the wire and the gateway; `S` answers the device's frames on the gateway's side
-/// (the gateway itself, or a script in front of it that plays a misbehaving peer).
+/// The device's wire and clock shared with the gateway's side ([`Pair`], which the rig
+/// dereferences to: `rig.now_ms`, `rig.wire`, `rig.far_end`, `rig.run_until`), and the gateway
+/// core for its admin API. `S` answers the device's frames on the gateway's side (the gateway
+/// itself, or a script in front of it that plays a misbehaving peer).
 pub struct Rig<S: FrameService = Arc<Gateway>> {
-    /// The wire between them.
-    pub wire: Wire,
-    /// The device's end.
-    pub device_end: WireEnd,
-    gateway_end: WireEnd,
+    pair: Pair<S>,
     /// The gateway core, for its admin API.
     pub gateway: Arc<Gateway>,
-    /// The gateway's place on the virtual network.
-    pub far_end: VirtualGateway<S>,
-    /// Virtual time, in milliseconds since the rig started.
-    pub now_ms: u64,
+}
+
+impl<S: FrameService> Deref for Rig<S> {
+    type Target = Pair<S>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pair
+    }
+}
+
+impl<S: FrameService> DerefMut for Rig<S> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.pair
+    }
 }
 
 impl Rig {
@@ -92,10 +101,6 @@ impl<S: FrameService> Rig<S> {
     /// As [`Rig::new`], with the device's frames answered by what `script` makes of the
     /// gateway.
     pub fn scripted(seed: u64, faults: Faults, script: impl FnOnce(Arc<Gateway>) -> S) -> Self {
-        let wire = Wire::new(seed);
-        wire.set_faults(faults);
-        let device_end = wire.end(0);
-        let mut gateway_end = wire.end(1);
         let mut rng_seed = [0u8; 32];
         rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
         let config = GatewayConfig::default().fast_hashing().seeded(rng_seed);
@@ -103,27 +108,8 @@ impl<S: FrameService> Rig<S> {
         gateway
             .add_account(EMAIL, DISPLAY_NAME, PRIMARY_PASSWORD, true)
             .expect("a fresh account");
-        let mut net = VirtualNetConfig::new(Ipv4Cidr::new(GATEWAY_ADDRESS, 24), GATEWAY_PORT);
-        net.seed = seed;
-        let far_end = VirtualGateway::new(
-            script(gateway.clone()),
-            net,
-            &mut gateway_end,
-            UnixMillis(EPOCH_MS),
-        );
-        Self {
-            wire,
-            device_end,
-            gateway_end,
-            gateway,
-            far_end,
-            now_ms: 0,
-        }
-    }
-
-    /// The gateway's clock now.
-    pub fn unix(&self) -> UnixMillis {
-        UnixMillis(EPOCH_MS + self.now_ms)
+        let pair = Pair::new(seed, faults, script(gateway.clone()), UnixMillis(EPOCH_MS));
+        Self { pair, gateway }
     }
 
     /// A new app password for [`EMAIL`], as the player types it (16 letters, no spaces).
@@ -155,73 +141,19 @@ impl<S: FrameService> Rig<S> {
             language: Language::English,
             security_info_url: "https://account.example.com/security",
         };
+        let (net, now_ms) = (self.net_config(), self.now_ms);
         Module::new(
             ui,
-            self.net_config(),
+            net,
             keys,
             &mut self.device_end,
             buffers,
             vault,
             OsRng,
             "1.0.0",
-            self.now_ms,
+            now_ms,
         )
         .expect("the built-in profiles and a static address start")
-    }
-
-    /// Polls the device and the gateway once, at the current time.
-    pub fn poll(&mut self, module: &mut TestModule<'_, '_>) {
-        self.wire.set_time(self.now_ms);
-        module.poll(&mut self.device_end, self.now_ms);
-        let unix = self.unix();
-        self.far_end.poll(&mut self.gateway_end, unix);
-    }
-
-    /// Moves time to the next thing the device, the gateway or the wire has to do (at least
-    /// 1 ms on: what was due now has just been done).
-    pub fn advance(&mut self, module: &mut TestModule<'_, '_>) {
-        let unix = self.unix();
-        let next = [
-            Some(module.next_wake(self.now_ms)),
-            self.far_end.poll_delay(unix).map(|d| self.now_ms + d),
-            self.wire.next_arrival(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(self.now_ms);
-        self.now_ms = next.max(self.now_ms + 1);
-    }
-
-    /// Polls both sides, then checks `done`, then moves time on, until `done` says so (at the
-    /// time it first does) or `limit_ms` of virtual time passed; whether it did.
-    pub fn run_until(
-        &mut self,
-        module: &mut TestModule<'_, '_>,
-        limit_ms: u64,
-        mut done: impl FnMut(&mut TestModule<'_, '_>) -> bool,
-    ) -> bool {
-        let limit = self.now_ms + limit_ms;
-        loop {
-            self.poll(module);
-            if done(module) {
-                return true;
-            }
-            if self.now_ms >= limit {
-                return false;
-            }
-            self.advance(module);
-        }
-    }
-
-    /// How many packets the wire's tap saw meet `fate` since the last call (turn the tap on
-    /// with `wire.capture(true)` first); forgets what it saw.
-    pub fn take_packets(&mut self, fate: Fate) -> usize {
-        self.wire
-            .take_captures()
-            .iter()
-            .filter(|c| c.fate == fate)
-            .count()
     }
 
     /// Steps until nothing is in flight: no exchange, no "Signing in" (two minutes at most).

@@ -15,7 +15,7 @@ use embedded_graphics::primitives::Rectangle;
 
 /// A whole screen of RGB888 pixels, row by row, three bytes a pixel.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub struct Framebuffer {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
@@ -24,7 +24,7 @@ pub struct Frame {
     pub rgb: Vec<u8>,
 }
 
-impl Frame {
+impl Framebuffer {
     /// A black frame of `width` × `height`.
     pub fn new(width: u32, height: u32) -> Self {
         Self {
@@ -70,15 +70,15 @@ impl Frame {
     }
 }
 
-/// A `DrawTarget` in colour `C` (the panel's) over a [`Frame`].
+/// A `DrawTarget` in colour `C` (the panel's) over a [`Framebuffer`].
 pub struct FrameTarget<'a, C> {
-    frame: &'a mut Frame,
+    frame: &'a mut Framebuffer,
     color: PhantomData<C>,
 }
 
 impl<'a, C> FrameTarget<'a, C> {
     /// Draws on `frame`.
-    pub fn new(frame: &'a mut Frame) -> Self {
+    pub fn new(frame: &'a mut Framebuffer) -> Self {
         Self {
             frame,
             color: PhantomData,
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn pixels_land_converted_and_clipped() {
-        let mut frame = Frame::new(4, 3);
+        let mut frame = Framebuffer::new(4, 3);
         let mut target = FrameTarget::<Rgb565>::new(&mut frame);
         target
             .fill_solid(
@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(frame.pixel(0, 0), [255, 0, 0]);
         assert_eq!(frame.pixel(1, 1), [0, 0, 0]);
         assert_eq!(frame.pixel(3, 2), [255, 255, 255]);
-        let mut grey = Frame::new(1, 1);
+        let mut grey = Framebuffer::new(1, 1);
         FrameTarget::<Gray4>::new(&mut grey)
             .draw_iter([Pixel(Point::zero(), Gray4::WHITE)])
             .unwrap();

@@ -3,13 +3,13 @@
 //!
 //! | the module asks for | the simulator gives it |
 //! |---|---|
-//! | a display (`DrawTarget`) | an RGB888 [`Frame`], drawn in the profile's colour depth |
+//! | a display (`DrawTarget`) | an RGB888 [`Framebuffer`], drawn in the profile's colour depth |
 //! | buttons | [`Device::press`] with raw down/up/stick events |
-//! | a smoltcp `phy::Device` | one end of the firmware's virtual [`Wire`]; the gateway's host is at the other |
+//! | a smoltcp `phy::Device` | one end of the firmware's virtual wire; the gateway's host is at the other ([`Pair`]) |
 //! | a `NorFlash` range | a [`SimFlash`]: NOR rules, power cuts, kept in a file per device |
 //! | a device secret | 32 bytes in a file per device, made when the device is first created |
 //! | entropy | ChaCha20 seeded from [`DeviceOptions::seed`] and the boot count |
-//! | monotonic time | virtual milliseconds: [`Device::advance_to`] |
+//! | monotonic time | virtual milliseconds: [`Device::advance_to`], jumping to the next thing due ([`Pair`], the same harness the firmware's end-to-end tests run on) |
 //!
 //! Everything runs on virtual time, so a run with the same seed and the same inputs is the
 //! same run, bit for bit, as fast as the CPU allows. [`Device::take_events`] tells what
@@ -17,7 +17,7 @@
 //!
 //! ```text
 //!  press ──▶ Module::input ──┐
-//!  advance_to ─▶ Module::poll ┴▶ Step { redraw } ─▶ Renderer::redraw ─▶ Frame
+//!  advance_to ─▶ Module::poll ┴▶ Step { redraw } ─▶ Renderer::redraw ─▶ Framebuffer
 //!               wire ◀──▶ gateway's host (virtual network)
 //! ```
 
@@ -34,20 +34,22 @@ use embedded_graphics::prelude::Size;
 use padlock_firmware::input::RawInput;
 use padlock_firmware::module::{Module, Step};
 use padlock_firmware::net::NetBuffers;
-use padlock_firmware::net::wire::{Capture, Faults, Wire, WireEnd, device_config};
+use padlock_firmware::net::wire::{Capture, Faults, device_config};
 use padlock_firmware::profile::{self, ColorDepth, Profile};
 use padlock_firmware::render::Renderer;
-use padlock_firmware::text::{Language, Text};
-use padlock_firmware::ui::{Redraw, Screen, Ui, UiConfig};
+use padlock_firmware::text::Language;
+use padlock_firmware::ui::{Ending, Redraw, Screen, Ui, UiConfig};
 use padlock_firmware::vault::Vault;
+use padlock_pair::Pair;
 use padlock_protocol::StaticKeypair;
 use padlock_server::UnixMillis;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::flash::{FLASH_SIZE, SimFlash, write_atomically};
-use crate::network::FarEnd;
-pub use frame::Frame;
+use crate::flash::{FLASH_SIZE, SimFlash, write_private};
+pub use crate::network::GatewayChoice;
+use crate::network::{FarEnd, Service};
+pub use frame::Framebuffer;
 
 /// Where players create app passwords, as the simulated devices are provisioned.
 pub const SECURITY_INFO_URL: &str = "https://account.example.com/security";
@@ -79,13 +81,13 @@ pub struct DeviceOptions {
 }
 
 impl DeviceOptions {
-    /// An Xbox 360 in English called `default`, in [`default_home`], seed 1, talking to
-    /// `gateway`.
+    /// An Xbox 360 in English named after its profile (`xbox360`, as the window's default),
+    /// in [`default_home`], seed 1, talking to `gateway`.
     pub fn new(gateway: GatewayChoice) -> Self {
         Self {
             profile: &profile::XBOX360,
             lang: Language::English,
-            name: "default".to_owned(),
+            name: profile::XBOX360.name.to_owned(),
             home: default_home(),
             forget: false,
             seed: 1,
@@ -116,21 +118,6 @@ pub fn default_home() -> PathBuf {
     }
 }
 
-/// The gateway the device signs in with.
-#[derive(Clone)]
-pub enum GatewayChoice {
-    /// padlock-server's core in-process on the virtual network (the demo account seeded by
-    /// [`crate::demo::seed`]).
-    Embedded(Arc<padlock_server::Gateway>),
-    /// The far end forwards each request frame to a real `padlock-server serve` over host TCP.
-    Bridge {
-        /// Where the real gateway listens.
-        addr: std::net::SocketAddr,
-        /// Its public key (`padlock-server key show`).
-        key: padlock_protocol::PublicKey,
-    },
-}
-
 /// Why a device could not start.
 #[derive(Debug)]
 pub enum Error {
@@ -143,8 +130,8 @@ pub enum Error {
     },
     /// The device's secret file is not 32 bytes.
     BadSecret(PathBuf),
-    /// The far end of the network could not be set up.
-    Network(String),
+    /// The device's static keys could not be derived from its secret.
+    DeviceKey(String),
 }
 
 impl fmt::Display for Error {
@@ -156,7 +143,7 @@ impl fmt::Display for Error {
                 "{}: not a device secret (32 bytes); delete it to make a new device",
                 path.display()
             ),
-            Error::Network(why) => write!(f, "virtual network: {why}"),
+            Error::DeviceKey(why) => write!(f, "device key: {why}"),
         }
     }
 }
@@ -209,17 +196,16 @@ pub struct Device {
     secret: [u8; 32],
     keys: &'static StaticKeypair,
     flash: SimFlash,
-    wire: Wire,
-    device_end: WireEnd,
+    /// The wire, the gateway's host on its far end, and virtual time.
+    pair: Pair<Service>,
     far: FarEnd,
     /// `None` while the power is off.
     module: Option<SimModule>,
     boots: u64,
     link_up: bool,
     renderer: Renderer,
-    frame: Frame,
+    frame: Framebuffer,
     frame_serial: u64,
-    now_ms: u64,
     screen: &'static str,
     last_outcome: Option<&'static str>,
     events: Vec<Timed>,
@@ -229,8 +215,8 @@ impl Device {
     /// Creates (or opens) the device named in `opts` and boots it.
     ///
     /// # Errors
-    /// The device's folder, flash image or secret cannot be read or written, or the far end of
-    /// the network cannot be set up.
+    /// The device's folder, flash image or secret cannot be read or written, or its keys
+    /// cannot be derived.
     pub fn new(opts: DeviceOptions) -> Result<Device, Error> {
         let dir = opts.dir();
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
@@ -246,14 +232,13 @@ impl Device {
         let flash = SimFlash::open(&flash_file).map_err(io_error(&flash_file))?;
         let secret = device_secret(&dir.join("secret"), &opts.name, opts.seed)?;
         let keys = StaticKeypair::derive_from_device_secret(&secret)
-            .map_err(|e| Error::Network(format!("device key: {e:?}")))?;
+            .map_err(|e| Error::DeviceKey(format!("{e:?}")))?;
         // The module borrows its keys (and its socket buffers) for as long as it runs, as on
         // a device where they are statics; a simulated device lives until the process ends.
         let keys: &'static StaticKeypair = Box::leak(Box::new(keys));
-        let wire = Wire::new(opts.seed);
-        wire.capture(true);
-        let device_end = wire.end(0);
-        let far = FarEnd::new(&wire, &opts.gateway, opts.seed, opts.clock_origin)?;
+        let (far, service) = FarEnd::new(&opts.gateway);
+        let pair = Pair::new(opts.seed, Faults::default(), service, opts.clock_origin);
+        pair.wire.capture(true);
         let display = opts.profile.display;
         let mut device = Device {
             profile: opts.profile,
@@ -262,16 +247,14 @@ impl Device {
             secret,
             keys,
             flash,
-            wire,
-            device_end,
+            pair,
             far,
             module: None,
             boots: 0,
             link_up: true,
             renderer: Renderer::new(Size::new(display.width, display.height)),
-            frame: Frame::new(display.width, display.height),
+            frame: Framebuffer::new(display.width, display.height),
             frame_serial: 0,
-            now_ms: 0,
             screen: screen::POWER_OFF,
             last_outcome: None,
             events: Vec::new(),
@@ -303,17 +286,17 @@ impl Device {
         // Socket memory lives as long as the module, as a static does on a device; each boot
         // takes fresh buffers (about 1.6 KB, never freed: a simulator reboots a few times).
         let buffers: &'static mut NetBuffers<'static> = Box::leak(Box::new(NetBuffers::new()));
-        self.wire.set_time(self.now_ms);
+        self.pair.wire.set_time(self.pair.now_ms);
         let module = Module::new(
             ui,
             net,
             self.keys,
-            &mut self.device_end,
+            &mut self.pair.device_end,
             buffers,
             vault,
             rng,
             FIRMWARE_VERSION,
-            self.now_ms,
+            self.pair.now_ms,
         );
         let mut module = match module {
             Ok(module) => module,
@@ -331,54 +314,29 @@ impl Device {
 
     /// A button or stick event, at the current virtual time.
     pub fn press(&mut self, event: RawInput) {
-        let now = self.now_ms;
+        let now = self.pair.now_ms;
         if let Some(module) = self.module.as_mut() {
             let step = module.input(event, now);
             self.after(step);
         }
     }
 
-    /// Runs the module, the wire and the gateway's host up to `now_ms` (virtual ms); earlier
-    /// times do nothing.
+    /// Runs the module, the wire and the gateway's host up to `now_ms` (virtual ms), jumping
+    /// from one thing due to the next; earlier times do nothing.
     pub fn advance_to(&mut self, now_ms: u64) {
         loop {
-            self.poll_once();
-            if self.now_ms >= now_ms {
+            if let Some(step) = self.pair.poll(&mut self.module) {
+                self.after(step);
+            }
+            for error in self.far.take_bridge_errors() {
+                self.record(Event::BridgeError(error));
+            }
+            self.collect_packets();
+            if self.pair.now_ms >= now_ms {
                 return;
             }
-            let next = self.next_wake().clamp(self.now_ms + 1, now_ms);
-            self.now_ms = next;
+            self.pair.advance(&mut self.module, now_ms);
         }
-    }
-
-    /// When something is next due: the module's wake-up, a packet's arrival, the far end.
-    fn next_wake(&mut self) -> u64 {
-        let now = self.now_ms;
-        let mut wake = now.saturating_add(1000);
-        if let Some(module) = self.module.as_mut() {
-            wake = wake.min(module.next_wake(now));
-        }
-        for due in [self.wire.next_arrival(), self.far.next_wake(now)]
-            .into_iter()
-            .flatten()
-        {
-            wake = wake.min(due);
-        }
-        wake
-    }
-
-    fn poll_once(&mut self) {
-        let now = self.now_ms;
-        self.wire.set_time(now);
-        if let Some(module) = self.module.as_mut() {
-            let step = module.poll(&mut self.device_end, now);
-            self.after(step);
-        }
-        self.far.poll(now);
-        for error in self.far.take_bridge_errors() {
-            self.record(Event::BridgeError(error));
-        }
-        self.collect_packets();
     }
 
     /// After the module acted: power, redraw, screen and outcome bookkeeping.
@@ -400,9 +358,9 @@ impl Device {
             );
             self.frame_serial += 1;
         }
-        let shown = screen::name(ui.screen());
+        let shown = ui.screen().slug();
         if shown != self.screen {
-            let outcome = (self.screen == "signing-in").then(|| outcome_of(ui));
+            let outcome = (self.screen == Screen::SigningIn.slug()).then(|| Ending::of(ui).slug());
             self.screen = shown;
             self.record(Event::Screen(shown));
             if let Some(outcome) = outcome {
@@ -427,7 +385,7 @@ impl Device {
     }
 
     fn collect_packets(&mut self) {
-        for capture in self.wire.take_captures() {
+        for capture in self.pair.take_captures() {
             self.events.push(Timed {
                 at_ms: capture.at_ms,
                 event: Event::Packet(capture),
@@ -438,13 +396,13 @@ impl Device {
     fn record(&mut self, event: Event) {
         self.collect_packets();
         self.events.push(Timed {
-            at_ms: self.now_ms,
+            at_ms: self.pair.now_ms,
             event,
         });
     }
 
     /// The display as it is now.
-    pub fn frame(&self) -> &Frame {
+    pub fn frame(&self) -> &Framebuffer {
         &self.frame
     }
 
@@ -453,14 +411,21 @@ impl Device {
         self.frame_serial
     }
 
-    /// The name of the screen shown (see [`screen::ALL`]).
+    /// The name of the screen shown (see [`screen::names`]).
     pub fn screen_name(&self) -> &'static str {
         self.screen
     }
 
+    /// Where the focus is (see [`screen::focus`]); `None` with the power off.
+    pub fn focus_name(&self) -> Option<&'static str> {
+        self.ui().and_then(screen::focus)
+    }
+
     /// What the screen says, one piece a line (empty with the power off).
     pub fn screen_text(&self) -> String {
-        self.ui().map(screen::words).unwrap_or_default()
+        self.ui()
+            .map(|ui| screen::drawn_text(&self.renderer, ui))
+            .unwrap_or_default()
     }
 
     /// The screens' state, while the power is on.
@@ -475,7 +440,7 @@ impl Device {
 
     /// Virtual milliseconds since the device was created.
     pub fn now_ms(&self) -> u64 {
-        self.now_ms
+        self.pair.now_ms
     }
 
     /// The device's profile.
@@ -507,7 +472,7 @@ impl Device {
 
     /// Sets what the virtual network does to packets from now on.
     pub fn set_faults(&mut self, faults: Faults) {
-        self.wire.set_faults(Faults {
+        self.pair.wire.set_faults(Faults {
             down: faults.down || !self.link_up,
             ..faults
         });
@@ -517,7 +482,7 @@ impl Device {
     pub fn faults(&self) -> Faults {
         Faults {
             down: false,
-            ..self.wire.faults()
+            ..self.pair.wire.faults()
         }
     }
 
@@ -533,12 +498,12 @@ impl Device {
 
     /// Starts or stops the gateway's service on its host (stopped: connections are refused).
     pub fn set_gateway_running(&mut self, running: bool) {
-        self.far.set_running(running);
+        self.pair.far_end.set_accepting(running);
     }
 
     /// Whether the gateway's service is running.
     pub fn gateway_running(&self) -> bool {
-        self.far.running()
+        self.pair.far_end.accepting()
     }
 
     /// The embedded gateway, for server-side actions (`None` when bridged to a real one).
@@ -553,20 +518,8 @@ impl Device {
     }
 }
 
-/// How the signing-in screen ended, by the screen that replaced it.
-fn outcome_of(ui: &Ui) -> &'static str {
-    match ui.screen() {
-        Screen::SignedIn => "granted",
-        Screen::Password if ui.notice() == Some(Text::TokenInvalid) => "token-invalid",
-        Screen::Problem(_) => screen::name(ui.screen())
-            .strip_prefix("problem-")
-            .unwrap_or("problem"),
-        _ => "cancelled",
-    }
-}
-
 /// Draws what `redraw` names on `frame`, in the profile's colour depth.
-fn draw(renderer: &Renderer, frame: &mut Frame, ui: &Ui, redraw: Redraw, profile: &Profile) {
+fn draw(renderer: &Renderer, frame: &mut Framebuffer, ui: &Ui, redraw: Redraw, profile: &Profile) {
     let Ok(()) = match profile.display.color {
         ColorDepth::Rgb565 => {
             renderer.redraw(&mut frame::FrameTarget::<Rgb565>::new(frame), ui, redraw)
@@ -595,24 +548,11 @@ fn device_secret(file: &Path, name: &str, seed: u64) -> Result<[u8; 32], Error> 
             }
             let mut secret = [0u8; 32];
             ChaCha20Rng::seed_from_u64(mix).fill_bytes(&mut secret);
-            write_atomically(file, &secret).map_err(io_error(file))?;
-            restrict(file).map_err(io_error(file))?;
+            write_private(file, &secret).map_err(io_error(file))?;
             Ok(secret)
         }
         Err(e) => Err(io_error(file)(e)),
     }
-}
-
-/// Only the owner may read the secret.
-#[cfg(unix)]
-fn restrict(file: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict(_file: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

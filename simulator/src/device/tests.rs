@@ -3,9 +3,8 @@
 
 use super::*;
 use padlock_firmware::input::Button;
-use padlock_firmware::keyboard::planner::plan;
+use padlock_firmware::keyboard::typing::keystrokes_into;
 use padlock_firmware::module::player::raw_events;
-use padlock_firmware::ui::Screen;
 
 fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     let (gateway, _) = crate::demo::embedded_gateway(1).unwrap();
@@ -17,14 +16,9 @@ fn options(home: &Path, profile: &'static Profile) -> DeviceOptions {
     }
 }
 
-/// Types `text` into the field on screen and finishes it.
+/// Types `text` into the field that has the focus.
 fn type_text(device: &mut Device, text: &str) {
-    let ui = device.ui().unwrap();
-    let keyboard = match ui.screen() {
-        Screen::Account => ui.email().clone(),
-        _ => ui.password().clone(),
-    };
-    for action in plan(device.profile(), &keyboard, text).unwrap().actions {
+    for action in keystrokes_into(device.ui().unwrap(), text).unwrap() {
         for event in raw_events(action) {
             device.press(event);
         }
@@ -71,23 +65,28 @@ fn settle(device: &mut Device) {
     }
 }
 
-#[test]
-fn a_power_cut_at_any_write_of_the_token_update_leaves_a_token_that_resumes() {
-    let home = tempfile::tempdir().unwrap();
+/// An Xbox 360 in `home` with the demo's address and app password typed and "Remember my info"
+/// ticked, the focus on Sign in.
+fn remember_ticked(home: &Path) -> Device {
     let (gateway, demo) = crate::demo::embedded_gateway(5).unwrap();
     let opts = DeviceOptions {
-        home: home.path().to_path_buf(),
-        name: "cut".to_owned(),
+        home: home.to_path_buf(),
+        name: "remembering".to_owned(),
         ..DeviceOptions::new(GatewayChoice::Embedded(Arc::new(gateway)))
     };
     let mut device = Device::new(opts).unwrap();
     type_text(&mut device, &demo.email);
     press(&mut device, &[Button::Start]);
     type_text(&mut device, &demo.app_password.replace(' ', ""));
-    press(
-        &mut device,
-        &[Button::Up, Button::A, Button::Down, Button::A],
-    );
+    press(&mut device, &[Button::Up, Button::A, Button::Down]);
+    device
+}
+
+#[test]
+fn a_power_cut_at_any_write_of_the_token_update_leaves_a_token_that_resumes() {
+    let home = tempfile::tempdir().unwrap();
+    let mut device = remember_ticked(home.path());
+    press(&mut device, &[Button::A]);
     settle(&mut device);
     assert_eq!(device.screen_name(), "signed-in");
 
@@ -156,4 +155,30 @@ fn the_device_keeps_its_secret_and_flash_and_forget_wipes_the_flash() {
     std::fs::write(opts.dir().join("secret"), b"short").unwrap();
     let error = Device::new(opts).err().unwrap().to_string();
     assert!(error.contains("not a device secret"), "{error}");
+}
+
+/// What `docs/scenarios.md` tells QA for `power cut at flash write N`: how many flash writes
+/// and erases a remembered sign-in makes, and each resume after it.
+#[test]
+fn a_remembered_sign_in_and_each_resume_write_the_flash_as_documented() {
+    let home = tempfile::tempdir().unwrap();
+    let mut device = remember_ticked(home.path());
+    let before = device.flash().operations();
+    press(&mut device, &[Button::A]);
+    settle(&mut device);
+    assert_eq!(device.screen_name(), "signed-in");
+    let sign_in = device.flash().operations() - before;
+    let mut resumes = Vec::new();
+    for _ in 0..5 {
+        let before = device.flash().operations();
+        device.reboot();
+        settle(&mut device);
+        assert_eq!(device.screen_name(), "signed-in");
+        resumes.push(device.flash().operations() - before);
+    }
+    assert_eq!(
+        (sign_in, resumes),
+        (4, vec![3; 5]),
+        "update docs/scenarios.md"
+    );
 }

@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
 
-use crate::device::Frame;
+use crate::device::Framebuffer;
 
 /// Longest a frame is shown, in milliseconds.
 pub const MAX_DELAY_MS: u64 = 3_000;
@@ -27,7 +27,7 @@ pub const MAX_FRAMES: usize = 2_000;
 pub struct GifRecorder {
     encoder: ::gif::Encoder<BufWriter<File>>,
     /// The frame waiting for its duration: its time and its (scaled) pixels.
-    pending: Option<(u64, Frame)>,
+    pending: Option<(u64, Framebuffer)>,
     frames: usize,
 }
 
@@ -55,7 +55,7 @@ impl GifRecorder {
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn add(&mut self, at_ms: u64, frame: &Frame) -> io::Result<()> {
+    pub fn add(&mut self, at_ms: u64, frame: &Framebuffer) -> io::Result<()> {
         let scaled = scale(frame);
         if let Some((_, last)) = &self.pending
             && *last == scaled
@@ -80,7 +80,7 @@ impl GifRecorder {
         Ok(())
     }
 
-    fn write(&mut self, frame: &Frame, shown_ms: u64) -> io::Result<()> {
+    fn write(&mut self, frame: &Framebuffer, shown_ms: u64) -> io::Result<()> {
         if self.frames >= MAX_FRAMES {
             return Ok(());
         }
@@ -120,13 +120,13 @@ fn scaled_size(width: u32, height: u32) -> (u32, u32) {
 }
 
 /// `frame` at the GIF's size (nearest pixel).
-fn scale(frame: &Frame) -> Frame {
+fn scale(frame: &Framebuffer) -> Framebuffer {
     let (mul, div) = factor(frame.width);
     if (mul, div) == (1, 1) {
         return frame.clone();
     }
     let (w, h) = scaled_size(frame.width, frame.height);
-    let mut out = Frame::new(w, h);
+    let mut out = Framebuffer::new(w, h);
     for (i, p) in out.rgb.chunks_exact_mut(3).enumerate() {
         let (x, y) = (i as u32 % w, i as u32 / w);
         p.copy_from_slice(&frame.pixel(x * div / mul, y * div / mul));
@@ -135,7 +135,7 @@ fn scale(frame: &Frame) -> Frame {
 }
 
 /// The frame's colours as a palette and each pixel's index, if there are at most 256.
-fn exact_palette(frame: &Frame) -> Option<(Vec<u8>, Vec<u8>)> {
+fn exact_palette(frame: &Framebuffer) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut index: HashMap<[u8; 3], u8> = HashMap::new();
     let mut palette = Vec::new();
     let mut indices = Vec::with_capacity(frame.rgb.len() / 3);
@@ -174,8 +174,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.gif");
         let mut gif = GifRecorder::create(&path, 128, 64).unwrap();
-        let black = Frame::new(128, 64);
-        let mut white = Frame::new(128, 64);
+        let black = Framebuffer::new(128, 64);
+        let mut white = Framebuffer::new(128, 64);
         white.rgb.fill(255);
         gif.add(0, &black).unwrap();
         gif.add(100, &black).unwrap();

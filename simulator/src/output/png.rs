@@ -1,15 +1,15 @@
-//! Screenshots: a [`Frame`] as an 8-bit RGB PNG, and back (for golden comparisons).
+//! Screenshots: a [`Framebuffer`] as an 8-bit RGB PNG, and back (for golden comparisons).
 
 use std::io;
 use std::path::Path;
 
-use crate::device::Frame;
+use crate::device::Framebuffer;
 
 /// Saves `frame` to `path` as a PNG.
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn save(frame: &Frame, path: &Path) -> io::Result<()> {
+pub fn save(frame: &Framebuffer, path: &Path) -> io::Result<()> {
     let file = io::BufWriter::new(std::fs::File::create(path)?);
     let mut encoder = ::png::Encoder::new(file, frame.width, frame.height);
     encoder.set_color(::png::ColorType::Rgb);
@@ -21,11 +21,11 @@ pub fn save(frame: &Frame, path: &Path) -> io::Result<()> {
     writer.finish().map_err(io::Error::other)
 }
 
-/// Loads an 8-bit RGB or RGBA PNG as a [`Frame`] (alpha dropped).
+/// Loads an 8-bit RGB or RGBA PNG as a [`Framebuffer`] (alpha dropped).
 ///
 /// # Errors
 /// The file cannot be read or is not an 8-bit RGB(A) PNG.
-pub fn load(path: &Path) -> io::Result<Frame> {
+pub fn load(path: &Path) -> io::Result<Framebuffer> {
     let file = io::BufReader::new(std::fs::File::open(path)?);
     let mut reader = ::png::Decoder::new(file)
         .read_info()
@@ -49,7 +49,7 @@ pub fn load(path: &Path) -> io::Result<Frame> {
             ));
         }
     };
-    Ok(Frame {
+    Ok(Framebuffer {
         width: info.width,
         height: info.height,
         rgb,
@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn a_frame_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let mut frame = Frame::new(3, 2);
+        let mut frame = Framebuffer::new(3, 2);
         frame.rgb[4] = 200;
         let path = dir.path().join("f.png");
         save(&frame, &path).unwrap();

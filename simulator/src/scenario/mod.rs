@@ -13,18 +13,29 @@
 //! screenshot signed-in
 //! ```
 //!
+//! One job a module:
+//!
 //! - [`parse`]: reading a file into steps, with errors that name the line;
-//! - [`mod@run`]: playing the steps on a [`crate::device::Device`] with the embedded gateway, on
-//!   virtual time, writing screenshots, a GIF, a transcript and optionally a pcap file.
+//! - [`placeholders`]: `{email}`, `{password}`, `{app-password}`, `{name}`, and which are secret;
+//! - [`expect`]: whether a condition holds, for `expect` and `wait for`;
+//! - [`outputs`]: the run's folder: transcript, GIF, screenshots, pcap;
+//! - [`play`]: playing the steps on a [`crate::device::Device`] with the embedded gateway, on
+//!   virtual time;
+//! - [`batch`]: the command line's `run`: many scenarios, each result, a closing count.
 
+pub mod batch;
+pub mod expect;
+pub mod outputs;
 pub mod parse;
-pub mod run;
+pub mod placeholders;
+pub mod play;
 
 use std::fmt;
 use std::path::PathBuf;
 
-pub use parse::{Scenario, Step};
-pub use run::{DEMO, Report, RunOptions, run, run_demo, run_scenario, run_text};
+pub use batch::{DEMO, RunOptions, Summary, run, run_all, run_demo, run_scenario, run_text};
+pub use parse::{Instruction, Scenario};
+pub use play::Report;
 
 /// Where and why a scenario stopped: a line that is not a step, a failed expectation, an
 /// output that could not be written. Shown as `file:line: why`.

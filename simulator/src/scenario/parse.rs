@@ -7,6 +7,7 @@ use padlock_firmware::input::Button;
 use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::{self, Profile};
 use padlock_firmware::text::Language;
+use padlock_firmware::ui::Ending;
 
 use super::Failure;
 use crate::device::screen;
@@ -41,12 +42,12 @@ pub struct Line {
     /// The line as written (comments removed, trimmed).
     pub text: String,
     /// What it says to do.
-    pub step: Step,
+    pub instruction: Instruction,
 }
 
 /// What a line says to do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub enum Instruction {
     /// Press and release each button in turn.
     Press(Vec<Button>),
     /// Push a button down and keep it down (directions auto-repeat).
@@ -95,6 +96,8 @@ pub enum Step {
 pub enum Condition {
     /// The screen shown has this name.
     Screen(String),
+    /// The focus is on this control (see [`screen::FOCUS`]).
+    Focus(String),
     /// The screen says this (a part of its text, case-sensitive).
     Text(String),
     /// The screen does not say this.
@@ -228,11 +231,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, Failure> {
                 }
             }
             _ => {
-                let step = parse_step(word, rest).map_err(error)?;
+                let instruction = parse_step(word, rest).map_err(error)?;
                 scenario.steps.push(Line {
                     number,
                     text: text.to_owned(),
-                    step,
+                    instruction,
                 });
             }
         }
@@ -264,7 +267,7 @@ fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(", ")
 }
 
-fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
+fn parse_step(word: &str, rest: &str) -> Result<Instruction, String> {
     match word {
         "press" => {
             let mut buttons = Vec::new();
@@ -292,10 +295,10 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     "press: name at least one button, e.g. `press A` or `press Down*3 A`".into(),
                 );
             }
-            Ok(Step::Press(buttons))
+            Ok(Instruction::Press(buttons))
         }
-        "hold" => Ok(Step::Hold(button(rest)?)),
-        "release" => Ok(Step::Release(button(rest)?)),
+        "hold" => Ok(Instruction::Hold(button(rest)?)),
+        "release" => Ok(Instruction::Release(button(rest)?)),
         "stick" => {
             let parts: Vec<&str> = rest.split_whitespace().collect();
             let axis = |s: &str| {
@@ -303,7 +306,7 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     .map_err(|_| format!("stick: expected `stick X Y` with numbers from -32767 to 32767, got {rest:?}"))
             };
             match parts.as_slice() {
-                [x, y] => Ok(Step::Stick {
+                [x, y] => Ok(Instruction::Stick {
                     x: axis(x)?,
                     y: axis(y)?,
                 }),
@@ -318,7 +321,7 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                         .into(),
                 );
             }
-            Ok(Step::Type(text))
+            Ok(Instruction::Type(text))
         }
         "wait" => match rest.strip_prefix("for ") {
             Some(what) => {
@@ -326,14 +329,14 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     Some((what, limit)) => (what, duration(limit)?),
                     None => (what, DEFAULT_WAIT_LIMIT_MS),
                 };
-                Ok(Step::WaitFor {
+                Ok(Instruction::WaitFor {
                     until: condition(what)?,
                     limit_ms,
                 })
             }
-            None => Ok(Step::Wait(duration(rest)?)),
+            None => Ok(Instruction::Wait(duration(rest)?)),
         },
-        "expect" => Ok(Step::Expect(condition(rest)?)),
+        "expect" => Ok(Instruction::Expect(condition(rest)?)),
         "screenshot" => {
             let ok = !rest.is_empty()
                 && rest
@@ -344,19 +347,19 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     "screenshot: expected a name of letters, digits, - and _, got {rest:?}"
                 ));
             }
-            Ok(Step::Screenshot(rest.to_owned()))
+            Ok(Instruction::Screenshot(rest.to_owned()))
         }
-        "network" => network(rest).map(Step::Network),
+        "network" => network(rest).map(Instruction::Network),
         "gateway" => match rest {
-            "start" => Ok(Step::Gateway(true)),
-            "stop" => Ok(Step::Gateway(false)),
+            "start" => Ok(Instruction::Gateway(true)),
+            "stop" => Ok(Instruction::Gateway(false)),
             _ => Err(format!("gateway: expected `start` or `stop`, got {rest:?}")),
         },
         "server" => match rest {
-            "revoke app-password" => Ok(Step::Server(ServerAction::RevokeAppPassword)),
-            "revoke tokens" => Ok(Step::Server(ServerAction::RevokeTokens)),
-            "two-step on" => Ok(Step::Server(ServerAction::TwoStep(true))),
-            "two-step off" => Ok(Step::Server(ServerAction::TwoStep(false))),
+            "revoke app-password" => Ok(Instruction::Server(ServerAction::RevokeAppPassword)),
+            "revoke tokens" => Ok(Instruction::Server(ServerAction::RevokeTokens)),
+            "two-step on" => Ok(Instruction::Server(ServerAction::TwoStep(true))),
+            "two-step off" => Ok(Instruction::Server(ServerAction::TwoStep(false))),
             _ => Err(format!(
                 "server: expected `revoke app-password`, `revoke tokens`, `two-step on` or \
                  `two-step off`, got {rest:?}"
@@ -370,15 +373,15 @@ fn parse_step(word: &str, rest: &str) -> Result<Step, String> {
                     .and_then(|n| n.parse::<usize>().ok())
                     .filter(|n| *n >= 1),
             };
-            at.map(Step::PowerCut).ok_or_else(|| {
+            at.map(Instruction::PowerCut).ok_or_else(|| {
                 format!(
                     "power: expected `power cut at next flash write` or `power cut at flash \
                      write N` (N from 1), got {rest:?}"
                 )
             })
         }
-        "reboot" if rest.is_empty() => Ok(Step::Reboot),
-        "done" if rest.is_empty() => Ok(Step::Done),
+        "reboot" if rest.is_empty() => Ok(Instruction::Reboot),
+        "done" if rest.is_empty() => Ok(Instruction::Done),
         _ => Err(format!(
             "unknown step {word:?}; expected press, hold, release, stick, type, done, wait, \
              expect, screenshot, network, gateway, server, power, reboot (or profile, language, seed \
@@ -424,13 +427,22 @@ fn condition(text: &str) -> Result<Condition, String> {
     let (kind, rest) = split_word(text);
     match kind {
         "screen" => {
-            if !screen::ALL.contains(&rest) {
+            if !screen::names().any(|name| name == rest) {
                 return Err(format!(
                     "unknown screen {rest:?}; expected one of {}",
-                    names(screen::ALL.into_iter())
+                    names(screen::names())
                 ));
             }
             Ok(Condition::Screen(rest.to_owned()))
+        }
+        "focus" => {
+            if !screen::FOCUS.contains(&rest) {
+                return Err(format!(
+                    "unknown focus {rest:?}; expected one of {}",
+                    names(screen::FOCUS.into_iter())
+                ));
+            }
+            Ok(Condition::Focus(rest.to_owned()))
         }
         "text" => Ok(Condition::Text(unquote(rest)?)),
         "no" => match rest.strip_prefix("text ") {
@@ -442,36 +454,20 @@ fn condition(text: &str) -> Result<Condition, String> {
             None => Err(format!("expected `flash without \"...\"`, got {text:?}")),
         },
         "outcome" => {
-            if !OUTCOMES.contains(&rest) {
+            if Ending::from_slug(rest).is_none() {
                 return Err(format!(
                     "unknown outcome {rest:?}; expected one of {}",
-                    names(OUTCOMES.into_iter())
+                    names(Ending::all().map(Ending::slug))
                 ));
             }
             Ok(Condition::Outcome(rest.to_owned()))
         }
         _ => Err(format!(
-            "expected `screen NAME`, `text \"...\"`, `no text \"...\"`, `outcome NAME` or \
-             `flash without \"...\"`, got {text:?}"
+            "expected `screen NAME`, `focus NAME`, `text \"...\"`, `no text \"...\"`, \
+             `outcome NAME` or `flash without \"...\"`, got {text:?}"
         )),
     }
 }
-
-/// Every outcome name.
-pub const OUTCOMES: [&str; 12] = [
-    "granted",
-    "token-invalid",
-    "cancelled",
-    "wrong-credentials",
-    "throttled",
-    "no-network",
-    "cannot-reach",
-    "timed-out",
-    "connection-lost",
-    "protocol-error",
-    "update-needed",
-    "service-unavailable",
-];
 
 /// `300ms`, `2s`, `1.5s`, `2min`.
 pub fn duration(text: &str) -> Result<u64, String> {
@@ -571,12 +567,12 @@ fn network(text: &str) -> Result<NetworkChange, String> {
 mod tests {
     use super::*;
 
-    fn steps(source: &str) -> Vec<Step> {
+    fn steps(source: &str) -> Vec<Instruction> {
         parse(Path::new("t.scn"), source)
             .unwrap()
             .steps
             .into_iter()
-            .map(|l| l.step)
+            .map(|l| l.instruction)
             .collect()
     }
 
@@ -611,32 +607,32 @@ mod tests {
         assert_eq!(s.lang, Language::Dutch);
         assert_eq!(s.seed, Some(9));
         assert_eq!(s.steps[0].number, 6);
-        let steps: Vec<Step> = s.steps.into_iter().map(|l| l.step).collect();
+        let steps: Vec<Instruction> = s.steps.into_iter().map(|l| l.instruction).collect();
         assert_eq!(
             steps[..5],
             [
-                Step::Press(vec![Button::A, Button::Down, Button::Down]),
-                Step::Hold(Button::Right),
-                Step::Release(Button::Right),
-                Step::Stick { x: 0, y: 30000 },
-                Step::Type("a # b".into()),
+                Instruction::Press(vec![Button::A, Button::Down, Button::Down]),
+                Instruction::Hold(Button::Right),
+                Instruction::Release(Button::Right),
+                Instruction::Stick { x: 0, y: 30000 },
+                Instruction::Type("a # b".into()),
             ]
         );
         assert_eq!(
             steps[6],
-            Step::WaitFor {
+            Instruction::WaitFor {
                 until: Condition::Screen("signed-in".into()),
                 limit_ms: 30_000
             }
         );
-        assert_eq!(steps[8], Step::Wait(1500));
+        assert_eq!(steps[8], Instruction::Wait(1500));
         assert_eq!(
             steps[11],
-            Step::Expect(Condition::FlashWithout("{password}".into()))
+            Instruction::Expect(Condition::FlashWithout("{password}".into()))
         );
         assert_eq!(
             steps[13],
-            Step::Network(NetworkChange::Faults(FaultSettings {
+            Instruction::Network(NetworkChange::Faults(FaultSettings {
                 loss: Some(0.1),
                 latency_ms: Some(300),
                 jitter_ms: Some(20),
@@ -644,9 +640,9 @@ mod tests {
                 ..FaultSettings::default()
             }))
         );
-        assert_eq!(steps[19], Step::PowerCut(3));
-        assert_eq!(steps[20], Step::PowerCut(1));
-        assert_eq!(steps[21], Step::Reboot);
+        assert_eq!(steps[19], Instruction::PowerCut(3));
+        assert_eq!(steps[20], Instruction::PowerCut(1));
+        assert_eq!(steps[21], Instruction::Reboot);
     }
 
     #[test]
@@ -663,6 +659,9 @@ mod tests {
         assert!(error("typ alex").starts_with("t.scn:1: unknown step \"typ\""));
         assert!(error("type \"alex").contains("closing quote"));
         assert!(error("power cut at flash write 0").contains("N from 1"));
-        assert_eq!(steps("reboot\ndone"), [Step::Reboot, Step::Done]);
+        assert_eq!(
+            steps("reboot\ndone"),
+            [Instruction::Reboot, Instruction::Done]
+        );
     }
 }
