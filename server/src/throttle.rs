@@ -163,7 +163,15 @@ impl Claimant {
             cleared_on_success,
             had_failures: false,
         };
-        let mut counted = vec![entry(account_subject(&self.account), !self.known, false)];
+        // A door without a device key (the Security info page) proves the owner with every
+        // factor the account asks for, over a channel where a success cannot be held back and
+        // replayed later: its success clears the account's counter. A device's success clears
+        // only its own counters (docs/protocol.md section 12.2).
+        let mut counted = vec![entry(
+            account_subject(&self.account),
+            !self.known,
+            self.device.is_none(),
+        )];
         if let Some(key) = &self.device {
             counted.push(entry(device_subject(key), true, true));
             counted.push(entry(pair_subject(&self.account, key), true, true));

@@ -72,7 +72,8 @@ pub enum Checked {
 }
 
 /// A web sign-in's claimant: the page has no device key, so it is held back by the account's
-/// counter, as a stranger's device is; a known device's own allowance is untouched by it.
+/// counter, as a stranger's device is (a known device's own allowance is untouched by it), and
+/// its success clears that counter.
 fn web_claimant(account: [u8; 32]) -> Claimant {
     Claimant {
         account,
