@@ -59,8 +59,12 @@ pub fn map<L: Layout>(
     }
 }
 
-fn gamepad(button: Button) -> Option<KeyInput> {
-    Some(match button {
+/// The binding table of a profile whose buttons each do one thing (a gamepad, the board's
+/// cursor keys): what `button` does on the keyboard, when no quick-entry group is picked.
+/// The on-screen legend ([`crate::render::legend`]) is read from this table, and a host's key
+/// map can be too.
+pub fn binding(button: Button) -> KeyInput {
+    match button {
         Button::Up => KeyInput::Move(Direction::Up),
         Button::Down => KeyInput::Move(Direction::Down),
         Button::Left => KeyInput::Move(Direction::Left),
@@ -74,7 +78,11 @@ fn gamepad(button: Button) -> Option<KeyInput> {
         Button::Lt => KeyInput::Shift,
         Button::Rt => KeyInput::Symbols,
         Button::Start => KeyInput::Done,
-    })
+    }
+}
+
+fn gamepad(button: Button) -> Option<KeyInput> {
+    Some(binding(button))
 }
 
 fn two_stroke<L: Layout>(keyboard: &Keyboard<L>, button: Button) -> Option<KeyInput> {

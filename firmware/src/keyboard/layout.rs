@@ -47,7 +47,8 @@ pub enum Key {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Mode {
-    /// Email addresses: letters, digits, `. _ - + @` and domain keys.
+    /// Email addresses: every character an address may hold (RFC 5322 `atext`, the dot and
+    /// `@`), capitals by shift, and domain keys.
     Email,
     /// App passwords: the letters a to z, shown in groups of four; done after 16.
     AppPassword,
@@ -74,6 +75,11 @@ pub trait Layout: Clone {
 }
 
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+
+/// The email keyboard's digits page with shift: every other symbol RFC 5322 allows in an
+/// address (`atext`), where the digits and the cells after them are. Behind shift, so the
+/// digits page a player moves through every day keeps its keys and its short paths.
+const EMAIL_SHIFTED_SYMBOLS: &str = "!#$%&'*/=?^`{|}~";
 
 /// The domain keys a fresh device offers in email mode, most used first.
 pub const DEFAULT_DOMAINS: &[&str] = &["@outlook.com", "@hotmail.com", "@live.com", ".com"];
@@ -190,7 +196,7 @@ impl ModeLayout {
     /// The key at position `index` in a page's reading order: the page's characters, then
     /// (email only) the domain keys that fit on page 0, with the rest leading page 1; on-screen
     /// controls fill the end of every page, so they stay put when the page changes.
-    fn key_at_index(&self, page: u8, index: usize) -> Key {
+    fn key_at_index(&self, page: u8, index: usize, shift: bool) -> Key {
         let controls = self.controls();
         let controls_start = self.capacity().saturating_sub(controls.key_count);
         if let Some(control) = index.checked_sub(controls_start) {
@@ -212,6 +218,19 @@ impl ModeLayout {
             return Key::Text(domain);
         }
         let index = index - lead.len();
+        // Capitals and the rarer symbols of an address: where shift has no button, its key
+        // follows the digits instead of taking a place on every page (shift lasts across the
+        // page change, for the next letter).
+        let shift_key = self.mode == Mode::Email && page > 0 && self.shift;
+        if shift_key && index == char_count {
+            return Key::Shift;
+        }
+        if shift && self.mode == Mode::Email && page > 0 {
+            let slot = index - usize::from(shift_key && index > char_count);
+            if let Some(c) = EMAIL_SHIFTED_SYMBOLS.chars().nth(slot) {
+                return Key::Char(c);
+            }
+        }
         if let Some(c) = chars.chars().nth(index) {
             return Key::Char(c);
         }
@@ -241,7 +260,7 @@ impl Layout for ModeLayout {
             Fill::RowMajor => usize::from(row) * usize::from(self.cols) + usize::from(col),
             Fill::ColumnMajor => usize::from(col) * usize::from(self.rows) + usize::from(row),
         };
-        match self.key_at_index(page, index) {
+        match self.key_at_index(page, index, shift) {
             Key::Char(c) if shift => Key::Char(c.to_ascii_uppercase()),
             key => key,
         }

@@ -379,7 +379,7 @@ impl<L: Layout> Keyboard<L> {
                 }
             }
             Key::Shift => {
-                if self.nav.mode == Mode::General {
+                if self.nav.mode != Mode::AppPassword {
                     self.nav.shift = !self.nav.shift;
                     change.damage.all_keys = true;
                 }

@@ -334,6 +334,30 @@ mod planner_tests {
     }
 
     #[test]
+    fn every_character_an_address_may_hold_is_typed_on_every_profile() {
+        // RFC 5322 atext, the dot, `@`, and capitals.
+        let atext = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\
+                     !#$%&'*+-/=?^_`{|}~.@";
+        for profile in crate::profile::ALL {
+            let fresh = Keyboard::for_profile(profile, Mode::Email);
+            for c in atext.chars() {
+                let target = std::format!("x{c}");
+                let planned = plan(profile, &fresh, &target)
+                    .unwrap_or_else(|| panic!("{}: cannot type {c:?}", profile.name));
+                let mut typed = fresh.clone();
+                for action in planned.actions {
+                    if let Some(input) = map(profile, &typed, action) {
+                        typed.handle(input);
+                    }
+                }
+                assert_eq!(typed.text(), target, "{}", profile.name);
+            }
+            let irish = "O'Brien@example.ie";
+            assert!(plan(profile, &fresh, irish).is_some(), "{}", profile.name);
+        }
+    }
+
+    #[test]
     fn untypeable_targets_have_no_plan() {
         let kb = Keyboard::for_profile(&XBOX360, Mode::AppPassword);
         assert!(plan(&XBOX360, &kb, "abc€").is_none(), "on no page");

@@ -1,9 +1,10 @@
 //! The button legend under the keyboard: what each controller button does while typing, on
 //! profiles whose buttons do more than move and select (`X Del  LT Shift  RT #?!  Start Done`).
 //!
-//! The entries follow the keyboard's state (Space and Shift only where the field takes them,
-//! the symbols button's word on each page), so the legend is redrawn with the keys whenever
-//! every key changes. Button names (`X`, `LT`, `Start`) are the controller's printed labels,
+//! What each button does is read from the keyboard's binding table
+//! ([`controls::binding`]), never restated here; the entries follow the keyboard's state (Space
+//! only where the field takes it, Shift not on app-password letters, the symbols button's word
+//! on each page), so the legend is redrawn with the keys whenever every key changes. Button names (`X`, `LT`, `Start`) are the controller's printed labels,
 //! not words, and are drawn as such; the actions come from the string table.
 
 use embedded_graphics::prelude::{DrawTarget, Point, Size};
@@ -13,12 +14,26 @@ use heapless::Vec;
 use super::face::Face;
 use super::theme::Themed;
 use crate::input::Button;
-use crate::keyboard::{Keyboard, Layout, Mode};
+use crate::keyboard::controls::{self, FACE_ROWS};
+use crate::keyboard::{KeyInput, Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
 
 /// Most entries a legend has.
 pub const MAX_ENTRIES: usize = 8;
+
+/// The buttons a legend names, in its order (B last: it repeats for Back, which every screen
+/// has).
+const ORDER: [Button; 8] = [
+    Button::X,
+    Button::Y,
+    Button::Lt,
+    Button::Rt,
+    Button::Lb,
+    Button::Rb,
+    Button::Start,
+    Button::B,
+];
 
 /// One legend entry: a button's printed label, its colour role, and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,35 +67,28 @@ pub fn entries_for(
         // Every pad button is a stroke; the grid shows them.
         return out;
     }
-    let general = mode == Mode::General;
     let symbols = match mode {
         Mode::AppPassword => Text::KeyOtherPassword,
         _ if page > 0 => Text::KeyLetters,
         _ => Text::KeySymbols,
     };
-    let wanted: [(Button, Option<usize>, Option<&'static str>); 8] = [
-        (Button::X, Some(1), Some(Text::KeyBackspace.get(language))),
-        (
-            Button::Y,
-            Some(0),
-            general.then(|| Text::KeySpace.get(language)),
-        ),
-        (
-            Button::Lt,
-            None,
-            general.then(|| Text::KeyShift.get(language)),
-        ),
-        (Button::Rt, None, Some(symbols.get(language))),
-        (Button::Lb, None, Some("«")),
-        (Button::Rb, None, Some("»")),
-        (Button::Start, None, Some(Text::KeyDone.get(language))),
-        (Button::B, Some(2), Some(Text::Back.get(language))),
-    ];
-    for (button, face, action) in wanted {
+    for button in ORDER {
+        // What the button does comes from the profile's binding table, in words.
+        let action = match controls::binding(button) {
+            KeyInput::Backspace => Some(Text::KeyBackspace.get(language)),
+            KeyInput::Space => (mode == Mode::General).then(|| Text::KeySpace.get(language)),
+            KeyInput::Shift => (mode != Mode::AppPassword).then(|| Text::KeyShift.get(language)),
+            KeyInput::Symbols => Some(symbols.get(language)),
+            KeyInput::CursorLeft => Some("«"),
+            KeyInput::CursorRight => Some("»"),
+            KeyInput::Done => Some(Text::KeyDone.get(language)),
+            KeyInput::Back => Some(Text::Back.get(language)),
+            _ => None,
+        };
         if let (true, Some(action)) = (profile.has(button), action) {
             let _ = out.push(Entry {
                 button: button.label(),
-                face,
+                face: FACE_ROWS.iter().position(|b| *b == button),
                 action,
             });
         }

@@ -55,6 +55,17 @@ pub struct Drawn<'a> {
     pub how: How,
 }
 
+impl Drawn<'_> {
+    /// `part` is not on the display.
+    pub const fn left_out(part: Part) -> Drawn<'static> {
+        Drawn {
+            part,
+            shown: "",
+            how: How::LeftOut,
+        }
+    }
+}
+
 /// Hears what the renderer drew, piece by piece, from the top of the screen.
 pub trait Report {
     /// `drawn` is on the display (or, for [`How::LeftOut`], is not).

@@ -474,11 +474,7 @@ impl Renderer {
                 )
             }
             _ => {
-                report.drawn(&Drawn {
-                    part: hint.part,
-                    shown: "",
-                    how: How::LeftOut,
-                });
+                report.drawn(&Drawn::left_out(hint.part));
                 Ok(())
             }
         }
@@ -586,11 +582,7 @@ impl Renderer {
         };
         if hidden {
             for piece in [remember, sign_in] {
-                report.drawn(&Drawn {
-                    part: piece.part,
-                    shown: "",
-                    how: How::LeftOut,
-                });
+                report.drawn(&Drawn::left_out(piece.part));
             }
             return Ok(());
         }
@@ -748,11 +740,7 @@ impl Renderer {
         let mut rest = area;
         for paragraph in paragraphs {
             if !with_optional && paragraph.optional() {
-                report.drawn(&Drawn {
-                    part: paragraph.piece.part,
-                    shown: "",
-                    how: How::LeftOut,
-                });
+                report.drawn(&Drawn::left_out(paragraph.piece.part));
                 continue;
             }
             let face = paragraph.face(face, area.size.width);
@@ -1009,11 +997,7 @@ fn draw_line<D: DrawTarget>(
     color: D::Color,
 ) -> Result<(), D::Error> {
     let Some((area, face)) = band else {
-        report.drawn(&Drawn {
-            part: piece.part,
-            shown: "",
-            how: How::LeftOut,
-        });
+        report.drawn(&Drawn::left_out(piece.part));
         return Ok(());
     };
     let columns = face.columns(area.size.width);
