@@ -64,10 +64,11 @@ use crate::time::UnixMillis;
 /// (and their fsync) off the hot path of repeated sign-ins.
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// How stale a known device's "last signed in" may get before a sign-in rewrites it (it decides
-/// when an idle known device is forgotten, see [`KNOWN_DEVICE_FOR`]).
-pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration =
-    std::time::Duration::from_secs(24 * 3600);
+/// How stale a known device's "last signed in" may get before a sign-in of it (describing itself
+/// the same way) records it again ([`crate::store::Store::device_signed_in`]): it decides when
+/// an idle known device is forgotten ([`KNOWN_DEVICE_FOR`]), and a device signing in again
+/// within it adds no line to the account's recent activity ([`crate::web`]).
+pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long a device that signed in to an account stays known to it ([`crate::throttle`])
 /// after its last sign-in, unless it holds a live remember-me token.
@@ -121,13 +122,13 @@ impl Gateway {
         }
         let record = self.store.account(&key)?;
         // An unknown account looks up id -1: the same query, no row.
-        let seen = self
+        let known_device = self
             .store
             .known_device(record.as_ref().map_or(-1, |r| r.id), &device_key)?;
         let claimant = Claimant {
             account: account_hash,
             device: Some(device_key.0),
-            known: seen.is_some(),
+            known: known_device.is_some(),
         };
         let attempt = match self.throttle.admit(&*self.store, &claimant, now)? {
             Admission::Throttled(wait) => {
@@ -177,11 +178,18 @@ impl Gateway {
             None
         };
         attempt.succeeded(&*self.store)?;
-        if seen.is_none_or(|seen| now.since(seen) >= KNOWN_DEVICE_RESOLUTION) {
-            self.store.note_known_device(record.id, &device_key, now)?;
+        // Known to the account from now on, listed and in its activity on the Security info
+        // page (crate::web); a device seen just before costs no write.
+        let description = describe(device);
+        if known_device.is_none_or(|d| !d.seen_within(&description, now, KNOWN_DEVICE_RESOLUTION)) {
+            self.store.device_signed_in(
+                record.id,
+                &device_key,
+                &description,
+                now,
+                KNOWN_DEVICE_RESOLUTION,
+            )?;
         }
-        // For the Security info page's devices and activity (crate::web).
-        self.note_device_sign_in(record.id, &device_key, &describe(device), now);
         match &matched {
             Match::AppPassword(app) => self.note_app_password_use(app, device, now)?,
             Match::Primary => self.rehash_if_outdated(&record, password, rng)?,
@@ -302,7 +310,8 @@ pub(crate) fn throttled(wait: std::time::Duration) -> Response {
     }
 }
 
-/// How a device appears in an app password's "last device".
+/// How a device appears in an app password's "last device" and among the account's known
+/// devices.
 fn describe(device: &DeviceInfo) -> String {
     format!("{:?} {} ({})", device.kind, device.model, device.firmware)
 }

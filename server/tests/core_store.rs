@@ -233,7 +233,7 @@ fn the_schema_is_versioned() {
             error,
             Error::NewerDatabase {
                 found: 99,
-                supported: 4
+                supported: 5
             }
         ),
         "{error}"

@@ -269,9 +269,11 @@ struct FailingWrites(padlock_server::SqliteStore);
 
 mod failing_writes {
     use super::FailingWrites;
+    use std::time::Duration;
+
     use padlock_protocol::PublicKey;
     use padlock_server::store::{
-        AccountRecord, AppPasswordRecord, NewToken, ThrottleRecord, TokenRecord,
+        AccountRecord, AppPasswordRecord, KnownDevice, NewToken, ThrottleRecord, TokenRecord,
     };
     use padlock_server::{Error, Store, UnixMillis};
 
@@ -315,8 +317,9 @@ mod failing_writes {
             rebase_throttle(subject: &[u8], now: UnixMillis) -> ();
             forget_throttle_before(cutoff: UnixMillis) -> usize;
             clear_throttle_prefix(prefix: &[u8]) -> usize;
-            known_device(account_id: i64, key: &PublicKey) -> Option<UnixMillis>;
-            note_known_device(account_id: i64, key: &PublicKey, now: UnixMillis) -> ();
+            known_device(account_id: i64, key: &PublicKey) -> Option<KnownDevice>;
+            known_devices(account_id: i64) -> Vec<KnownDevice>;
+            device_signed_in(account_id: i64, key: &PublicKey, description: &str, now: UnixMillis, resolution: Duration) -> ();
             forget_known_devices_before(cutoff: UnixMillis) -> usize;
         }
 

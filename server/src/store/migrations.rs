@@ -92,26 +92,32 @@ pub(super) const MIGRATIONS: &[&str] = &[
         token_id  INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
-    // 4: devices known to an account (they signed in to it): the account's throttling counter
-    // does not hold them back. Every device that was given a token is known from the start. Tokens are found by device key (to cap the families of one
-    // device) and by expiry, and recorded retries by token (to delete them with it).
+    // 4: the devices that signed in to an account, as they last described themselves (`NULL`:
+    // not since this table exists). A device known to the account is not held back by the
+    // account's throttling counter, and the Security info page lists it. Every device that was
+    // given a token is known from the start. Tokens are found by device key (to cap the
+    // families of one device) and by expiry, and recorded retries by token (to delete them
+    // with it).
     "
     CREATE TABLE known_devices (
-        account_id INTEGER NOT NULL REFERENCES accounts(id),
-        device_key BLOB NOT NULL,
-        last_seen  INTEGER NOT NULL,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id),
+        device_key  BLOB NOT NULL,
+        description TEXT,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
         PRIMARY KEY (account_id, device_key)
     ) WITHOUT ROWID;
     CREATE INDEX known_devices_by_age ON known_devices(last_seen);
-    INSERT INTO known_devices (account_id, device_key, last_seen)
-        SELECT account_id, device_key, max(created) FROM tokens GROUP BY account_id, device_key;
+    INSERT INTO known_devices (account_id, device_key, first_seen, last_seen)
+        SELECT account_id, device_key, min(created), max(created) FROM tokens
+        GROUP BY account_id, device_key;
     CREATE INDEX tokens_by_device ON tokens(device_key);
     CREATE INDEX tokens_by_expiry ON tokens(expires);
     CREATE INDEX successor_answers_by_token ON successor_answers(token_id);
     ",
     // 5: the Security info page (crate::web): web sessions (keyed hashes of their cookies),
     // authenticator secrets (sealed) with the last step used, recovery codes (keyed hashes),
-    // the devices that signed in (as they describe themselves), and recent activity.
+    // and recent activity. (The devices it lists are migration 4's known devices.)
     "
     CREATE TABLE web_sessions (
         hash         BLOB PRIMARY KEY,
@@ -132,14 +138,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         account_id INTEGER NOT NULL REFERENCES accounts(id),
         hash       BLOB NOT NULL,
         PRIMARY KEY (account_id, hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE devices (
-        account_id   INTEGER NOT NULL REFERENCES accounts(id),
-        device_key   BLOB NOT NULL,
-        description  TEXT NOT NULL,
-        first_seen   INTEGER NOT NULL,
-        last_sign_in INTEGER NOT NULL,
-        PRIMARY KEY (account_id, device_key)
     ) WITHOUT ROWID;
     CREATE TABLE activity (
         id         INTEGER PRIMARY KEY,

@@ -31,6 +31,8 @@ mod sqlite;
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
+use std::time::Duration;
+
 use padlock_protocol::PublicKey;
 
 use crate::error::Error;
@@ -146,6 +148,31 @@ pub struct ThrottleRecord {
     pub failures: u32,
     /// The last one.
     pub last_failure: UnixMillis,
+}
+
+/// A device that signed in to an account ([`Store::device_signed_in`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    /// Its static key.
+    pub device_key: PublicKey,
+    /// Kind, model and firmware, as it last described itself; `None`: it was known from a token
+    /// it was given before devices were recorded with their description, and has not signed in
+    /// since.
+    pub description: Option<String>,
+    /// Its first recorded sign-in to the account.
+    pub first_seen: UnixMillis,
+    /// Its last recorded sign-in to the account (recorded again only once stale, see
+    /// [`Store::device_signed_in`]).
+    pub last_seen: UnixMillis,
+}
+
+impl KnownDevice {
+    /// Whether a sign-in at `now` describing the device as `description` has nothing new to
+    /// record: the description is the same, and the last recorded sign-in is less than
+    /// `resolution` before `now` (or after it: the clock was set back).
+    pub fn seen_within(&self, description: &str, now: UnixMillis, resolution: Duration) -> bool {
+        self.description.as_deref() == Some(description) && now.since(self.last_seen) < resolution
+    }
 }
 
 /// The gateway's persistent state. Implementations are shared between threads.
@@ -291,19 +318,31 @@ pub trait Store: Send + Sync {
     /// many.
     fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error>;
 
-    /// When `device_key` last signed in to the account, if it is known to it (it signed in and
-    /// was not forgotten since, see [`crate::throttle`]).
+    /// The device `device_key` as known to the account, if it is (it signed in and was not
+    /// forgotten since, see [`crate::throttle`]).
     fn known_device(
         &self,
         account_id: i64,
         device_key: &PublicKey,
-    ) -> Result<Option<UnixMillis>, Error>;
-    /// Records that `device_key` signed in to the account at `now`.
-    fn note_known_device(
+    ) -> Result<Option<KnownDevice>, Error>;
+    /// Every device known to the account.
+    fn known_devices(&self, account_id: i64) -> Result<Vec<KnownDevice>, Error>;
+    /// Records that `device_key`, describing itself as `description`, signed in to the account
+    /// at `now`: it becomes (or stays) known to the account, with that description, first seen
+    /// now if it was not known, last seen at the later of `now` and its last sighting. Nothing
+    /// is written if it was known with the same description and last seen less than
+    /// `resolution` before `now` ([`KnownDevice::seen_within`]: a device signing in again and
+    /// again costs no write), checked in the writing statement. What is written is one
+    /// transaction: a store that keeps the Security info page's state ([`Store::security`])
+    /// adds the sign-in to the account's activity ([`security::ActivityKind::DeviceSignIn`])
+    /// in it.
+    fn device_signed_in(
         &self,
         account_id: i64,
         device_key: &PublicKey,
+        description: &str,
         now: UnixMillis,
+        resolution: Duration,
     ) -> Result<(), Error>;
     /// Forgets the known devices last seen before `cutoff` that hold no live remember-me token
     /// for the account; returns how many.

@@ -1,14 +1,14 @@
 //! What the Security info page keeps beside the device door's state ([`crate::web`]): web
-//! sessions, the authenticator secret and recovery codes of two-step verification, the devices
-//! that signed in, and the account's recent activity.
+//! sessions, the authenticator secret and recovery codes of two-step verification, and the
+//! account's recent activity. (The devices it lists are the device door's known devices,
+//! [`Store::known_devices`](super::Store::known_devices), whose sign-ins
+//! [`Store::device_signed_in`](super::Store::device_signed_in) adds to the activity.)
 //!
 //! A separate role trait, so a store that only answers devices need not keep any of it: the
 //! web door asks [`Store::security`](super::Store::security) and refuses to start without one.
 //! As everywhere in the store, no secret is kept in clear: sessions and recovery codes are
 //! keyed hashes, the authenticator secret is sealed (encrypted and authenticated) under a key
 //! derived from the gateway's hashing key.
-
-use padlock_protocol::PublicKey;
 
 use crate::error::Error;
 use crate::hashing::KeyedHash;
@@ -120,17 +120,6 @@ pub struct ActivityRecord {
     pub detail: String,
 }
 
-/// A device that signed in, as last described by itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceRecord {
-    /// Its static key.
-    pub device_key: PublicKey,
-    /// Kind, model and firmware, as the device said.
-    pub description: String,
-    /// Its first sign-in on this account.
-    pub first_seen: UnixMillis,
-}
-
 /// The Security info page's state.
 pub trait SecurityStore: Send + Sync {
     /// Starts a session under the keyed hash of its cookie.
@@ -181,19 +170,6 @@ pub trait SecurityStore: Send + Sync {
         password_hash: &str,
         keep: &KeyedHash,
     ) -> Result<(), Error>;
-
-    /// Records a device's sign-in: its description, and (unless the same device signed in
-    /// within `quiet` before `now`) a line of activity.
-    fn device_signed_in(
-        &self,
-        account_id: i64,
-        device_key: &PublicKey,
-        description: &str,
-        now: UnixMillis,
-        quiet: std::time::Duration,
-    ) -> Result<(), Error>;
-    /// The devices that signed in to the account.
-    fn devices(&self, account_id: i64) -> Result<Vec<DeviceRecord>, Error>;
 
     /// Adds a line of activity.
     fn record_activity(

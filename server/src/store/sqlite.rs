@@ -10,8 +10,9 @@
 //!   group commit, see `GrantLog`. The gateway holds each `Granted` until its claim is
 //!   committed, so a crash loses only claims whose reply was never sent.) It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
-//!   the hot path (an app-password sign-in writes only when its "last used" record is stale, see
-//!   [`crate::rules`]; a failure writes both its throttling counters in one transaction).
+//!   the hot path (an app-password sign-in writes its "last used" record, and a device its
+//!   known-device record, only when stale, see [`crate::rules`]; a failure writes both its
+//!   throttling counters in one transaction).
 //! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
 //!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
 //!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
@@ -36,10 +37,11 @@ use rusqlite::{
 use super::migrations::{APPLICATION_ID, MIGRATIONS};
 use super::{
     ANSWERS_PER_TOKEN, AccountRecord, AppPasswordRecord, FAMILIES_PER_DEVICE, GENERATIONS_KEPT,
-    NewToken, Store, ThrottleRecord, TokenRecord, TokenState,
+    KnownDevice, NewToken, Store, ThrottleRecord, TokenRecord, TokenState,
 };
 use crate::error::Error;
 use crate::hashing::KeyedHash;
+use crate::store::security::ActivityKind;
 use crate::time::UnixMillis;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -878,28 +880,57 @@ impl Store for SqliteStore {
         &self,
         account_id: i64,
         device_key: &PublicKey,
-    ) -> Result<Option<UnixMillis>, Error> {
+    ) -> Result<Option<KnownDevice>, Error> {
         self.read_one(
-            "SELECT last_seen FROM known_devices WHERE account_id = ?1 AND device_key = ?2",
+            &format!("{KNOWN_DEVICE} WHERE account_id = ?1 AND device_key = ?2"),
             params![account_id, device_key.0],
-            |row| Ok(UnixMillis::from_sql(row.get(0)?)),
+            known_device_row,
         )
     }
 
-    fn note_known_device(
+    fn known_devices(&self, account_id: i64) -> Result<Vec<KnownDevice>, Error> {
+        self.read_all(
+            &format!("{KNOWN_DEVICE} WHERE account_id = ?1 ORDER BY first_seen, device_key"),
+            [account_id],
+            known_device_row,
+        )
+    }
+
+    fn device_signed_in(
         &self,
         account_id: i64,
         device_key: &PublicKey,
+        description: &str,
         now: UnixMillis,
+        resolution: std::time::Duration,
     ) -> Result<(), Error> {
         let connection = self.lock()?;
-        connection
+        let tx = write_transaction(&connection)?;
+        // `KnownDevice::seen_within` in SQL, so that two sign-ins racing each other record one.
+        let recorded = tx
             .prepare_cached(
-                "INSERT INTO known_devices (account_id, device_key, last_seen) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (account_id, device_key) DO UPDATE SET last_seen = max(last_seen, ?3)",
+                "INSERT INTO known_devices (account_id, device_key, description, first_seen, \
+                 last_seen) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (account_id, device_key) \
+                 DO UPDATE SET description = ?3, last_seen = max(last_seen, ?4) \
+                 WHERE description IS NOT ?3 OR ?4 - last_seen >= ?5",
             )?
-            .execute(params![account_id, device_key.0, now.to_sql()])?;
-        Ok(())
+            .execute(params![
+                account_id,
+                device_key.0,
+                description,
+                now.to_sql(),
+                i64::try_from(resolution.as_millis()).unwrap_or(i64::MAX),
+            ])?;
+        if recorded > 0 {
+            web::insert_activity(
+                &tx,
+                account_id,
+                ActivityKind::DeviceSignIn,
+                description,
+                now,
+            )?;
+        }
+        Ok(tx.commit()?)
     }
 
     fn forget_known_devices_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
@@ -912,6 +943,19 @@ impl Store for SqliteStore {
             ))?
             .execute([cutoff.to_sql()])?)
     }
+}
+
+/// The columns [`known_device_row`] reads.
+const KNOWN_DEVICE: &str =
+    "SELECT device_key, description, first_seen, last_seen FROM known_devices";
+
+fn known_device_row(row: &Row<'_>) -> rusqlite::Result<KnownDevice> {
+    Ok(KnownDevice {
+        device_key: PublicKey(row.get(0)?),
+        description: row.get(1)?,
+        first_seen: UnixMillis::from_sql(row.get(2)?),
+        last_seen: UnixMillis::from_sql(row.get(3)?),
+    })
 }
 
 fn throttle_row(row: &Row<'_>) -> rusqlite::Result<ThrottleRecord> {
@@ -1060,11 +1104,84 @@ mod tests {
         .unwrap();
         drop(v3);
         let store = SqliteStore::open(&path).unwrap();
+        let known = KnownDevice {
+            device_key: PublicKey([9; 32]),
+            description: None,
+            first_seen: UnixMillis(40),
+            last_seen: UnixMillis(70),
+        };
         assert_eq!(
             store.known_device(1, &PublicKey([9; 32])).unwrap(),
-            Some(UnixMillis(70))
+            Some(known.clone())
         );
         assert_eq!(store.known_device(1, &PublicKey([8; 32])).unwrap(), None);
+        assert_eq!(store.known_devices(1).unwrap(), [known]);
+    }
+
+    #[test]
+    fn a_device_sign_in_is_one_record_written_at_most_once_per_resolution() {
+        use crate::store::SecurityStore;
+        let store = store_with_account();
+        let key = PublicKey([9; 32]);
+        let minute = std::time::Duration::from_secs(60);
+        let sign_in = |description: &str, at: u64| {
+            store
+                .device_signed_in(1, &key, description, UnixMillis(at), minute)
+                .unwrap();
+        };
+        let lines = || {
+            store
+                .activity(1, 100)
+                .unwrap()
+                .into_iter()
+                .map(|line| (line.at.0, line.kind, line.detail))
+                .collect::<Vec<_>>()
+        };
+        sign_in("Xbox", 1_000);
+        // Again within the resolution (as two racing sign-ins would): nothing more is written.
+        sign_in("Xbox", 1_000);
+        sign_in("Xbox", 60_999);
+        // The clock set back: nothing is written, the last sighting does not move back.
+        sign_in("Xbox", 500);
+        let device = |last_seen: u64, description: &str| KnownDevice {
+            device_key: key,
+            description: Some(description.into()),
+            first_seen: UnixMillis(1_000),
+            last_seen: UnixMillis(last_seen),
+        };
+        assert_eq!(store.known_devices(1).unwrap(), [device(1_000, "Xbox")]);
+        assert_eq!(
+            lines(),
+            [(1_000, ActivityKind::DeviceSignIn, "Xbox".into())]
+        );
+        assert!(device(1_000, "Xbox").seen_within("Xbox", UnixMillis(60_999), minute));
+        assert!(!device(1_000, "Xbox").seen_within("Xbox", UnixMillis(61_000), minute));
+        assert!(!device(1_000, "Xbox").seen_within("Wii", UnixMillis(1_000), minute));
+
+        // Stale, or described otherwise (new firmware): recorded, with a line of activity.
+        sign_in("Xbox", 61_000);
+        sign_in("Xbox 2.0", 61_001);
+        assert_eq!(
+            store.known_devices(1).unwrap(),
+            [device(61_001, "Xbox 2.0")]
+        );
+        assert_eq!(lines().len(), 3);
+        assert_eq!(store.known_device(2, &key).unwrap(), None, "per account");
+
+        // Idle since before the cutoff and holding no live token: forgotten.
+        assert_eq!(
+            store
+                .forget_known_devices_before(UnixMillis(61_001))
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .forget_known_devices_before(UnixMillis(61_002))
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.known_device(1, &key).unwrap(), None);
     }
 
     #[test]

@@ -15,7 +15,6 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use padlock_protocol::PublicKey;
 use rand_core::RngCore;
 use zeroize::Zeroizing;
 
@@ -35,8 +34,6 @@ pub const RECOVERY_CODES: usize = 10;
 const RECOVERY_LEN: usize = 10;
 /// What recovery codes are made of: lowercase letters and digits a reader cannot confuse.
 const RECOVERY_ALPHABET: &[u8; 31] = b"abcdefghjkmnpqrstuvwxyz23456789";
-/// How long the same device signing in again adds no new line of activity.
-const DEVICE_ACTIVITY_QUIET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Two-step verification set up without the page ([`Gateway::set_up_authenticator`]).
 #[derive(Clone, PartialEq, Eq)]
@@ -357,29 +354,6 @@ impl Gateway {
         security.record_activity(account.id, ActivityKind::TwoStepOff, "", now)?;
         tracing::info!(account = ?email_key(&account.email), "two-step turned off on the web");
         Ok(())
-    }
-
-    /// Records a device door sign-in for the page's device list and activity. Never fails the
-    /// sign-in: a store error is logged.
-    pub(crate) fn note_device_sign_in(
-        &self,
-        account_id: i64,
-        device_key: &PublicKey,
-        description: &str,
-        now: UnixMillis,
-    ) {
-        let Some(security) = self.store.security() else {
-            return;
-        };
-        if let Err(error) = security.device_signed_in(
-            account_id,
-            device_key,
-            description,
-            now,
-            DEVICE_ACTIVITY_QUIET,
-        ) {
-            tracing::error!(%error, "device sign-in not recorded for the Security info page");
-        }
     }
 
     /// The keyed hash a recovery code is stored as: dashes, spaces and case do not matter.

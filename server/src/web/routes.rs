@@ -584,7 +584,7 @@ impl Page<'_> {
     fn devices(&self) -> Result<Reply, Error> {
         let t = self.ctx.lang.text();
         let gateway = self.gateway();
-        let known = gateway.security()?.devices(self.account.id)?;
+        let known = gateway.store.known_devices(self.account.id)?;
         let apps = gateway.app_passwords(&self.account.email)?;
         let mut list = Vec::new();
         for token in gateway.tokens_at(&self.account.email, self.ctx.now)? {
@@ -596,7 +596,8 @@ impl Page<'_> {
             let description = known
                 .iter()
                 .find(|d| d.device_key == token.device_key)
-                .map_or(t.unknown_device.to_owned(), |d| d.description.clone());
+                .and_then(|d| d.description.clone())
+                .unwrap_or_else(|| t.unknown_device.to_owned());
             let credential = match token.app_password_id {
                 None => t.primary_password.to_owned(),
                 Some(id) => apps
@@ -625,11 +626,9 @@ impl Page<'_> {
             return Ok(String::new());
         };
         Ok(gateway
-            .security()?
-            .devices(self.account.id)?
-            .into_iter()
-            .find(|d| d.device_key == token.device_key)
-            .map(|d| d.description)
+            .store
+            .known_device(self.account.id, &token.device_key)?
+            .and_then(|d| d.description)
             .unwrap_or_default())
     }
 

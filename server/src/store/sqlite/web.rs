@@ -1,16 +1,14 @@
-//! [`SecurityStore`] on SQLite: the tables of migration "web" (sessions, authenticator secrets,
-//! recovery codes, devices, activity), with the same connections and transactions as the rest
+//! [`SecurityStore`] on SQLite: the tables of migration 5 (sessions, authenticator secrets,
+//! recovery codes, activity), with the same connections and transactions as the rest
 //! of [`SqliteStore`].
 
-use padlock_protocol::PublicKey;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 
 use super::{SqliteStore, revoke_primary_password_tokens, write_transaction};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::security::{
-    ActivityKind, ActivityRecord, DeviceRecord, SecurityStore, SessionStage, TotpRecord,
-    WebSessionRecord,
+    ActivityKind, ActivityRecord, SecurityStore, SessionStage, TotpRecord, WebSessionRecord,
 };
 use crate::time::UnixMillis;
 
@@ -202,70 +200,6 @@ impl SecurityStore for SqliteStore {
         Ok(tx.commit()?)
     }
 
-    fn device_signed_in(
-        &self,
-        account_id: i64,
-        device_key: &PublicKey,
-        description: &str,
-        now: UnixMillis,
-        quiet: std::time::Duration,
-    ) -> Result<(), Error> {
-        let recent = |last: Option<(i64, String)>| {
-            last.is_some_and(|(at, known)| {
-                known == description && now.since(UnixMillis::from_sql(at)) < quiet
-            })
-        };
-        const LAST: &str = "SELECT last_sign_in, description FROM devices \
-                            WHERE account_id = ?1 AND device_key = ?2";
-        // The device door's hot path: a device signing in again within `quiet` costs one read.
-        if recent(
-            self.read_one(LAST, params![account_id, device_key.0], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?,
-        ) {
-            return Ok(());
-        }
-        let connection = self.lock()?;
-        let tx = write_transaction(&connection)?;
-        let last: Option<(i64, String)> = tx
-            .prepare_cached(LAST)?
-            .query_row(params![account_id, device_key.0], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?;
-        let recent = recent(last);
-        tx.prepare_cached(
-            "INSERT INTO devices (account_id, device_key, description, first_seen, last_sign_in) \
-             VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (account_id, device_key) \
-             DO UPDATE SET description = ?3, last_sign_in = ?4",
-        )?
-        .execute(params![account_id, device_key.0, description, now.to_sql()])?;
-        if !recent {
-            insert_activity(
-                &tx,
-                account_id,
-                ActivityKind::DeviceSignIn,
-                description,
-                now,
-            )?;
-        }
-        Ok(tx.commit()?)
-    }
-
-    fn devices(&self, account_id: i64) -> Result<Vec<DeviceRecord>, Error> {
-        self.read_all(
-            "SELECT device_key, description, first_seen FROM devices WHERE account_id = ?1",
-            [account_id],
-            |row| {
-                Ok(DeviceRecord {
-                    device_key: PublicKey(row.get(0)?),
-                    description: row.get(1)?,
-                    first_seen: UnixMillis::from_sql(row.get(2)?),
-                })
-            },
-        )
-    }
-
     fn record_activity(
         &self,
         account_id: i64,
@@ -305,7 +239,8 @@ impl SecurityStore for SqliteStore {
 /// How many lines of activity an account keeps; older ones are deleted as new ones come.
 const ACTIVITY_KEPT: i64 = 200;
 
-fn insert_activity(
+/// Adds a line of activity, and deletes the account's lines beyond the newest [`ACTIVITY_KEPT`].
+pub(super) fn insert_activity(
     connection: &rusqlite::Connection,
     account_id: i64,
     kind: ActivityKind,
