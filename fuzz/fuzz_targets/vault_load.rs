@@ -1,7 +1,6 @@
 //! The device's vault on flash holding anything at all (a worn sector, a half-written record,
 //! another firmware's data): opening and loading never panic, and whatever was there, after a
-//! token is stored successfully a record of ours loads back (the token itself: see the known
-//! finding below).
+//! token is stored successfully exactly that token loads back.
 //!
 //! Input: the flash image (four 1 KB sectors; bytes past the input are erased, 0xff).
 #![no_main]
@@ -30,12 +29,8 @@ fuzz_target!(|data: &[u8]| {
     if vault.store("player@outlook.com", &token, &mut rng).is_ok() {
         let loaded = vault.load().expect("a stored token loads");
         assert_eq!(loaded.email.as_str(), "player@outlook.com");
-        // Known finding, not fixed yet (docs/benchmarks.md, section fuzz; reproducer in
-        // regressions/vault_load/): on corrupted flash the record loaded can be an older one
-        // than the token just stored. Until the vault picks its current record robustly, only
-        // "a record of ours loads" is checked; set PADLOCK_FUZZ_VAULT_STRICT to check the token.
-        if std::env::var_os("PADLOCK_FUZZ_VAULT_STRICT").is_some() {
-            assert_eq!(loaded.token.as_bytes(), token.as_bytes());
-        }
+        // Not an older record left in the image: the vault reads its store back and wipes a
+        // range the storage did not lay out (regressions/vault_load/ was such an image).
+        assert_eq!(loaded.token.as_bytes(), token.as_bytes());
     }
 });

@@ -16,6 +16,12 @@
 //! - Records live in a `sequential-storage` map on the platform's `NorFlash` range: an update
 //!   writes the new record before the old one stops counting, so a power cut at any step
 //!   leaves the old token or the new one.
+//! - A store reads the current record back before it reports success. The map takes the last
+//!   item with the key in its newest page as the current one, and appends after the first
+//!   erased slot it finds; on a range holding bytes it did not write (garbage, a foreign
+//!   image) older records of ours can sit past that slot and would shadow the new one. Then
+//!   the range is erased and the record written again: after a successful store, load returns
+//!   exactly what was stored.
 //! - [`Vault::forget`] erases the whole range: after sign-out not even the sealed bytes remain.
 //! - Any NOR flash works: words up to 32 bytes directly, page-programmed flashes (up to
 //!   256-byte pages, as the RP2040's) through [`words::SmallWords`]. [`Vault::new`] checks the
@@ -154,7 +160,8 @@ impl<F: NorFlash> Vault<F> {
     }
 
     /// Seals and stores `token` for `email`, replacing what was there. A fresh nonce comes
-    /// from `rng`.
+    /// from `rng`. The record is read back: if the range was not in the storage's layout, it
+    /// is erased and the record written again.
     ///
     /// # Errors
     /// [`VaultError::Flash`] if the flash failed part-way (the previous record still loads);
@@ -193,16 +200,39 @@ impl<F: NorFlash> Vault<F> {
                 .extend_from_slice(part)
                 .map_err(|_| VaultError::Full)?;
         }
-        block_on(
-            self.map
-                .store_item(&mut self.buffer, &RECORD_KEY, &record.as_slice()),
-        )
-        .map_err(|e| match e {
+        self.write_record(&record)?;
+        if self.current_record_is(&record) {
+            return Ok(());
+        }
+        // The range holds items the storage did not write itself (garbage, another firmware's
+        // data): the map would go on returning an older record of ours as the current one.
+        // Only then is the range wiped and the record written again, on clean sectors.
+        padlock_fmt::warn!("vault: flash range not in the storage's layout, erased");
+        self.forget()?;
+        self.write_record(&record)?;
+        if self.current_record_is(&record) {
+            Ok(())
+        } else {
+            Err(VaultError::Flash)
+        }
+    }
+
+    /// Appends `record` as the map's newest item.
+    fn write_record(&mut self, record: &[u8]) -> Result<(), VaultError> {
+        block_on(self.map.store_item(&mut self.buffer, &RECORD_KEY, &record)).map_err(|e| match e {
             sequential_storage::Error::FullStorage | sequential_storage::Error::ItemTooBig => {
                 VaultError::Full
             }
             _ => VaultError::Flash,
         })
+    }
+
+    /// Whether the record the map returns as current (what [`Vault::load`] opens) is `record`.
+    fn current_record_is(&mut self, record: &[u8]) -> bool {
+        matches!(
+            block_on(self.map.fetch_item::<&[u8]>(&mut self.buffer, &RECORD_KEY)),
+            Ok(Some(current)) if current == record
+        )
     }
 
     /// Forgets the remembered sign-in: erases the whole range.
