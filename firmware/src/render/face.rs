@@ -18,6 +18,7 @@ use embedded_graphics::text::{Baseline, Text};
 
 use super::glyph;
 use super::scaled::Scaled;
+use super::tiny;
 
 /// A mono font at an integer scale.
 #[derive(Clone, Copy)]
@@ -141,6 +142,8 @@ impl Face {
         for c in chars {
             if glyph::is_shape(c) {
                 glyph::draw(target, c, Rectangle::new(at, cell), color)?;
+            } else if let Some(rows) = tiny::rows(self.font, c) {
+                self.draw_rows(target, rows, at, color)?;
             } else if c != ' ' {
                 let glyph = c.encode_utf8(&mut buf);
                 if self.scale == 1 {
@@ -154,6 +157,26 @@ impl Face {
             at.x += self.advance() as i32;
         }
         Ok(at)
+    }
+
+    /// Draws a hand-drawn letter ([`tiny`]) at `at`, each pixel magnified by the scale.
+    fn draw_rows<D: DrawTarget>(
+        &self,
+        target: &mut D,
+        rows: &[u8; 6],
+        at: Point,
+        color: D::Color,
+    ) -> Result<(), D::Error> {
+        let s = self.scale;
+        for y in 0..6 {
+            for x in 0..4 {
+                if tiny::is_set(rows, x, y) {
+                    let corner = at + Point::new((x * s) as i32, (y * s) as i32);
+                    target.fill_solid(&Rectangle::new(corner, Size::new(s, s)), color)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Draws `text` centred in `area` (horizontally and vertically), cut to what fits.

@@ -16,8 +16,9 @@
 //!
 //! - [`theme`]: colours by role, one palette per colour depth;
 //! - [`face`]: mono fonts (ISO 8859-1, so Dutch renders) at integer scales, measuring,
-//!   wrapping; [`scaled`]: the magnifying `DrawTarget` behind scaled text; [`glyph`]: arrows
-//!   and marks no font has, drawn as shapes;
+//!   wrapping, with hand-drawn `m` and `w` for the smallest face (`tiny`); [`scaled`]: the
+//!   magnifying `DrawTarget` behind scaled text; [`glyph`]: arrows and marks no font has,
+//!   drawn as shapes;
 //! - [`layout`]: margins, faces and bands from the display size; the keyboard grid;
 //! - [`keyboard`]: the keyboard widget, full and partial redraws; [`legend`]: what each
 //!   controller button does while typing;
@@ -77,6 +78,7 @@ pub mod report;
 pub mod scaled;
 pub mod screens;
 pub mod theme;
+mod tiny;
 
 pub use screens::Renderer;
 pub use theme::{Palette, Themed};
