@@ -1063,10 +1063,7 @@ mod tests {
         ))
         .unwrap();
         drop(v1);
-        // As the gateway creates its databases: private to its user.
-        #[cfg(unix)]
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .unwrap();
+        make_private(&path);
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
         assert_eq!(store.app_passwords(1).unwrap().len(), 2, "rows kept");
@@ -1083,6 +1080,14 @@ mod tests {
             after, 5,
             "the id of a revoked app password is not given out again"
         );
+    }
+
+    /// Gives a database made here by hand the mode the gateway creates its databases with
+    /// (private to its user), which it insists on at open.
+    fn make_private(path: &std::path::Path) {
+        #[cfg(unix)]
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
     }
 
     #[test]
@@ -1103,6 +1108,7 @@ mod tests {
         ))
         .unwrap();
         drop(v3);
+        make_private(&path);
         let store = SqliteStore::open(&path).unwrap();
         let known = KnownDevice {
             device_key: PublicKey([9; 32]),
