@@ -272,9 +272,13 @@ impl KeyboardView {
     {
         let p = D::Color::PALETTE;
         let area = self.grid.key(cell.row, cell.col);
+        // A label may reach into the gap around its key (the smallest face's descenders do
+        // on the OLED): clear the whole cell first, so a redrawn key leaves what a full frame
+        // shows.
+        target.fill_solid(&self.grid.cell(cell.row, cell.col), p.background)?;
         let key = keyboard.key(cell);
         if key == Key::Blank {
-            return target.fill_solid(&area, p.background);
+            return Ok(());
         }
         let grouped = keyboard.group().is_some_and(|g| self.in_group(cell, g));
         let (fill, ink) = if focused && keyboard.cell() == cell {

@@ -203,6 +203,16 @@ impl Grid {
         self.area.top_left + Point::new(self.gutter as i32, self.header as i32)
     }
 
+    /// A key's whole cell: the key and the gap around it, which only that key's label may
+    /// reach into (the smallest face's descenders do), so a key is redrawn over all of it.
+    pub fn cell(&self, row: u8, col: u8) -> Rectangle {
+        let key = self.key(row, col);
+        Rectangle::new(
+            key.top_left - Point::new(self.gap as i32, self.gap as i32),
+            key.size + Size::new(2 * self.gap, 2 * self.gap),
+        )
+    }
+
     /// The area a key fills: its cell less the gap.
     pub fn key(&self, row: u8, col: u8) -> Rectangle {
         let at = self.origin()

@@ -110,8 +110,8 @@ fn a_dpad_move_redraws_exactly_the_two_keys() {
         );
         renderer.redraw(&mut d, &ui, effects.redraw).unwrap();
         let (a, b) = (
-            view.grid.key(from.row, from.col),
-            view.grid.key(to.row, to.col),
+            view.grid.cell(from.row, from.col),
+            view.grid.cell(to.row, to.col),
         );
         for area in d.areas() {
             let inside = |k: Rectangle| k.intersection(area) == *area;
@@ -162,7 +162,7 @@ fn a_first_stroke_redraws_its_row_and_mark() {
     d.reset();
     let effects = ui.input(press(Button::Down));
     renderer.redraw(&mut d, &ui, effects.redraw).unwrap();
-    let row = union(grid.row_label(2), grid.key(2, grid.cols - 1));
+    let row = union(grid.row_label(2), grid.cell(2, grid.cols - 1));
     let bounds = d.bounds().unwrap();
     assert_eq!(row.intersection(&bounds), bounds);
     assert!(d.inner().diff(&full::<Rgb565>(&ui)).is_none());
@@ -178,7 +178,7 @@ fn picking_a_stick_column_redraws_that_column_and_its_arrow() {
     d.reset();
     let effects = ui.input(Physical::Stick(StickSector::new(3)));
     renderer.redraw(&mut d, &ui, effects.redraw).unwrap();
-    let column = union(grid.column_label(3), grid.key(grid.rows - 1, 3));
+    let column = union(grid.column_label(3), grid.cell(grid.rows - 1, 3));
     let bounds = d.bounds().unwrap();
     assert_eq!(column.intersection(&bounds), bounds);
     assert!(d.inner().diff(&full::<Rgb565>(&ui)).is_none());
@@ -303,8 +303,8 @@ fn a_move_onto_a_cut_key_also_shows_its_label_in_the_field() {
     assert!(view.cut(ui.email(), cell));
     renderer.redraw(&mut d, &ui, effects.redraw).unwrap();
     let allowed = [
-        view.grid.key(0, 0),
-        view.grid.key(cell.row, cell.col),
+        view.grid.cell(0, 0),
+        view.grid.cell(cell.row, cell.col),
         view.field,
     ];
     for area in d.areas() {
