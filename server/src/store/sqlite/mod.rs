@@ -31,6 +31,7 @@
 mod accounts;
 mod app_passwords;
 mod devices;
+mod log;
 mod migrations;
 mod pace;
 mod replays;
@@ -63,8 +64,8 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
-    /// The write-ahead log's file (`None` in memory), synced by the group commit of claims.
-    log: Option<std::path::PathBuf>,
+    /// The write-ahead log (`None` in memory), synced by the group commit of claims.
+    log: Option<log::Log>,
     /// Write calls made (a synced commit or a sync of the log each, unless they changed
     /// nothing), and those made unsynced ([`SqliteStore::write_unsynced`]).
     writes: AtomicU64,
@@ -106,10 +107,10 @@ impl SqliteStore {
                 "cannot switch to WAL (journal mode {mode})"
             )));
         }
+        // The committer checkpoints, off the write lock (see `log`); this is a safety net.
+        connection.pragma_update(None, "wal_autocheckpoint", log::AUTOCHECKPOINT_PAGES)?;
         let mut store = Self::prepare(connection)?;
-        let mut log = path.as_os_str().to_owned();
-        log.push("-wal");
-        store.log = Some(log.into());
+        store.log = Some(log::Log::open(path)?);
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
@@ -164,7 +165,9 @@ impl SqliteStore {
     ) -> Result<T, Error> {
         self.unsynced_writes.fetch_add(1, Ordering::Relaxed);
         let connection = take(&self.writer);
-        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        connection
+            .prepare_cached("PRAGMA synchronous = NORMAL")?
+            .execute([])?;
         let result = write_transaction(&connection)
             .map_err(Error::from)
             .and_then(|tx| {
@@ -174,7 +177,9 @@ impl SqliteStore {
             });
         // Back to synced before the lock is released, whatever happened: every other write
         // must be durable when it returns.
-        connection.execute_batch("PRAGMA synchronous = FULL")?;
+        connection
+            .prepare_cached("PRAGMA synchronous = FULL")?
+            .execute([])?;
         result
     }
 

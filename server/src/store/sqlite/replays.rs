@@ -4,15 +4,12 @@
 //! [`SqliteStore::write_unsynced`]): its row is there for every connection and every process
 //! on the file as soon as the claim returns, so of two gateways claiming one message 1 only
 //! one succeeds. [`ReplayStore::commit_granted_sign_ins`] then makes every claim so far durable
-//! with one fsync of the write-ahead log, the file a committed transaction's pages are written
-//! to before its commit returns (SQLite itself syncs it at a synced commit or a checkpoint, and
-//! syncs the database file after a checkpoint, before the log is reused). The committer syncs
-//! the log file itself rather than through a synced transaction, so that the sync does not hold
-//! the write lock: claims, attempts and budgets keep committing during it. The listener runs
+//! with one fsync of the write-ahead log, off the write lock ([`super::log`]). The listener runs
 //! one committer that takes whatever accumulated during the previous sync, so a busy gateway
 //! pays one fsync per batch rather than one per sign-in. Dropping the store syncs what is left.
 
 use std::sync::MutexGuard;
+use std::sync::atomic::Ordering;
 
 use rusqlite::params;
 
@@ -45,26 +42,6 @@ impl SqliteStore {
         self.grants
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Makes every transaction committed so far durable: an fsync of the write-ahead log (see
-    /// the module docs). An in-memory database has none, and nothing to make durable; a log
-    /// that is gone was checkpointed into the database file, which the checkpoint synced.
-    fn sync_log(&self) -> Result<(), Error> {
-        let Some(log) = &self.log else {
-            return Ok(());
-        };
-        let file = match crate::files::open_private(log) {
-            Ok(file) => file,
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(());
-            }
-            Err(error) => return Err(error),
-        };
-        file.sync_data().map_err(|source| Error::Io {
-            path: log.clone(),
-            source,
-        })
     }
 }
 
@@ -118,12 +95,15 @@ impl ReplayStore for SqliteStore {
             }
             log.claimed
         };
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.sync_log()?;
-        let mut log = self.lock_grants();
-        log.durable = log.durable.max(upto);
-        Ok(log.durable)
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        // In memory there is nothing to make durable.
+        if let Some(log) = &self.log {
+            log.sync()?;
+            log.checkpoint_now_and_then(self.unsynced_writes.load(Ordering::Relaxed));
+        }
+        let mut grants = self.lock_grants();
+        grants.durable = grants.durable.max(upto);
+        Ok(grants.durable)
     }
 
     fn forget_granted_sign_ins_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {

@@ -271,3 +271,25 @@ fn writes_are_counted_synced_or_not() {
         "a claim, one batch; a commit with nothing new and a read write nothing"
     );
 }
+
+#[test]
+fn the_group_commit_checkpoints_the_log_now_and_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let database_len = || std::fs::metadata(&path).unwrap().len();
+    let before = database_len();
+    for i in 0..300u16 {
+        let mut message_1 = [0u8; 32];
+        message_1[..2].copy_from_slice(&i.to_le_bytes());
+        store
+            .remember_granted_sign_in(&message_1, UnixMillis(1))
+            .unwrap();
+    }
+    assert_eq!(database_len(), before, "the claims are in the log only");
+    assert_eq!(store.commit_granted_sign_ins().unwrap(), 300);
+    assert!(
+        database_len() > before,
+        "300 unsynced writes: the commit copied the log into the database"
+    );
+}

@@ -89,16 +89,18 @@ impl ThrottleStore for SqliteStore {
                 .execute([now.to_sql()])?;
             let mut counts = Vec::with_capacity(subjects.len());
             for subject in subjects {
-                tx.prepare_cached(
-                    "UPDATE throttle SET last_failure = ?2 WHERE subject = ?1 AND last_failure > ?2",
-                )?
-                .execute(params![subject, now.to_sql()])?;
-                let record = tx
+                let mut record = tx
                     .prepare_cached(
                         "SELECT failures, last_failure FROM throttle WHERE subject = ?1",
                     )?
                     .query_row([subject], throttle_row)
                     .optional()?;
+                if let Some(set_back) = record.as_mut().filter(|r| r.last_failure > now) {
+                    // The clock was set back: the delay runs from now, not from a future instant.
+                    tx.prepare_cached("UPDATE throttle SET last_failure = ?2 WHERE subject = ?1")?
+                        .execute(params![subject, now.to_sql()])?;
+                    set_back.last_failure = now;
+                }
                 let in_flight: u32 = tx
                     .prepare_cached("SELECT count(*) FROM attempts WHERE subject = ?1")?
                     .query_row([subject], |r| r.get(0))?;
