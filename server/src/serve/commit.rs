@@ -11,7 +11,7 @@
 //! records are durable. Batches start at most every [`MIN_COMMIT_GAP`]: syncs cost the machine
 //! CPU as well as time (on a virtual disk above all), and under load a wider batch serves more
 //! replies per sync. A reply waits about one gap and one sync; an answer thread waits for no
-//! sync, at most for the store's write lock while one is under way.
+//! sync (the SQLite store syncs its log without holding its write lock).
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
