@@ -148,4 +148,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activity_by_account ON activity(account_id, id);
     ",
+    // 6: what several gateway processes on one database must share (crate::store's "What
+    // lives where"): password attempts in flight, one row per attempt and subject, each with a
+    // lease so that a crashed gateway's attempts stop counting (a handful of rows: scanned, not
+    // indexed beyond their key, so each attempt writes one page); and the success budgets of
+    // device keys (crate::pace), as the instant each is full again.
+    "
+    CREATE TABLE attempts (
+        subject     BLOB NOT NULL,
+        attempt     INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL,
+        PRIMARY KEY (subject, attempt)
+    ) WITHOUT ROWID;
+    CREATE TABLE pace (
+        subject BLOB PRIMARY KEY,
+        full_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
