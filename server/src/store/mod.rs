@@ -25,9 +25,11 @@
 //!   ([`crate::pace`]) the database grows with the number of active devices, not their traffic.
 
 mod migrations;
+pub mod postgres;
 pub mod security;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
