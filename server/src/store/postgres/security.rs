@@ -6,7 +6,8 @@
 
 use postgres::{GenericClient, Row};
 
-use super::{Db, Isolation, PostgresStore, millis, revoke_primary_password_tokens};
+use super::tokens::revoke_primary_password_tokens;
+use super::{Db, Isolation, PostgresStore, millis};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::security::{
