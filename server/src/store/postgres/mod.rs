@@ -75,6 +75,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
+    /// Whether [`PostgresStore::open`] found the database empty and created the schema.
+    created: bool,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -204,9 +206,18 @@ impl PostgresStore {
             .test_on_check_out(false)
             .error_handler(Box::new(LogErrors))
             .build(Manager { config })?;
-        let store = Self { pool };
-        store.migrate()?;
+        let mut store = Self {
+            pool,
+            created: false,
+        };
+        store.created = store.migrate()?;
         Ok(store)
+    }
+
+    /// Whether opening found the database empty and made it a gateway's (its first gateway:
+    /// the one that may create the gateway's keys).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The schema version of the database (how many migrations it has had).
@@ -217,9 +228,12 @@ impl PostgresStore {
         })
     }
 
-    fn migrate(&self) -> Result<(), Error> {
+    /// Applies the missing migrations; returns whether the database was empty (this call made
+    /// it a gateway's).
+    fn migrate(&self) -> Result<bool, Error> {
         let supported = MIGRATIONS.len();
         let mut applied = 0;
+        let mut created = false;
         loop {
             let done = self.transaction(Isolation::ReadCommitted, |db| {
                 // One migrating gateway at a time; the lock ends with the transaction.
@@ -242,6 +256,7 @@ impl PostgresStore {
                     db.client.batch_execute(CREATE_SCHEMA_TABLE)?;
                     db.client
                         .batch_execute("INSERT INTO padlock_schema (version) VALUES (0)")?;
+                    created = true;
                 }
                 let found: i32 = db.value("SELECT version FROM padlock_schema", &[])?;
                 let found = usize::try_from(found).unwrap_or(usize::MAX);
@@ -261,7 +276,7 @@ impl PostgresStore {
                 Ok(false)
             })?;
             if done {
-                return Ok(());
+                return Ok(created);
             }
             applied += 1;
             if applied > supported {
