@@ -26,10 +26,12 @@
 //!   it aborts for a conflict (`40001`, or a deadlock, `40P01`) is run again from the start
 //!   ([`RETRIES`] times), reading the other's result. So a rotation that races a revocation of
 //!   its app password either sees the password gone or is seen by the revocation.
-//! - **Failures.** A lost connection (PostgreSQL restarted, the network cut) is an error, which
-//!   the gateway answers with `ServerError`; the pool drops the broken connection when it comes
-//!   back and opens a fresh one for a later request, so the gateway recovers without a restart.
-//!   Getting a connection waits at most [`CONNECT_TIMEOUT`].
+//! - **Failures.** While PostgreSQL cannot be reached, every method fails (after at most
+//!   [`CONNECT_TIMEOUT`] waiting for a connection) and the gateway answers `ServerError`; a
+//!   connection lost in the middle of a statement is an error too (its outcome is unknown, so it
+//!   is not run again). Pooled connections that died while idle (a PostgreSQL restart ends them
+//!   all) are dropped when next used and the request moves on to a fresh one, so the gateway
+//!   recovers by itself, without a restart and without a failure per dead connection.
 //! - **Transport.** The connection is not encrypted (no TLS): reach PostgreSQL over a unix
 //!   socket or a private network. Only keyed hashes, argon2id strings and sealed secrets cross
 //!   it, never a password or token in clear.
@@ -89,6 +91,8 @@ impl std::fmt::Debug for PostgresStore {
 struct Connection {
     client: postgres::Client,
     statements: HashMap<String, Statement>,
+    /// Found dead: the pool drops it instead of handing it out again.
+    broken: bool,
 }
 
 /// Opens connections for the pool, and tells it which ones broke.
@@ -104,6 +108,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(Connection {
             client: self.config.connect(NoTls)?,
             statements: HashMap::new(),
+            broken: false,
         })
     }
 
@@ -112,7 +117,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, connection: &mut Connection) -> bool {
-        connection.client.is_closed()
+        connection.broken || connection.client.is_closed()
     }
 }
 
@@ -290,11 +295,14 @@ impl PostgresStore {
     /// Runs `work` on a pooled connection, each statement on its own (autocommit).
     fn with<T>(
         &self,
-        work: impl FnOnce(&mut Db<'_, postgres::Client>) -> Result<T, Error>,
+        mut work: impl FnMut(&mut Db<'_, postgres::Client>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut pooled = self.pool.get()?;
-        let Connection { client, statements } = &mut *pooled;
-        work(&mut Db { client, statements })
+        self.on_connection(|connection| {
+            let Connection {
+                client, statements, ..
+            } = connection;
+            work(&mut Db { client, statements })
+        })
     }
 
     /// Runs `work` in one transaction at `isolation` and commits it; a transaction aborted for
@@ -304,33 +312,76 @@ impl PostgresStore {
         isolation: Isolation,
         mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut pooled = self.pool.get()?;
-        let Connection { client, statements } = &mut *pooled;
-        let mut attempt = 0;
-        loop {
-            let result = (|| {
-                let level = match isolation {
-                    Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
-                    Isolation::Serializable => IsolationLevel::Serializable,
+        let level = match isolation {
+            Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
+            Isolation::Serializable => IsolationLevel::Serializable,
+        };
+        self.on_connection(|connection| {
+            let Connection {
+                client, statements, ..
+            } = connection;
+            let mut attempt = 0;
+            loop {
+                let mut once = || {
+                    let mut tx = client.build_transaction().isolation_level(level).start()?;
+                    let value = work(&mut Db {
+                        client: &mut tx,
+                        statements: &mut *statements,
+                    })?;
+                    tx.commit()?;
+                    Ok(value)
                 };
-                let mut tx = client.build_transaction().isolation_level(level).start()?;
-                let value = work(&mut Db {
-                    client: &mut tx,
-                    statements: &mut *statements,
-                })?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            match result {
-                Err(Error::Postgres(error)) if attempt < RETRIES && is_conflict(&error) => {
-                    attempt += 1;
-                    // Let the transaction that won finish before reading its result.
-                    std::thread::sleep(Duration::from_millis(u64::from(attempt)));
+                match once() {
+                    Err(Error::Postgres(error)) if attempt < RETRIES && is_conflict(&error) => {
+                        attempt += 1;
+                        // Let the transaction that won finish before reading its result.
+                        std::thread::sleep(Duration::from_millis(u64::from(attempt)));
+                    }
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    /// Runs `work` on a pooled connection. A connection that died while it sat in the pool
+    /// (PostgreSQL restarted, or ended it) fails before anything `work` sent was run: it is
+    /// dropped and `work` runs again on the next, so that a restart costs the requests made
+    /// while PostgreSQL was down, not one failure per pooled connection afterwards. Any other
+    /// failure (a connection lost in the middle of a statement, whose outcome is unknown) is
+    /// the caller's.
+    fn on_connection<T>(
+        &self,
+        mut work: impl FnMut(&mut Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut stale = 0;
+        loop {
+            let mut connection = self.pool.get()?;
+            match work(&mut connection) {
+                Err(Error::Postgres(error)) if stale < POOL_SIZE && died_idle(&error) => {
+                    stale += 1;
+                    connection.broken = true;
+                    tracing::info!(%error, "a pooled PostgreSQL connection had died; trying another");
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// Whether `error` says the connection had been ended before the request reached PostgreSQL
+/// (so nothing of it ran): closed on our side already, or ended by PostgreSQL's shutdown, crash
+/// recovery or start-up, whose notice is the first thing read after sending.
+fn died_idle(error: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    error.is_closed()
+        || matches!(
+            error.code(),
+            Some(
+                &SqlState::ADMIN_SHUTDOWN
+                    | &SqlState::CRASH_SHUTDOWN
+                    | &SqlState::CANNOT_CONNECT_NOW
+            )
+        )
 }
 
 /// Whether PostgreSQL aborted the transaction for a conflict with another (running it again
