@@ -5,7 +5,8 @@
 //! that makes a fresh, empty store (anything [`Fixture`]: a store, or a wrapper that cleans up
 //! after it) and is evaluated once per rule; attributes before the name (an `ignore` when the
 //! database is missing) go on every test. Each rule then shows as its own test,
-//! `name::rule`. The rules are grouped by role, one module each.
+//! `name::rule`. The rules are grouped by role, one module each, and `shared` holds those
+//! about two gateways on one database ([`Fixture::another`]).
 //!
 //! Rules that only one backend can break the way they are written (SQLite's file modes, its
 //! migrations from older files, a database edited by hand) stay with that backend's own tests.
@@ -14,6 +15,7 @@ mod accounts;
 mod app_passwords;
 mod devices;
 mod replays;
+mod shared;
 mod throttle;
 mod tokens;
 mod web;
@@ -26,6 +28,12 @@ use padlock_server::{PostgresStore, SqliteStore, Store, UnixMillis};
 pub trait Fixture {
     /// The store under test.
     fn store(&self) -> &dyn Store;
+    /// The store of another gateway process on the same database, if the backend can open one.
+    /// Without (an in-memory database is its process's alone), the `shared` rules play both
+    /// gateways on the one store.
+    fn another(&self) -> Option<Box<dyn Store>> {
+        None
+    }
 }
 
 impl<S: Store> Fixture for S {
@@ -38,20 +46,28 @@ impl<S: Store> Fixture for S {
 /// synced, as in a deployment.
 struct SqliteFile {
     store: SqliteStore,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl SqliteFile {
+    const NAME: &str = "gateway.db";
+
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("gateway.db")).unwrap();
-        Self { store, _dir: dir }
+        let store = SqliteStore::open(&dir.path().join(Self::NAME)).unwrap();
+        Self { store, dir }
     }
 }
 
 impl Fixture for SqliteFile {
     fn store(&self) -> &dyn Store {
         &self.store
+    }
+
+    fn another(&self) -> Option<Box<dyn Store>> {
+        Some(Box::new(
+            SqliteStore::open(&self.dir.path().join(Self::NAME)).unwrap(),
+        ))
     }
 }
 
@@ -81,12 +97,20 @@ macro_rules! conformance {
             web::two_step_setup_keeps_codes_single_use,
             web::a_password_change_on_the_page_keeps_only_its_own_session,
             web::activity_is_newest_first_and_bounded,
+        ; shared:
+            attempts_in_flight_count_on_every_gateway,
+            one_attempt_at_a_time_across_gateways,
+            success_budgets_are_shared,
+            a_grant_claimed_on_one_gateway_is_a_replay_on_the_other,
+            tokens_and_counters_written_by_one_gateway_hold_on_the_other,
         );
     };
-    (@each $attrs:tt $backend:ident, $fixture:expr; $($role:ident::$rule:ident,)*) => {
+    (@each $attrs:tt $backend:ident, $fixture:expr;
+        $($role:ident::$rule:ident,)* ; shared: $($shared:ident,)*) => {
         mod $backend {
             use super::*;
             $(conformance!(@one $attrs $fixture; $role::$rule);)*
+            $(conformance!(@two $attrs $fixture; $shared);)*
         }
     };
     (@one [$($attr:tt)*] $fixture:expr; $role:ident::$rule:ident) => {
@@ -95,6 +119,16 @@ macro_rules! conformance {
         fn $rule() {
             let fixture = $fixture;
             $role::$rule(Fixture::store(&fixture));
+        }
+    };
+    (@two [$($attr:tt)*] $fixture:expr; $rule:ident) => {
+        #[test]
+        $($attr)*
+        fn $rule() {
+            let fixture = $fixture;
+            let another = Fixture::another(&fixture);
+            let store = Fixture::store(&fixture);
+            shared::$rule(store, another.as_deref().unwrap_or(store));
         }
     };
 }
@@ -117,23 +151,24 @@ mod postgres_db;
 struct PostgresScratch {
     // Declared first: its connections close before the database is dropped.
     store: PostgresStore,
-    _database: postgres_db::ScratchDatabase,
+    database: postgres_db::ScratchDatabase,
 }
 
 impl PostgresScratch {
     fn new() -> Self {
         let database = postgres_db::ScratchDatabase::new();
         let store = PostgresStore::open(&database.url).unwrap();
-        Self {
-            store,
-            _database: database,
-        }
+        Self { store, database }
     }
 }
 
 impl Fixture for PostgresScratch {
     fn store(&self) -> &dyn Store {
         &self.store
+    }
+
+    fn another(&self) -> Option<Box<dyn Store>> {
+        Some(Box::new(PostgresStore::open(&self.database.url).unwrap()))
     }
 }
 

@@ -5,9 +5,10 @@
 //!   threads, which block on the store as they do on SQLite, so an async client would only add
 //!   a runtime hop per query. Connections come from an [`r2d2`] pool ([`POOL_SIZE`] at most),
 //!   each with its own cache of prepared statements (one round trip per query instead of two).
-//! - **Every limit in the database.** Throttling counters, the replay memory (granted sign-ins
-//!   and retries answered with a successor), grace-window successors and web sessions are rows,
-//!   written when the method returns: a second gateway on the same database sees them at once.
+//! - **Every limit in the database.** Throttling counters and attempts in flight, the pacing of
+//!   successes, the replay memory (granted sign-ins and retries answered with a successor),
+//!   grace-window successors and web sessions are rows, written when the method returns: a
+//!   second gateway on the same database sees them at once.
 //!   Unlike the SQLite store, a granted sign-in is claimed by an `INSERT ... ON CONFLICT DO
 //!   NOTHING` that is durable when [`Store::remember_granted_sign_in`] returns (PostgreSQL
 //!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
@@ -40,6 +41,7 @@ mod accounts;
 mod app_passwords;
 mod devices;
 mod migrations;
+mod pace;
 mod replays;
 mod security;
 mod throttle;
@@ -223,6 +225,11 @@ impl PostgresStore {
     /// the one that may create the gateway's keys).
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// The schema version this gateway brings a database to (how many migrations it knows).
+    pub fn latest_schema_version() -> u32 {
+        u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
     }
 
     /// The schema version of the database (how many migrations it has had).

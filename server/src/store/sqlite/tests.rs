@@ -1,7 +1,5 @@
 //! The SQLite store's own tests (what every backend must do is in the conformance suite).
 
-use std::path::Path;
-
 use padlock_protocol::PublicKey;
 use rusqlite::Connection;
 
@@ -190,10 +188,12 @@ fn a_family_whose_app_password_vanished_is_revoked_on_rotation() {
 }
 
 #[test]
-fn claims_are_written_only_by_the_commit_all_in_one() {
+fn claims_are_shared_at_once_and_synced_by_one_commit_per_batch() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("g.db");
     let store = SqliteStore::open(&path).unwrap();
+    // Another gateway on the same file.
+    let other = SqliteStore::open(&path).unwrap();
     for i in 0..50u8 {
         assert!(
             store
@@ -202,32 +202,47 @@ fn claims_are_written_only_by_the_commit_all_in_one() {
         );
     }
     assert_eq!(store.granted_sign_ins_claimed(), 50);
-    let stored = |path: &Path| -> i64 {
-        Connection::open(path)
+    assert!(
+        other.granted_sign_in_known(&[7; 32]).unwrap(),
+        "seen by the other before the commit"
+    );
+    assert!(
+        !other
+            .remember_granted_sign_in(&[7; 32], UnixMillis(2))
             .unwrap()
-            .query_row("SELECT count(*) FROM granted_sign_ins", [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(stored(&path), 0, "nothing written before the commit");
+    );
+    assert_eq!(store.grant_batches().unwrap(), 0, "nothing synced yet");
     assert_eq!(store.commit_granted_sign_ins().unwrap(), 50);
-    assert_eq!(stored(&path), 50, "one commit wrote them all");
+    assert_eq!(store.grant_batches().unwrap(), 1, "one sync for the batch");
+    assert_eq!(store.commit_granted_sign_ins().unwrap(), 50, "nothing new");
+    assert_eq!(
+        other.commit_granted_sign_ins().unwrap(),
+        0,
+        "the other claimed none"
+    );
+    assert_eq!(store.grant_batches().unwrap(), 1);
     assert!(
         store
             .remember_granted_sign_in(&[200; 32], UnixMillis(200))
             .unwrap()
     );
-    assert_eq!(store.commit_granted_sign_ins().unwrap(), 51);
-    assert_eq!(store.commit_granted_sign_ins().unwrap(), 51, "nothing new");
-    let log = store.lock_grants();
-    assert!(log.pending.is_empty() && log.uncommitted.is_empty());
-    drop(log);
-    assert_eq!(stored(&path), 51);
-    // Dropping the store writes what is left.
-    assert!(
-        store
-            .remember_granted_sign_in(&[201; 32], UnixMillis(200))
-            .unwrap()
-    );
+    // Dropping the store syncs what is left.
     drop(store);
-    assert_eq!(stored(&path), 52);
+    assert_eq!(other.grant_batches().unwrap(), 2);
+    assert!(other.granted_sign_in_known(&[200; 32]).unwrap());
+}
+
+#[test]
+fn unsynced_writes_leave_the_writer_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("g.db")).unwrap();
+    store
+        .remember_granted_sign_in(&[1; 32], UnixMillis(1))
+        .unwrap();
+    let sync: i64 = store
+        .lock()
+        .unwrap()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "FULL again after an unsynced write");
 }
