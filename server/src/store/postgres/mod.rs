@@ -48,6 +48,7 @@ mod throttle;
 mod tokens;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use padlock_protocol::PublicKey;
@@ -79,6 +80,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
+    /// Rows inserted, updated or deleted by this store's committed statements.
+    rows_written: AtomicU64,
     /// Whether [`PostgresStore::open`] found the database empty and created the schema.
     created: bool,
 }
@@ -137,6 +140,9 @@ impl r2d2::HandleError<postgres::Error> for LogErrors {
 struct Db<'a, C> {
     client: &'a mut C,
     statements: &'a mut HashMap<String, Statement>,
+    /// Rows the statements run here wrote (counted by [`Db::execute`]; a statement that writes
+    /// through `RETURNING` adds its own).
+    written: u64,
 }
 
 /// Query parameters as the driver takes them.
@@ -167,7 +173,16 @@ impl<C: GenericClient> Db<'_, C> {
     fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<usize, Error> {
         let statement = self.statement(sql)?;
         let changed = self.client.execute(&statement, params)?;
+        self.written += changed;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    /// Runs `sql`, an `INSERT ... RETURNING id` (of one row at most); the id of the row it
+    /// inserted, if it did.
+    fn inserted_id(&mut self, sql: &str, params: Params<'_>) -> Result<Option<i64>, Error> {
+        let row = self.query_opt(sql, params)?;
+        self.written += u64::from(row.is_some());
+        row.map(|row| Ok(row.try_get(0)?)).transpose()
     }
 
     /// The first column of the one row `sql` returns.
@@ -215,9 +230,12 @@ impl PostgresStore {
             .build(Manager { config })?;
         let mut store = Self {
             pool,
+            rows_written: AtomicU64::new(0),
             created: false,
         };
         store.created = store.migrate()?;
+        // The schema's own bookkeeping is not the gateway's work.
+        store.rows_written.store(0, Ordering::Relaxed);
         Ok(store)
     }
 
@@ -225,6 +243,12 @@ impl PostgresStore {
     /// the one that may create the gateway's keys).
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// Rows this store's committed statements have inserted, updated or deleted since it was
+    /// opened: the database's share of the work, per request, in the benchmarks.
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written.load(Ordering::Relaxed)
     }
 
     /// The schema version this gateway brings a database to (how many migrations it knows).
@@ -308,7 +332,14 @@ impl PostgresStore {
             let Connection {
                 client, statements, ..
             } = connection;
-            work(&mut Db { client, statements })
+            let mut db = Db {
+                client,
+                statements,
+                written: 0,
+            };
+            let value = work(&mut db)?;
+            self.rows_written.fetch_add(db.written, Ordering::Relaxed);
+            Ok(value)
         })
     }
 
@@ -331,11 +362,15 @@ impl PostgresStore {
             loop {
                 let mut once = || {
                     let mut tx = client.build_transaction().isolation_level(level).start()?;
-                    let value = work(&mut Db {
+                    let mut db = Db {
                         client: &mut tx,
                         statements: &mut *statements,
-                    })?;
+                        written: 0,
+                    };
+                    let value = work(&mut db)?;
+                    let written = db.written;
                     tx.commit()?;
+                    self.rows_written.fetch_add(written, Ordering::Relaxed);
                     Ok(value)
                 };
                 match once() {
@@ -420,6 +455,11 @@ fn optional_millis(row: &Row, column: usize) -> Result<Option<UnixMillis>, Error
     Ok(row
         .try_get::<_, Option<i64>>(column)?
         .map(UnixMillis::from_sql))
+}
+
+/// The id of a row an unconditional insert made (it returns one, or fails).
+fn always_inserted(id: Option<i64>) -> Result<i64, Error> {
+    id.ok_or_else(|| Error::CorruptDatabase("an insert returned no row".into()))
 }
 
 /// A row count as PostgreSQL's `LIMIT` takes it.

@@ -15,7 +15,7 @@
 use postgres::{GenericClient, Row};
 use sha2::{Digest, Sha256};
 
-use super::{Db, Isolation, PostgresStore, millis};
+use super::{Db, Isolation, PostgresStore, always_inserted, millis};
 use crate::error::Error;
 use crate::store::{AttemptId, SubjectCount, ThrottleRecord, ThrottleStore};
 use crate::time::UnixMillis;
@@ -168,10 +168,10 @@ impl ThrottleStore for PostgresStore {
             if !admit(&counts) {
                 return Ok(None);
             }
-            let attempt: i64 = db.value(
+            let attempt = always_inserted(db.inserted_id(
                 "INSERT INTO attempts (lease_until) VALUES ($1) RETURNING id",
                 &[&lease_until.to_sql()],
-            )?;
+            )?)?;
             for subject in &locked {
                 db.execute(
                     "INSERT INTO attempt_subjects (subject, attempt) VALUES ($1, $2)",
