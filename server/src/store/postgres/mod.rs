@@ -13,6 +13,10 @@
 //!   NOTHING` that is durable when [`Store::remember_granted_sign_in`] returns (PostgreSQL
 //!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
 //!   two gateways can never both claim one message 1.
+//! - **Nothing else in memory.** A store holds its pooled connections and the statements
+//!   prepared on them, nothing that decides a request: a gateway process can crash or be added
+//!   at any moment (what the gateway itself keeps in memory, and why that is safe, is in
+//!   [`crate::store`]).
 //! - **Isolation, per transaction.** A method that is one statement runs on its own, at READ
 //!   COMMITTED: a conditional `UPDATE` or an `INSERT ... ON CONFLICT DO UPDATE` locks the row it
 //!   changes and re-checks its condition on the newest version, so it is atomic against any
