@@ -7,9 +7,10 @@ mod postgres_db;
 
 use padlock_protocol::PublicKey;
 use padlock_server::store::{
-    AccountStore, AppPasswordStore, NewToken, ThrottleStore, TokenState, TokenStore,
+    AccountStore, AppPasswordStore, NewToken, PaceStore, ThrottleStore, TokenState, TokenStore,
+    WriteCount,
 };
-use padlock_server::{Error, PostgresStore, UnixMillis};
+use padlock_server::{Error, PostgresStore, Store, UnixMillis};
 use postgres_db::{PrivateCluster, ScratchDatabase};
 
 fn token(hash_byte: u8, app_password: i64, at: u64) -> NewToken {
@@ -259,4 +260,35 @@ fn rows_written_counts_what_each_store_committed() {
             .is_err()
     );
     assert_eq!((a.rows_written(), b.rows_written()), (3, 2));
+    // One synced commit per call that wrote; reads are no writes.
+    assert_eq!(
+        a.writes(),
+        WriteCount {
+            synced: 3,
+            unsynced: 0
+        }
+    );
+    assert!(a.token_by_id(first).unwrap().is_some());
+    assert_eq!(
+        b.writes(),
+        WriteCount {
+            synced: 1,
+            unsynced: 0
+        }
+    );
+    // Attempts in flight and pacing commit unsynced.
+    let attempt = a
+        .begin_attempt(&[b"s"], UnixMillis(30), UnixMillis(99), &mut |_| true)
+        .unwrap()
+        .unwrap();
+    a.end_attempt(attempt).unwrap();
+    a.spend_pace(b"p", UnixMillis(30), std::time::Duration::from_secs(1))
+        .unwrap();
+    assert_eq!(
+        a.writes(),
+        WriteCount {
+            synced: 3,
+            unsynced: 3
+        }
+    );
 }

@@ -59,7 +59,7 @@ use padlock_protocol::PublicKey;
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, NoTls, Row, Statement};
 
-use super::{SecurityStore, Store};
+use super::{SecurityStore, Store, WriteCount};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
@@ -86,6 +86,10 @@ pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     /// Rows inserted, updated or deleted by this store's committed statements.
     rows_written: AtomicU64,
+    /// Calls whose commit wrote something: synced ones (the commit waited for the WAL flush),
+    /// and unsynced ones ([`PostgresStore::unsynced`]).
+    synced_writes: AtomicU64,
+    unsynced_writes: AtomicU64,
     /// Whether [`PostgresStore::open`] found the database empty and created the schema.
     created: bool,
 }
@@ -235,11 +239,14 @@ impl PostgresStore {
         let mut store = Self {
             pool,
             rows_written: AtomicU64::new(0),
+            synced_writes: AtomicU64::new(0),
+            unsynced_writes: AtomicU64::new(0),
             created: false,
         };
         store.created = store.migrate()?;
         // The schema's own bookkeeping is not the gateway's work.
         store.rows_written.store(0, Ordering::Relaxed);
+        store.synced_writes.store(0, Ordering::Relaxed);
         Ok(store)
     }
 
@@ -342,7 +349,7 @@ impl PostgresStore {
                 written: 0,
             };
             let value = work(&mut db)?;
-            self.rows_written.fetch_add(db.written, Ordering::Relaxed);
+            self.count_write(db.written, true);
             Ok(value)
         })
     }
@@ -352,6 +359,32 @@ impl PostgresStore {
     fn transaction<T>(
         &self,
         isolation: Isolation,
+        work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.run_transaction(isolation, true, work)
+    }
+
+    /// Runs `work` in one READ COMMITTED transaction whose commit does not wait for the WAL to
+    /// reach the disk (`synchronous_commit = off`): it is visible to every gateway at once and
+    /// durable with the next synced commit of any session, a fraction of a second later. A
+    /// PostgreSQL crash in between loses it, and never anything else. For what is transient
+    /// anyway, on the hot path of every password attempt (as the SQLite store's unsynced
+    /// writes): attempts in flight, which a lease ends, and the pacing of successes.
+    fn unsynced<T>(
+        &self,
+        mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.run_transaction(Isolation::ReadCommitted, false, |db| {
+            db.client
+                .batch_execute("SET LOCAL synchronous_commit = off")?;
+            work(db)
+        })
+    }
+
+    fn run_transaction<T>(
+        &self,
+        isolation: Isolation,
+        synced: bool,
         mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let level = match isolation {
@@ -374,7 +407,7 @@ impl PostgresStore {
                     let value = work(&mut db)?;
                     let written = db.written;
                     tx.commit()?;
-                    self.rows_written.fetch_add(written, Ordering::Relaxed);
+                    self.count_write(written, synced);
                     Ok(value)
                 };
                 match once() {
@@ -387,6 +420,20 @@ impl PostgresStore {
                 }
             }
         })
+    }
+
+    /// Counts a committed call that wrote `rows` rows (one that wrote none commits nothing).
+    fn count_write(&self, rows: u64, synced: bool) {
+        if rows == 0 {
+            return;
+        }
+        self.rows_written.fetch_add(rows, Ordering::Relaxed);
+        let calls = if synced {
+            &self.synced_writes
+        } else {
+            &self.unsynced_writes
+        };
+        calls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Runs `work` on a pooled connection. A connection that died while it sat in the pool
@@ -478,5 +525,12 @@ fn rows<T>(rows: Vec<Row>, read: impl Fn(&Row) -> Result<T, Error>) -> Result<Ve
 impl Store for PostgresStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
         Some(self)
+    }
+
+    fn writes(&self) -> WriteCount {
+        WriteCount {
+            synced: self.synced_writes.load(Ordering::Relaxed),
+            unsynced: self.unsynced_writes.load(Ordering::Relaxed),
+        }
     }
 }

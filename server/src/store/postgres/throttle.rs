@@ -10,7 +10,8 @@
 //!   account (each one's count conflicts with every other's insert), exactly when the throttle
 //!   matters. So it runs at READ COMMITTED under one transaction-scoped advisory lock per subject
 //!   ([`subject_lock`]), taken in one order: attempts on the same subjects queue for a moment,
-//!   and each sees, in its next statement, the attempts counted before it.
+//!   and each sees, in its next statement, the attempts counted before it. Attempts are
+//!   written unsynced ([`PostgresStore::unsynced`]): a lease ends them anyway.
 
 use postgres::{GenericClient, Row};
 use sha2::{Digest, Sha256};
@@ -145,7 +146,7 @@ impl ThrottleStore for PostgresStore {
         admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
     ) -> Result<Option<AttemptId>, Error> {
         let locked = ordered(subjects);
-        self.transaction(Isolation::ReadCommitted, |db| {
+        self.unsynced(|db| {
             for subject in &locked {
                 db.query(
                     "SELECT pg_advisory_xact_lock($1)",
@@ -184,7 +185,7 @@ impl ThrottleStore for PostgresStore {
 
     fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
         // Its subjects go with it (ON DELETE CASCADE).
-        self.with(|db| db.execute("DELETE FROM attempts WHERE id = $1", &[&attempt.0]))?;
+        self.unsynced(|db| db.execute("DELETE FROM attempts WHERE id = $1", &[&attempt.0]))?;
         Ok(())
     }
 }

@@ -38,7 +38,7 @@ mod tokens;
 mod web;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{
@@ -47,7 +47,7 @@ use rusqlite::{
 
 use self::migrations::{APPLICATION_ID, MIGRATIONS};
 use self::replays::GrantLog;
-use super::{SecurityStore, Store};
+use super::{SecurityStore, Store, WriteCount};
 use crate::error::Error;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -62,6 +62,10 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
+    /// Write calls made (a synced commit each, unless they changed nothing), and those made
+    /// unsynced ([`SqliteStore::write_unsynced`]).
+    writes: AtomicU64,
+    unsynced_writes: AtomicU64,
     /// Held while a batch of claims is written: one committer at a time, and a caller whose
     /// claim is in the batch being written waits here for its sync instead of writing again.
     committing: Mutex<()>,
@@ -127,12 +131,16 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             grants: Mutex::default(),
+            writes: AtomicU64::new(0),
+            unsynced_writes: AtomicU64::new(0),
             committing: Mutex::new(()),
         })
     }
 
-    /// The connection for writes (and for reads inside a write's transaction).
+    /// The connection for a write (and for reads inside a write's transaction), counted in
+    /// [`Store::writes`].
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(take(&self.writer))
     }
 
@@ -147,7 +155,8 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let connection = self.lock()?;
+        self.unsynced_writes.fetch_add(1, Ordering::Relaxed);
+        let connection = take(&self.writer);
         connection.execute_batch("PRAGMA synchronous = NORMAL")?;
         let result = write_transaction(&connection)
             .map_err(Error::from)
@@ -199,13 +208,13 @@ impl SqliteStore {
         }
         match self.readers.get(start % count.max(1)) {
             Some(reader) => Ok(take(reader)),
-            None => self.lock(),
+            None => Ok(take(&self.writer)),
         }
     }
 
     /// The schema version of the open database (how many migrations it has had).
     pub fn schema_version(&self) -> Result<u32, Error> {
-        user_version(&*self.lock()?)
+        user_version(&take(&self.writer))
     }
 }
 
@@ -291,6 +300,13 @@ fn limit(n: usize) -> i64 {
 impl Store for SqliteStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
         Some(self)
+    }
+
+    fn writes(&self) -> WriteCount {
+        WriteCount {
+            synced: self.writes.load(Ordering::Relaxed),
+            unsynced: self.unsynced_writes.load(Ordering::Relaxed),
+        }
     }
 }
 

@@ -47,8 +47,7 @@ impl SqliteStore {
     /// How many synced batches of claims the database has had, from any process.
     #[cfg(test)]
     pub(super) fn grant_batches(&self) -> Result<i64, Error> {
-        Ok(self
-            .lock()?
+        Ok(super::take(&self.writer)
             .query_row("SELECT batches FROM grant_batches", [], |r| r.get(0))?)
     }
 }
@@ -94,14 +93,16 @@ impl ReplayStore for SqliteStore {
             .committing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let connection = self.lock()?;
-        let upto = {
+        {
             let log = self.lock_grants();
             if log.durable == log.claimed {
+                // Every claim this store made so far (the caller's among them) is durable.
                 return Ok(log.durable);
             }
-            log.claimed
-        };
+        }
+        let connection = self.lock()?;
+        // Read under the writer's lock: every claim numbered up to here is in the WAL.
+        let upto = self.lock_grants().claimed;
         let tx = write_transaction(&connection)?;
         tx.prepare_cached("UPDATE grant_batches SET batches = batches + 1")?
             .execute([])?;

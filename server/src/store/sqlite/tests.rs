@@ -246,3 +246,28 @@ fn unsynced_writes_leave_the_writer_synced() {
         .unwrap();
     assert_eq!(sync, 2, "FULL again after an unsynced write");
 }
+
+#[test]
+fn writes_are_counted_synced_or_not() {
+    use crate::store::{Store, WriteCount};
+    let store = store_with_account();
+    let before = store.writes();
+    store
+        .remember_granted_sign_in(&[1; 32], UnixMillis(1))
+        .unwrap();
+    store.commit_granted_sign_ins().unwrap();
+    store.commit_granted_sign_ins().unwrap();
+    assert!(store.token_by_hash(&[1; 32]).unwrap().is_none());
+    let after = store.writes();
+    assert_eq!(
+        WriteCount {
+            synced: after.synced - before.synced,
+            unsynced: after.unsynced - before.unsynced,
+        },
+        WriteCount {
+            synced: 1,
+            unsynced: 1
+        },
+        "a claim, one batch; a commit with nothing new and a read write nothing"
+    );
+}
