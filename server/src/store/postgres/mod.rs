@@ -10,7 +10,7 @@
 //!   grace-window successors and web sessions are rows, written when the method returns: a
 //!   second gateway on the same database sees them at once.
 //!   Unlike the SQLite store, a granted sign-in is claimed by an `INSERT ... ON CONFLICT DO
-//!   NOTHING` that is durable when [`Store::remember_granted_sign_in`] returns (PostgreSQL
+//!   NOTHING` that is durable when [`ReplayStore::remember_granted_sign_in`](super::ReplayStore::remember_granted_sign_in) returns (PostgreSQL
 //!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
 //!   two gateways can never both claim one message 1.
 //! - **Nothing else in memory.** A store holds its pooled connections and the statements
