@@ -9,10 +9,11 @@
 //!   successes, the replay memory (granted sign-ins and retries answered with a successor),
 //!   grace-window successors and web sessions are rows, written when the method returns: a
 //!   second gateway on the same database sees them at once.
-//!   Unlike the SQLite store, a granted sign-in is claimed by an `INSERT ... ON CONFLICT DO
-//!   NOTHING` that is durable when [`ReplayStore::remember_granted_sign_in`](super::ReplayStore::remember_granted_sign_in) returns (PostgreSQL
-//!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
-//!   two gateways can never both claim one message 1.
+//!   A granted sign-in is claimed by an `INSERT ... ON CONFLICT DO NOTHING`, durable when
+//!   [`ReplayStore::remember_granted_sign_in`](super::ReplayStore::remember_granted_sign_in)
+//!   returns: the SQLite store syncs its claims in batches, PostgreSQL already flushes the
+//!   commits of concurrent sessions together (its own group commit). Of two gateways claiming
+//!   one message 1, exactly one succeeds.
 //! - **Nothing else in memory.** A store holds its pooled connections and the statements
 //!   prepared on them, nothing that decides a request: a gateway process can crash or be added
 //!   at any moment (what the gateway itself keeps in memory, and why that is safe, is in
