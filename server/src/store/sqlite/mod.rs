@@ -11,7 +11,8 @@
 //!   throttling counters in one transaction). The exceptions are written unsynced
 //!   ([`SqliteStore::write_unsynced`]): attempts in flight and success budgets, which may be
 //!   lost with the machine, and the claims of granted sign-ins, which the gateway makes durable
-//!   by group commit before it answers (see `replays`): one fsync per batch, not per sign-in.
+//!   by group commit before it answers (see `replays`): one fsync of the log per batch, not per
+//!   sign-in, made without holding the write lock.
 //! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
 //!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
 //!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
@@ -62,8 +63,10 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
-    /// Write calls made (a synced commit each, unless they changed nothing), and those made
-    /// unsynced ([`SqliteStore::write_unsynced`]).
+    /// The write-ahead log's file (`None` in memory), synced by the group commit of claims.
+    log: Option<std::path::PathBuf>,
+    /// Write calls made (a synced commit or a sync of the log each, unless they changed
+    /// nothing), and those made unsynced ([`SqliteStore::write_unsynced`]).
     writes: AtomicU64,
     unsynced_writes: AtomicU64,
     /// Held while a batch of claims is written: one committer at a time, and a caller whose
@@ -104,6 +107,9 @@ impl SqliteStore {
             )));
         }
         let mut store = Self::prepare(connection)?;
+        let mut log = path.as_os_str().to_owned();
+        log.push("-wal");
+        store.log = Some(log.into());
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
@@ -131,6 +137,7 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             grants: Mutex::default(),
+            log: None,
             writes: AtomicU64::new(0),
             unsynced_writes: AtomicU64::new(0),
             committing: Mutex::new(()),
