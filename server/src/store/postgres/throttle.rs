@@ -1,8 +1,9 @@
 //! [`ThrottleStore`] on PostgreSQL: the `throttle` table, one counter row per subject, and the
-//! attempts in flight (`attempts`, `attempt_subjects`), shared by every gateway on the database.
+//! attempts in flight (`attempts`), shared by every gateway on the database.
 //!
 //! - A failure is an upsert that adds one on the newest version of the row (READ COMMITTED:
 //!   guesses racing at one account queue on its row, none is lost and none aborts).
+//! - An attempt in flight is one row per subject in `attempts`, with its lease.
 //! - Beginning an attempt reads each subject's counters and attempts in flight, asks the caller
 //!   whether to admit, and counts the attempt, with no other attempt on those subjects beginning
 //!   in between, whichever gateway begins it. A row lock cannot guard it (a subject's first
@@ -16,7 +17,7 @@
 use postgres::{GenericClient, Row};
 use sha2::{Digest, Sha256};
 
-use super::{Db, Isolation, PostgresStore, always_inserted, millis};
+use super::{Db, Isolation, PostgresStore, millis};
 use crate::error::Error;
 use crate::store::{AttemptId, SubjectCount, ThrottleRecord, ThrottleStore};
 use crate::time::UnixMillis;
@@ -60,7 +61,7 @@ fn subject_count(
         .map(throttle_row)
         .transpose()?;
     let in_flight: i64 = db.value(
-        "SELECT count(*) FROM attempt_subjects WHERE subject = $1",
+        "SELECT count(*) FROM attempts WHERE subject = $1",
         &[&subject],
     )?;
     Ok(SubjectCount {
@@ -169,14 +170,11 @@ impl ThrottleStore for PostgresStore {
             if !admit(&counts) {
                 return Ok(None);
             }
-            let attempt = always_inserted(db.inserted_id(
-                "INSERT INTO attempts (lease_until) VALUES ($1) RETURNING id",
-                &[&lease_until.to_sql()],
-            )?)?;
+            let attempt: i64 = db.value("SELECT nextval('attempt_ids')", &[])?;
             for subject in &locked {
                 db.execute(
-                    "INSERT INTO attempt_subjects (subject, attempt) VALUES ($1, $2)",
-                    &[subject, &attempt],
+                    "INSERT INTO attempts (subject, attempt, lease_until) VALUES ($1, $2, $3)",
+                    &[subject, &attempt, &lease_until.to_sql()],
                 )?;
             }
             Ok(Some(AttemptId(attempt)))
@@ -184,8 +182,7 @@ impl ThrottleStore for PostgresStore {
     }
 
     fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
-        // Its subjects go with it (ON DELETE CASCADE).
-        self.unsynced(|db| db.execute("DELETE FROM attempts WHERE id = $1", &[&attempt.0]))?;
+        self.unsynced(|db| db.execute("DELETE FROM attempts WHERE attempt = $1", &[&attempt.0]))?;
         Ok(())
     }
 }
