@@ -22,7 +22,7 @@ mod web;
 
 use padlock_protocol::PublicKey;
 use padlock_server::store::NewToken;
-use padlock_server::{SqliteStore, Store, UnixMillis};
+use padlock_server::{PostgresStore, SqliteStore, Store, UnixMillis};
 
 /// A fresh store for one rule.
 pub trait Fixture {
@@ -135,6 +135,42 @@ macro_rules! conformance {
 
 conformance!(sqlite_memory, SqliteStore::in_memory().unwrap());
 conformance!(sqlite_file, SqliteFile::new());
+conformance!(
+    #[cfg_attr(
+        padlock_no_postgres,
+        ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+    )]
+    postgres,
+    PostgresScratch::new()
+);
+
+#[path = "../common/postgres.rs"]
+mod postgres_db;
+
+/// A PostgreSQL store on a scratch database of its own, dropped after the rule.
+struct PostgresScratch {
+    // Declared first: its connections close before the database is dropped.
+    store: PostgresStore,
+    database: postgres_db::ScratchDatabase,
+}
+
+impl PostgresScratch {
+    fn new() -> Self {
+        let database = postgres_db::ScratchDatabase::new();
+        let store = PostgresStore::open(&database.url).unwrap();
+        Self { store, database }
+    }
+}
+
+impl Fixture for PostgresScratch {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    fn another(&self) -> Option<Box<dyn Store>> {
+        Some(Box::new(PostgresStore::open(&self.database.url).unwrap()))
+    }
+}
 
 /// Adds account `n` (1, 2, …: `player{n}@example.com`, primary password hash
 /// [`primary_hash`]) and returns its id.
