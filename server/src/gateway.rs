@@ -322,6 +322,12 @@ impl Gateway {
             }
             Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
+            // Not offered by this gateway yet: the version rule's answer, after which a device
+            // hides its phone choice (docs/protocol.md section 9).
+            Request::LinkStart { .. } | Request::LinkPoll { .. } => Ok(Some(Response::Denied {
+                reason: DenyReason::UnsupportedVersion,
+                retry_after_secs: 0,
+            })),
         }
     }
 }
