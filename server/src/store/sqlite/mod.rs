@@ -25,12 +25,13 @@
 
 //!
 //! One module per role, as every backend is laid out: [`migrations`] (the schema), `accounts`,
-//! `app_passwords`, `tokens`, `replays`, `throttle`, `devices` and `web` (the Security info
+//! `app_passwords`, `tokens`, `replays`, `throttle`, `devices`, `links` and `web` (the Security info
 //! page's tables); this one holds the connections and what they share.
 
 mod accounts;
 mod app_passwords;
 mod devices;
+mod links;
 mod migrations;
 mod replays;
 mod throttle;
@@ -47,7 +48,7 @@ use rusqlite::{
 
 use self::migrations::{APPLICATION_ID, MIGRATIONS};
 use self::replays::GrantLog;
-use super::{SecurityStore, Store};
+use super::{LinkStore, SecurityStore, Store};
 use crate::error::Error;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -264,6 +265,10 @@ fn limit(n: usize) -> i64 {
 
 impl Store for SqliteStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
+        Some(self)
+    }
+
+    fn links(&self) -> Option<&dyn LinkStore> {
         Some(self)
     }
 }
