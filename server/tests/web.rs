@@ -17,6 +17,7 @@ use common::{Device, EMAIL, PRIMARY, config, denied, granted_token, is_granted};
 use padlock_protocol::{
     DenyReason, DeviceInfo, DeviceKind, LinkAddress, LinkCode, Request as DeviceRequest, Response,
 };
+use padlock_server::web::player::form_encode as encode;
 use padlock_server::web::{self, WebConfig, totp};
 use padlock_server::{Gateway, UnixMillis};
 use tower::ServiceExt;
@@ -59,17 +60,6 @@ impl Page {
     fn shows(&self, text: &str) -> bool {
         self.body.contains(text)
     }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl Browser {

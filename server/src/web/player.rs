@@ -78,7 +78,7 @@ pub fn answer_link(
         page,
         cookies: BTreeMap::new(),
     };
-    let scanned = browser.get(&format!("/link?code={}", encode(code)))?;
+    let scanned = browser.get(&format!("/link?code={}", form_encode(code)))?;
     if scanned.location() == Some("/sign-in") {
         let form = browser
             .get("/sign-in")?
@@ -122,8 +122,9 @@ fn refused(step: &'static str, status: u16) -> PlayerError {
     PlayerError::Refused { step, status }
 }
 
-/// Percent-encoding for a form field or a query value.
-fn encode(text: &str) -> String {
+/// Percent-encoding for a form field or a query value (`application/x-www-form-urlencoded`):
+/// letters, digits, `-`, `.` and `_` as they are, every other byte as `%XX`.
+pub fn form_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
@@ -186,7 +187,7 @@ impl Browser {
     fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Answer, PlayerError> {
         let body: Vec<String> = fields
             .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
             .collect();
         self.send("POST", path, Some(body.join("&")))
     }
