@@ -256,6 +256,11 @@ impl Gateway {
         Staged::Reply(Reply { frame, hold_for })
     }
 
+    /// The write calls its store has made since it was opened ([`Store::writes`]).
+    pub fn store_writes(&self) -> crate::store::WriteCount {
+        self.store.writes()
+    }
+
     /// Makes every granted sign-in's replay record so far durable, in one batch with one sync
     /// (group commit); returns the number up to which held replies may be sent
     /// ([`Reply::hold_for`]). Callers at once share a batch.

@@ -14,6 +14,9 @@ use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
 
+/// How many lines of activity an account keeps; adding one more deletes the oldest.
+pub const ACTIVITY_KEPT: usize = 200;
+
 /// How far a web session got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStage {
@@ -171,7 +174,8 @@ pub trait SecurityStore: Send + Sync {
         keep: &KeyedHash,
     ) -> Result<(), Error>;
 
-    /// Adds a line of activity.
+    /// Adds a line of activity (and deletes the account's lines beyond the newest
+    /// [`ACTIVITY_KEPT`], in the same transaction).
     fn record_activity(
         &self,
         account_id: i64,

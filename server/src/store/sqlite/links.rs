@@ -1,4 +1,4 @@
-//! [`LinkStore`] on SQLite: the `links` table (migration 6), one row per code. An approval's
+//! [`LinkStore`] on SQLite: the `links` table (migration 7), one row per code. An approval's
 //! credential, token family and state change are one `BEGIN IMMEDIATE` transaction.
 
 use padlock_protocol::{LinkCode, PublicKey};

@@ -4,15 +4,14 @@
 //!   owner only (it holds password hashes); [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
-//!   before the method returns, so neither a killed process nor a power cut loses it. (Claims
-//!   of granted sign-ins, made on every one, are the exception: they are kept in memory until
-//!   [`ReplayStore::commit_granted_sign_ins`](crate::store::ReplayStore::commit_granted_sign_ins) writes all those waiting in one synced transaction:
-//!   group commit, see `GrantLog`. The gateway holds each `Granted` until its claim is
-//!   committed, so a crash loses only claims whose reply was never sent.) It costs
+//!   before the method returns, so neither a killed process nor a power cut loses it. It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
 //!   the hot path (an app-password sign-in writes its "last used" record, and a device its
 //!   known-device record, only when stale, see [`crate::rules`]; a failure writes both its
-//!   throttling counters in one transaction).
+//!   throttling counters in one transaction). The exceptions are written unsynced
+//!   ([`SqliteStore::write_unsynced`]): attempts in flight and success budgets, which may be
+//!   lost with the machine, and the claims of granted sign-ins, which the gateway makes durable
+//!   by group commit before it answers (see `replays`): one fsync per batch, not per sign-in.
 //! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
 //!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
 //!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
@@ -22,24 +21,25 @@
 //! - **Other processes.** The admin CLI opens the same file. Every write transaction is
 //!   `BEGIN IMMEDIATE` (it takes the write lock before reading) and every connection waits up to
 //!   a busy timeout for a lock, so a `Resume` racing an admin command waits instead of failing.
-
+//!   Several gateways may serve one file (on one machine): everything they must share is in it.
 //!
 //! One module per role, as every backend is laid out: [`migrations`] (the schema), `accounts`,
-//! `app_passwords`, `tokens`, `replays`, `throttle`, `devices`, `links` and `web` (the Security info
-//! page's tables); this one holds the connections and what they share.
+//! `app_passwords`, `tokens`, `replays`, `throttle`, `pace`, `devices`, `links` and `web` (the
+//! Security info page's tables); this one holds the connections and what they share.
 
 mod accounts;
 mod app_passwords;
 mod devices;
 mod links;
 mod migrations;
+mod pace;
 mod replays;
 mod throttle;
 mod tokens;
 mod web;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{
@@ -48,7 +48,7 @@ use rusqlite::{
 
 use self::migrations::{APPLICATION_ID, MIGRATIONS};
 use self::replays::GrantLog;
-use super::{LinkStore, SecurityStore, Store};
+use super::{LinkStore, SecurityStore, Store, WriteCount};
 use crate::error::Error;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -63,6 +63,10 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
+    /// Write calls made (a synced commit each, unless they changed nothing), and those made
+    /// unsynced ([`SqliteStore::write_unsynced`]).
+    writes: AtomicU64,
+    unsynced_writes: AtomicU64,
     /// Held while a batch of claims is written: one committer at a time, and a caller whose
     /// claim is in the batch being written waits here for its sync instead of writing again.
     committing: Mutex<()>,
@@ -128,13 +132,44 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             grants: Mutex::default(),
+            writes: AtomicU64::new(0),
+            unsynced_writes: AtomicU64::new(0),
             committing: Mutex::new(()),
         })
     }
 
-    /// The connection for writes (and for reads inside a write's transaction).
+    /// The connection for a write (and for reads inside a write's transaction), counted in
+    /// [`Store::writes`].
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(take(&self.writer))
+    }
+
+    /// Runs `work` in one write transaction that is not synced when it commits (`synchronous =
+    /// NORMAL` for it): the commit is atomic and seen at once by every connection and process,
+    /// survives a crash of the process, and becomes durable against a crash of the machine with
+    /// the next synced commit, of whichever process (the WAL is synced as a whole). For state
+    /// that may be lost with the machine but must be shared at once: attempts in flight, success
+    /// budgets, claims of grants not yet answered ([`ReplayStore`](crate::store::ReplayStore)'s
+    /// group commit). It costs no fsync, so it stays off the disk's queue.
+    fn write_unsynced<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.unsynced_writes.fetch_add(1, Ordering::Relaxed);
+        let connection = take(&self.writer);
+        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = write_transaction(&connection)
+            .map_err(Error::from)
+            .and_then(|tx| {
+                let out = work(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            });
+        // Back to synced before the lock is released, whatever happened: every other write
+        // must be durable when it returns.
+        connection.execute_batch("PRAGMA synchronous = FULL")?;
+        result
     }
 
     /// The first row `sql` selects with `params`, read by `row`, on a reader connection.
@@ -174,13 +209,13 @@ impl SqliteStore {
         }
         match self.readers.get(start % count.max(1)) {
             Some(reader) => Ok(take(reader)),
-            None => self.lock(),
+            None => Ok(take(&self.writer)),
         }
     }
 
     /// The schema version of the open database (how many migrations it has had).
     pub fn schema_version(&self) -> Result<u32, Error> {
-        user_version(&*self.lock()?)
+        user_version(&take(&self.writer))
     }
 }
 
@@ -270,6 +305,13 @@ impl Store for SqliteStore {
 
     fn links(&self) -> Option<&dyn LinkStore> {
         Some(self)
+    }
+
+    fn writes(&self) -> WriteCount {
+        WriteCount {
+            synced: self.writes.load(Ordering::Relaxed),
+            unsynced: self.unsynced_writes.load(Ordering::Relaxed),
+        }
     }
 }
 
