@@ -89,6 +89,6 @@ pub trait LinkStore: Send + Sync {
     fn decline_link(&self, code: &LinkCode, now: UnixMillis) -> Result<bool, Error>;
     /// Every link pending at `now`, oldest first.
     fn pending_links(&self, now: UnixMillis) -> Result<Vec<LinkRecord>, Error>;
-    /// Deletes the links that expired before `cutoff`; returns how many.
+    /// Deletes the links expired at `cutoff` (their expiry at or before it); returns how many.
     fn forget_links_expired_before(&self, cutoff: UnixMillis) -> Result<usize, Error>;
 }

@@ -182,7 +182,7 @@ impl LinkStore for SqliteStore {
     fn forget_links_expired_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
         let connection = self.lock()?;
         Ok(connection
-            .prepare_cached("DELETE FROM links WHERE expires < ?1")?
+            .prepare_cached("DELETE FROM links WHERE expires <= ?1")?
             .execute([cutoff.to_sql()])?)
     }
 }
