@@ -37,7 +37,7 @@ pub mod session;
 
 pub use keys::{KeyError, PublicKey, StaticKeypair};
 pub use message::{
-    DenyReason, DeviceInfo, DeviceKind, DisplayName, Email, Password, PayloadError, RememberToken,
-    Request, Response, SessionTicket,
+    DenyReason, DeviceInfo, DeviceKind, DisplayName, Email, LinkAddress, LinkCode, Password,
+    PayloadError, RememberToken, Request, Response, SessionTicket,
 };
 pub use session::{Initiator, Responder, SessionError};

@@ -34,6 +34,12 @@ pub const REMEMBER_TOKEN_LEN: usize = 32;
 /// Size of a session ticket, in bytes.
 pub const SESSION_TICKET_LEN: usize = 32;
 
+/// Letters in a link code (shown as two groups of four, `WDJB-MJHT`).
+pub const LINK_CODE_LEN: usize = 8;
+
+/// Longest link page address (`https://gw.example/link`), in bytes.
+pub const MAX_LINK_ADDRESS_LEN: usize = 48;
+
 /// Bytes that a postcard length prefix takes for a length up to `max`.
 const fn varint_len(max: usize) -> usize {
     if max < 0x80 {

@@ -17,6 +17,9 @@ use crate::limits::{
     MAX_REQUEST_LEN, MAX_RESPONSE_LEN, REMEMBER_TOKEN_LEN, SESSION_TICKET_LEN,
 };
 
+mod link;
+pub use link::{LINK_CODE_ALPHABET, LINK_CODE_SPACE, LinkAddress, LinkCode};
+
 /// An account's email address, as typed (the gateway compares case-insensitively).
 pub type Email = String<MAX_EMAIL_LEN>;
 
@@ -53,6 +56,19 @@ pub enum Request {
         /// The token to revoke.
         token: RememberToken,
     },
+    /// Ask for a link code, to sign in by approving this device on a phone (answered with
+    /// [`Response::LinkOffer`]). The link is bound to the device's Noise static key.
+    LinkStart {
+        /// What the device is, shown to the player who approves it.
+        device: DeviceInfo,
+    },
+    /// Is the link with this code approved yet? Answered [`Response::LinkWaiting`] while it is
+    /// pending, `Granted` with a remember-me token once approved, or `Denied` with
+    /// [`DenyReason::LinkDeclined`] or [`DenyReason::LinkExpired`].
+    LinkPoll {
+        /// The code from the [`Response::LinkOffer`].
+        code: LinkCode,
+    },
 }
 
 /// What the gateway answers, carried in Noise message 2.
@@ -78,6 +94,23 @@ pub enum Response {
     },
     /// The token of a `SignOut` is revoked (or was already unknown).
     SignedOut,
+    /// A link code for the player to approve on a phone (answer to [`Request::LinkStart`]).
+    LinkOffer {
+        /// The code to show, and to send back in every [`Request::LinkPoll`].
+        code: LinkCode,
+        /// The page where the player enters the code, such as `https://gw.example/link`.
+        address: LinkAddress,
+        /// Seconds the code stays valid.
+        expires_in_secs: u16,
+        /// Seconds to wait between polls.
+        poll_interval_secs: u8,
+    },
+    /// The link is not approved yet (answer to [`Request::LinkPoll`]). A larger interval than
+    /// the one before means "slow down": the device waits this long between polls from now on.
+    LinkWaiting {
+        /// Seconds to wait before the next poll.
+        poll_interval_secs: u8,
+    },
 }
 
 /// Why a request was refused. Deliberately coarse: no reason says which of account or password
@@ -95,6 +128,11 @@ pub enum DenyReason {
     UnsupportedVersion,
     /// The gateway failed; try again later.
     ServerError,
+    /// The player declined the link on the page (only in answers to [`Request::LinkPoll`]).
+    LinkDeclined,
+    /// The link code expired, was never issued, or belongs to another device key (only in
+    /// answers to link requests): ask for a new code.
+    LinkExpired,
 }
 
 /// What kind of device is signing in.
@@ -278,9 +316,9 @@ impl core::fmt::Display for PayloadError {
 impl core::error::Error for PayloadError {}
 
 /// Number of request kinds in this version; a variant index at or above it is a newer request.
-const REQUEST_KINDS: u32 = 3;
+const REQUEST_KINDS: u32 = 5;
 /// Number of response kinds in this version.
-const RESPONSE_KINDS: u32 = 3;
+const RESPONSE_KINDS: u32 = 5;
 
 fn encode<'a, T: Serialize>(value: &T, out: &'a mut [u8]) -> Result<&'a [u8], PayloadError> {
     match postcard::to_slice(value, out) {
@@ -440,7 +478,7 @@ mod tests {
 
     #[test]
     fn newer_kinds_and_trailing_bytes_are_told_apart() {
-        assert_eq!(Request::decode(&[3]), Err(PayloadError::UnknownMessage));
+        assert_eq!(Request::decode(&[5]), Err(PayloadError::UnknownMessage));
         assert_eq!(Response::decode(&[9, 0]), Err(PayloadError::UnknownMessage));
         assert_eq!(Response::decode(&[2, 0]), Err(PayloadError::TrailingBytes));
         assert_eq!(Response::decode(&[]), Err(PayloadError::Malformed));
@@ -551,6 +589,39 @@ mod tests {
         }
         let bytes = request.encode(&mut buf).unwrap();
         assert_eq!(Request::decode(bytes), Ok(request));
+    }
+
+    #[test]
+    fn link_messages_round_trip_and_refuse_letters_outside_the_alphabet() {
+        let mut buf = [0u8; MAX_RESPONSE_LEN];
+        let code = LinkCode::parse("WDJB-MJHT").unwrap();
+        let poll = Request::LinkPoll { code };
+        let bytes = poll.encode(&mut buf).unwrap().to_vec();
+        assert_eq!(bytes, b"\x04WDJBMJHT");
+        assert_eq!(Request::decode(&bytes), Ok(poll));
+        let mut vowel = bytes.clone();
+        vowel[1] = b'A';
+        assert_eq!(Request::decode(&vowel), Err(PayloadError::Malformed));
+        let offer = Response::LinkOffer {
+            code,
+            address: LinkAddress::new(&"h".repeat(crate::limits::MAX_LINK_ADDRESS_LEN)).unwrap(),
+            expires_in_secs: u16::MAX,
+            poll_interval_secs: u8::MAX,
+        };
+        let bytes = offer.encode(&mut buf).unwrap().to_vec();
+        assert!(bytes.len() < MAX_RESPONSE_LEN);
+        assert_eq!(Response::decode(&bytes), Ok(offer));
+        let mut space = bytes.clone();
+        space[11] = b' ';
+        assert_eq!(Response::decode(&space), Err(PayloadError::Malformed));
+        for reason in [DenyReason::LinkDeclined, DenyReason::LinkExpired] {
+            let denied = Response::Denied {
+                reason,
+                retry_after_secs: 0,
+            };
+            let bytes = denied.encode(&mut buf).unwrap();
+            assert_eq!(Response::decode(bytes), Ok(denied));
+        }
     }
 
     #[test]

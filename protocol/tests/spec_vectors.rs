@@ -11,8 +11,8 @@ use chacha20poly1305::{ChaCha20Poly1305, KeyInit};
 use hkdf::Hkdf;
 use padlock_protocol::session::{Initiator, ReplyStatus, Responder, write_status};
 use padlock_protocol::{
-    DenyReason, DeviceInfo, DeviceKind, Password, PayloadError, RememberToken, Request, Response,
-    SessionTicket, StaticKeypair,
+    DenyReason, DeviceInfo, DeviceKind, LinkAddress, LinkCode, Password, PayloadError,
+    RememberToken, Request, Response, SessionTicket, StaticKeypair,
 };
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -364,6 +364,7 @@ fn compute() -> Computed {
     );
 
     refused_payloads(&mut out, &sign_in, &sign_out, &granted_no_token);
+    link_vectors(&mut out, &device, &gateway);
 
     for (name, status) in [
         (
@@ -431,6 +432,69 @@ fn refused_payloads(out: &mut Computed, sign_in: &Request, sign_out: &Request, g
         assert_eq!(decoded, Some(PayloadError::Malformed), "{name}");
         out.put(name, payload);
     }
+}
+
+/// A phone link (docs/protocol.md section 11.8): the code asked for, one poll while pending,
+/// and the other answers a poll can get (an approved link's `Granted` is section 11.2's).
+fn link_vectors(out: &mut Computed, device: &StaticKeypair, gateway: &StaticKeypair) {
+    let code = LinkCode::parse("WDJB-MJHT").unwrap();
+    let start = Request::LinkStart {
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    };
+    let offer = Response::LinkOffer {
+        code,
+        address: LinkAddress::new("https://gw.example/link").unwrap(),
+        expires_in_secs: 600,
+        poll_interval_secs: 5,
+    };
+    let done = exchange(
+        out,
+        "link_start",
+        device,
+        gateway,
+        (0x77, 0x88),
+        &start,
+        &offer,
+    );
+    assert_eq!(
+        done.response_payload[1..9],
+        *b"WDJBMJHT",
+        "code: 8 bytes, no length"
+    );
+    let poll = Request::LinkPoll { code };
+    let waiting = Response::LinkWaiting {
+        poll_interval_secs: 10,
+    };
+    exchange(
+        out,
+        "link_poll",
+        device,
+        gateway,
+        (0x99, 0xaa),
+        &poll,
+        &waiting,
+    );
+
+    let mut buf = [0u8; 512];
+    for (name, reason) in [
+        ("payload.link_declined", DenyReason::LinkDeclined),
+        ("payload.link_expired", DenyReason::LinkExpired),
+    ] {
+        let denied = Response::Denied {
+            reason,
+            retry_after_secs: 0,
+        };
+        out.put(name, denied.encode(&mut buf).unwrap());
+    }
+    // A poll whose code holds a vowel is no message at all.
+    let mut vowel = poll.encode(&mut buf).unwrap().to_vec();
+    vowel[1] = b'A';
+    assert_eq!(Request::decode(&vowel), Err(PayloadError::Malformed));
+    out.put("malformed.link_code_vowel", &vowel);
 }
 
 #[test]

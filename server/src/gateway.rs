@@ -55,6 +55,8 @@ pub struct Gateway {
     pub(crate) pacer: Pacer,
     /// Granted sign-ins so far (to prune the remembered ones now and then).
     pub(crate) grants: std::sync::atomic::AtomicU64,
+    /// Held while a link starts, so that its caps hold between count and insert.
+    pub(crate) link_starts: Mutex<()>,
     rng: Mutex<ChaCha20Rng>,
 }
 
@@ -139,6 +141,7 @@ impl Gateway {
             throttle: Throttle::default(),
             pacer,
             grants: std::sync::atomic::AtomicU64::new(0),
+            link_starts: Mutex::new(()),
             rng: Mutex::new(rng),
         })
     }
@@ -332,6 +335,10 @@ impl Gateway {
             }
             Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
+            Request::LinkStart { device } => {
+                self.link_start(&device, device_key, rng, now).map(Some)
+            }
+            Request::LinkPoll { code } => self.link_poll(&code, device_key, now).map(Some),
         }
     }
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use padlock_protocol::LinkAddress;
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
 use padlock_server::store::postgres::is_postgres_url;
 use padlock_server::terminal::for_terminal;
@@ -49,6 +50,9 @@ enum Command {
     /// The gateway's static key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Phone links waiting for approval, for support staff.
+    #[command(subcommand)]
+    Link(LinkCommand),
 }
 
 #[derive(Args)]
@@ -74,7 +78,11 @@ impl Db {
     /// The gateway on this database; with `create`, a missing SQLite file (or an empty
     /// PostgreSQL database) and its keys are created.
     fn open(&self, create: bool) -> Result<Gateway, String> {
-        let config = GatewayConfig::default();
+        self.open_with(create, GatewayConfig::default())
+    }
+
+    /// [`Db::open`] with a gateway configuration other than the default.
+    fn open_with(&self, create: bool, config: GatewayConfig) -> Result<Gateway, String> {
         let opened = if is_postgres_url(&self.db) {
             let keys = self.keys.as_deref().ok_or(
                 "--keys FILE is required with a PostgreSQL database (every gateway on it reads \
@@ -206,6 +214,11 @@ struct ServeArgs {
     /// address makes its cookies Secure. Default: http:// and the --web address.
     #[arg(long, value_name = "URL", requires = "web")]
     public_url: Option<String>,
+    /// Offer sign-in with a phone: the address of the page's link entry that devices show
+    /// and put in their QR code, such as https://gw.example/link (at most 48 characters of
+    /// printable ASCII; the page's `/link`). Without it, devices hide the phone choice.
+    #[arg(long, value_name = "URL", requires = "web")]
+    link_address: Option<String>,
 }
 
 /// The listener's defaults, shown in `serve --help` (one home: [`ServeConfig::default`]).
@@ -313,6 +326,12 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum LinkCommand {
+    /// List the links waiting for approval: code, device, age, expiry.
+    List(Db),
+}
+
+#[derive(Subcommand)]
 enum KeyCommand {
     /// Print the gateway's static public key as devices are provisioned with it (64 hex digits).
     Show(Db),
@@ -338,6 +357,7 @@ fn run(command: Command) -> CommandResult {
         Command::Account(command) => account(command),
         Command::AppPassword(command) => app_password(command),
         Command::Token(command) => token(command),
+        Command::Link(LinkCommand::List(db)) => link_list(&db),
         Command::Key(KeyCommand::Show(db)) => {
             println!("{}", db.open_existing()?.public_key());
             Ok(())
@@ -500,9 +520,38 @@ fn token(command: TokenCommand) -> CommandResult {
     Ok(())
 }
 
+/// `link list`: what a support agent needs to find a player's code. Device text is escaped
+/// for the terminal (it came from the device).
+fn link_list(db: &Db) -> CommandResult {
+    let gateway = db.open_existing()?;
+    let now = UnixMillis::now();
+    let links = gateway.pending_links(now).map_err(|e| e.to_string())?;
+    println!("code\tdevice\tage\texpires");
+    for link in links {
+        println!(
+            "{}\t{}\t{}s\t{}",
+            link.code,
+            for_terminal(&link.description()),
+            now.since(link.created).as_secs(),
+            utc(link.expires),
+        );
+    }
+    Ok(())
+}
+
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
-    let gateway = Arc::new(args.db.open_or_create()?);
+    let link_address = match &args.link_address {
+        Some(text) => Some(LinkAddress::new(text).ok_or_else(|| {
+            format!("--link-address {text:?}: at most 48 characters of printable ASCII, no space")
+        })?),
+        None => None,
+    };
+    let config = GatewayConfig {
+        link_address,
+        ..GatewayConfig::default()
+    };
+    let gateway = Arc::new(args.db.open_with(true, config)?);
     match gateway.outdated_password_hashes() {
         Ok(0) => {}
         Ok(outdated) => tracing::warn!(

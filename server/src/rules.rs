@@ -319,7 +319,7 @@ pub(crate) fn throttled(wait: std::time::Duration) -> Response {
 
 /// How a device appears in an app password's "last device" and among the account's known
 /// devices.
-fn describe(device: &DeviceInfo) -> String {
+pub(crate) fn describe(device: &DeviceInfo) -> String {
     format!("{:?} {} ({})", device.kind, device.model, device.firmware)
 }
 

@@ -85,7 +85,7 @@ impl Gateway {
         Ok(inserted.map(|_| token))
     }
 
-    fn token_hash(&self, token: &RememberToken) -> KeyedHash {
+    pub(crate) fn token_hash(&self, token: &RememberToken) -> KeyedHash {
         self.keyed.hash(domain::TOKEN, &[token.as_bytes()])
     }
 

@@ -217,10 +217,10 @@ fn damaged_or_foreign_files_are_clear_errors() {
 fn the_schema_is_versioned() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gateway.db");
-    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 6);
+    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 7);
     assert_eq!(
         SqliteStore::in_memory().unwrap().schema_version().unwrap(),
-        6
+        7
     );
     // A database from a newer gateway.
     rusqlite::Connection::open(&db)
@@ -233,7 +233,7 @@ fn the_schema_is_versioned() {
             error,
             Error::NewerDatabase {
                 found: 99,
-                supported: 6
+                supported: 7
             }
         ),
         "{error}"

@@ -12,10 +12,11 @@
 //! | throttle | [`ThrottleStore`] | failure counters per subject, attempts in flight |
 //! | pacing | [`PaceStore`] | when each device key's budget of successes is full again |
 //! | known devices | [`DeviceStore`] | which device keys signed in to which account |
+//! | phone links | [`LinkStore`] | links waiting for approval, bound to a device key |
 //! | Security info page | [`SecurityStore`] | web sessions, two-step secrets, activity |
 //!
-//! [`Store`] is all of them together (the Security info page's optionally, through
-//! [`Store::security`]): the gateway takes a `Box<dyn Store>`, and every role's methods are
+//! [`Store`] is all of them together (the Security info page's and the phone links' optionally,
+//! through [`Store::security`] and [`Store::links`]): the gateway takes a `Box<dyn Store>`, and every role's methods are
 //! callable on it. A backend implements each role in a module of its own (`sqlite/accounts.rs`,
 //! `sqlite/tokens.rs`, …). [`SqliteStore`] is the embedded implementation (a file, or in memory
 //! for the simulator); a PostgreSQL backend for deployments that outgrow one machine implements
@@ -78,6 +79,7 @@
 mod accounts;
 mod app_passwords;
 mod devices;
+mod links;
 mod pace;
 pub mod postgres;
 mod replays;
@@ -89,6 +91,7 @@ mod tokens;
 pub use accounts::{AccountRecord, AccountStore};
 pub use app_passwords::{AppPasswordRecord, AppPasswordStore};
 pub use devices::{DeviceStore, KnownDevice};
+pub use links::{LinkApproval, LinkRecord, LinkStore};
 pub use pace::PaceStore;
 pub use postgres::PostgresStore;
 pub use replays::ReplayStore;
@@ -108,6 +111,13 @@ pub trait Store:
     /// The Security info page's state ([`SecurityStore`]), if this store keeps it. Default:
     /// `None` (a store for the device door only; `serve --web` refuses to start on it).
     fn security(&self) -> Option<&dyn SecurityStore> {
+        None
+    }
+
+    /// The phone links' state ([`LinkStore`]), if this store keeps it. Default: `None` (the
+    /// gateway then answers link requests as a gateway without them does, and the device hides
+    /// its phone choice).
+    fn links(&self) -> Option<&dyn LinkStore> {
         None
     }
 

@@ -14,6 +14,7 @@
 mod accounts;
 mod app_passwords;
 mod devices;
+mod links;
 mod replays;
 mod shared;
 mod throttle;
@@ -93,6 +94,9 @@ macro_rules! conformance {
             throttle::counters_are_rebased_cleared_and_forgotten,
             devices::a_device_sign_in_is_written_at_most_once_per_resolution,
             devices::a_known_device_holding_a_live_token_is_not_forgotten,
+            links::links_are_kept_once_per_code_and_counted_while_pending,
+            links::a_poll_is_recorded_only_while_the_link_is_pending,
+            links::approving_a_link_is_all_or_nothing_and_its_credential_revokes_the_token,
             web::web_sessions_are_touched_and_expire,
             web::two_step_setup_keeps_codes_single_use,
             web::a_password_change_on_the_page_keeps_only_its_own_session,

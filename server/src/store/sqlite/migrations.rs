@@ -165,4 +165,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
         full_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 7: phone links waiting for approval (crate::link), by code (its 8 letters), bound to the
+    // device key that asked; `state` 0 pending, 1 approved, 2 declined. Deleted once expired.
+    "
+    CREATE TABLE links (
+        code          BLOB PRIMARY KEY,
+        device_key    BLOB NOT NULL,
+        kind          INTEGER NOT NULL,
+        model         TEXT NOT NULL,
+        firmware      TEXT NOT NULL,
+        created       INTEGER NOT NULL,
+        expires       INTEGER NOT NULL,
+        interval_secs INTEGER NOT NULL,
+        last_poll     INTEGER,
+        state         INTEGER NOT NULL,
+        seed          BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX links_by_device ON links(device_key, expires);
+    CREATE INDEX links_by_expiry ON links(expires);
+    ",
 ];

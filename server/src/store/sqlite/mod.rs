@@ -25,12 +25,13 @@
 //!   Several gateways may serve one file (on one machine): everything they must share is in it.
 //!
 //! One module per role, as every backend is laid out: [`migrations`] (the schema), `accounts`,
-//! `app_passwords`, `tokens`, `replays`, `throttle`, `pace`, `devices` and `web` (the Security
-//! info page's tables); this one holds the connections and what they share.
+//! `app_passwords`, `tokens`, `replays`, `throttle`, `pace`, `devices`, `links` and `web` (the
+//! Security info page's tables); this one holds the connections and what they share.
 
 mod accounts;
 mod app_passwords;
 mod devices;
+mod links;
 mod log;
 mod migrations;
 mod pace;
@@ -49,7 +50,7 @@ use rusqlite::{
 
 use self::migrations::{APPLICATION_ID, MIGRATIONS};
 use self::replays::GrantLog;
-use super::{SecurityStore, Store, WriteCount};
+use super::{LinkStore, SecurityStore, Store, WriteCount};
 use crate::error::Error;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -311,6 +312,10 @@ fn limit(n: usize) -> i64 {
 
 impl Store for SqliteStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
+        Some(self)
+    }
+
+    fn links(&self) -> Option<&dyn LinkStore> {
         Some(self)
     }
 

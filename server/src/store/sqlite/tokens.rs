@@ -83,6 +83,28 @@ fn insert_generation(
     Ok(Some(id))
 }
 
+/// Starts a token family with `token` (as [`insert_generation`]) and deletes the device's
+/// oldest families beyond [`FAMILIES_PER_DEVICE`], in the caller's transaction.
+pub(super) fn start_family(
+    connection: &Connection,
+    token: &NewToken,
+    password_hash: Option<&str>,
+) -> Result<Option<i64>, Error> {
+    let id = insert_generation(connection, None, token, password_hash)?;
+    if id.is_some() {
+        let evicted = delete_tokens_where(
+            connection,
+            "device_key = ?1 AND family NOT IN (SELECT family FROM tokens WHERE \
+             device_key = ?1 GROUP BY family ORDER BY max(id) DESC LIMIT ?2)",
+            params![token.device_key.0, limit(FAMILIES_PER_DEVICE)],
+        )?;
+        if evicted > 0 {
+            tracing::info!(evicted, "oldest token families of a device deleted");
+        }
+    }
+    Ok(id)
+}
+
 /// Deletes the token generations `condition` selects (with `params`), and the retries recorded
 /// for them; returns how many generations.
 fn delete_tokens_where(
@@ -147,18 +169,7 @@ impl TokenStore for SqliteStore {
     fn insert_token(&self, token: &NewToken, password_hash: &str) -> Result<Option<i64>, Error> {
         let connection = self.lock()?;
         let tx = write_transaction(&connection)?;
-        let id = insert_generation(&tx, None, token, Some(password_hash))?;
-        if id.is_some() {
-            let evicted = delete_tokens_where(
-                &tx,
-                "device_key = ?1 AND family NOT IN (SELECT family FROM tokens WHERE \
-                 device_key = ?1 GROUP BY family ORDER BY max(id) DESC LIMIT ?2)",
-                params![token.device_key.0, limit(FAMILIES_PER_DEVICE)],
-            )?;
-            if evicted > 0 {
-                tracing::info!(evicted, "oldest token families of a device deleted");
-            }
-        }
+        let id = start_family(&tx, token, Some(password_hash))?;
         tx.commit()?;
         Ok(id)
     }
