@@ -60,6 +60,8 @@ pub enum Error {
         /// What is wrong with it, and what to do.
         why: String,
     },
+    /// A key-encryption key or a sealed key bundle was refused ([`crate::keys::sealed`]).
+    SealedKeys(crate::keys::sealed::SealError),
 }
 
 impl std::fmt::Display for Error {
@@ -96,6 +98,7 @@ impl std::fmt::Display for Error {
             Self::UnsafeFile { path, why } => {
                 write!(f, "refusing to use {}: {why}", path.display())
             }
+            Self::SealedKeys(why) => why.fmt(f),
         }
     }
 }
@@ -118,5 +121,11 @@ impl From<rusqlite::Error> for Error {
             }
             _ => Self::Database(e),
         }
+    }
+}
+
+impl From<crate::keys::sealed::SealError> for Error {
+    fn from(why: crate::keys::sealed::SealError) -> Self {
+        Self::SealedKeys(why)
     }
 }

@@ -15,6 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use padlock_server::keys::{
+    self,
+    sealed::{KEK_ENV, Kek},
+};
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
 use padlock_server::terminal::for_terminal;
 use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
@@ -43,7 +47,7 @@ enum Command {
     /// Remember-me tokens of an account: list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// The gateway's static key.
+    /// The gateway's keys: show the public key; share the keys between gateways, sealed.
     #[command(subcommand)]
     Key(KeyCommand),
 }
@@ -224,6 +228,58 @@ enum TokenCommand {
 enum KeyCommand {
     /// Print the gateway's static public key as devices are provisioned with it (64 hex digits).
     Show(Db),
+    /// Make a new key-encryption key (KEK) in a new file (mode 0600), to seal the gateway's
+    /// keys with; give the same KEK to every gateway machine.
+    NewKek {
+        /// The file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Seal the gateway's keys under a KEK (see docs/deploying.md); the sealed bundle goes to
+    /// stdout, or to --out. The keys themselves are never printed.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        kek: KekSource,
+        /// Write the bundle to this new file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Give a database the keys of a sealed bundle (opened with the KEK). A database that
+    /// already has other keys is refused.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        kek: KekSource,
+        /// The file holding the bundle `key export` made; `-` reads it from stdin.
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+    },
+}
+
+/// Where the key-encryption key comes from: a private file, or the environment.
+#[derive(Args)]
+struct KekSource {
+    /// A file holding the KEK (64 hex digits), private to the server's user, as `key new-kek`
+    /// makes it. Without it, the environment variable PADLOCK_KEK holds the KEK itself.
+    #[arg(long, value_name = "FILE", env = "PADLOCK_KEK_FILE")]
+    kek_file: Option<PathBuf>,
+}
+
+impl KekSource {
+    fn read(&self) -> Result<Kek, String> {
+        if let Some(path) = &self.kek_file {
+            return Kek::load(path).map_err(|e| e.to_string());
+        }
+        match std::env::var(KEK_ENV) {
+            Ok(hex) => Kek::from_hex(&hex).map_err(|e| format!("{KEK_ENV}: {e}")),
+            Err(_) => Err(format!(
+                "a key-encryption key is needed: --kek-file FILE, PADLOCK_KEK_FILE or {KEK_ENV}"
+            )),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -246,11 +302,57 @@ fn run(command: Command) -> CommandResult {
         Command::Account(command) => account(command),
         Command::AppPassword(command) => app_password(command),
         Command::Token(command) => token(command),
-        Command::Key(KeyCommand::Show(db)) => {
-            println!("{}", open_existing(&db.db)?.public_key());
-            Ok(())
+        Command::Key(command) => key(command),
+    }
+}
+
+fn key(command: KeyCommand) -> CommandResult {
+    match command {
+        KeyCommand::Show(db) => println!("{}", open_existing(&db.db)?.public_key()),
+        KeyCommand::NewKek { out } => {
+            let kek = Kek::generate(&mut rand_core::OsRng);
+            kek.create(&out).map_err(|e| e.to_string())?;
+            eprintln!(
+                "key-encryption key {} written to {}",
+                kek.id_hex(),
+                out.display()
+            );
+        }
+        KeyCommand::Export { db, kek, out } => {
+            let kek = kek.read()?;
+            if !db.db.exists() {
+                return Err(Error::MissingDatabase(db.db).to_string());
+            }
+            let bundle = keys::export(&db.db, &kek).map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => {
+                    keys::sealed::create_bundle_file(&path, &bundle).map_err(|e| e.to_string())?;
+                    eprintln!("sealed keys written to {}", path.display());
+                }
+                None => println!("{bundle}"),
+            }
+            eprintln!("sealed under key-encryption key {}", kek.id_hex());
+        }
+        KeyCommand::Import { db, kek, bundle } => {
+            let kek = kek.read()?;
+            let text = if bundle.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin().lock())
+                    .map_err(|e| format!("cannot read the bundle from stdin: {e}"))?
+            } else {
+                std::fs::read_to_string(&bundle)
+                    .map_err(|e| format!("{}: {e}", bundle.display()))?
+            };
+            match keys::import(&db.db, &text, &kek).map_err(|e| e.to_string())? {
+                keys::Imported::Written(public) => {
+                    eprintln!("gateway keys {public} written for {}", db.db.display());
+                }
+                keys::Imported::AlreadyPresent(public) => {
+                    eprintln!("{} already has gateway keys {public}", db.db.display());
+                }
+            }
         }
     }
+    Ok(())
 }
 
 fn account(command: AccountCommand) -> CommandResult {

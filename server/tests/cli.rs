@@ -18,6 +18,8 @@ fn padlock_server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_padlock-server"));
     command
         .env_remove("PADLOCK_PASSWORD")
+        .env_remove("PADLOCK_KEK")
+        .env_remove("PADLOCK_KEK_FILE")
         .env("RUST_LOG", "info");
     command
 }
@@ -273,6 +275,132 @@ fn key_show_prints_the_provisioning_key() {
         ok(&["key", "show", "--db", db.arg()], None),
         key,
         "the key is kept"
+    );
+}
+
+#[test]
+fn keys_move_to_another_database_sealed_under_a_key_encryption_key() {
+    let db = Db::with_account();
+    let dir = db.path.parent().unwrap();
+    let kek = dir.join("kek");
+    let kek_arg = kek.to_str().unwrap();
+    ok(&["key", "new-kek", "--out", kek_arg], None);
+    fails(&["key", "new-kek", "--out", kek_arg], 1, "exists");
+
+    let bundle = ok(
+        &["key", "export", "--db", db.arg(), "--kek-file", kek_arg],
+        None,
+    );
+    let clear = std::fs::read(dir.join("gateway.db.keys")).unwrap();
+    let clear_noise_hex: String = clear[8..40].iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        !bundle.contains(&clear_noise_hex),
+        "the secret key is not printed"
+    );
+    let bundle_file = dir.join("bundle");
+    std::fs::write(&bundle_file, &bundle).unwrap();
+    let bundle_arg = bundle_file.to_str().unwrap();
+
+    // A second gateway's database gets the same keys, so devices see one gateway.
+    let second = dir.join("second.db");
+    let second_arg = second.to_str().unwrap();
+    let import = [
+        "key",
+        "import",
+        "--db",
+        second_arg,
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+    ];
+    ok(&[&import[..], &[bundle_arg]].concat(), None);
+    ok(
+        &[
+            "account",
+            "add",
+            "--db",
+            second_arg,
+            "--email",
+            EMAIL,
+            "--name",
+            "P",
+            "--password",
+            "pw",
+        ],
+        None,
+    );
+    assert_eq!(
+        ok(&["key", "show", "--db", second_arg], None),
+        ok(&["key", "show", "--db", db.arg()], None)
+    );
+    // Again from stdin, the KEK from the environment: nothing to change.
+    let kek_hex = std::fs::read_to_string(&kek).unwrap();
+    let output = padlock_server()
+        .args(["key", "import", "--db", second_arg, "--bundle", "-"])
+        .env("PADLOCK_KEK", kek_hex.trim())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(bundle.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        stderr(&output).contains("already has gateway keys"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Another KEK, an altered bundle, another database's keys: each refused, saying why.
+    let wrong = dir.join("wrong-kek");
+    ok(&["key", "new-kek", "--out", wrong.to_str().unwrap()], None);
+    let third = dir.join("third.db");
+    let third_arg = third.to_str().unwrap();
+    let refused = [
+        "key",
+        "import",
+        "--db",
+        third_arg,
+        "--kek-file",
+        wrong.to_str().unwrap(),
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&refused, 1, "sealed under key-encryption key");
+    let mut altered = bundle.trim().to_owned().into_bytes();
+    let last = altered.len() - 1;
+    altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&bundle_file, &altered).unwrap();
+    let tampered = [
+        "key",
+        "import",
+        "--db",
+        third_arg,
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&tampered, 1, "damaged or altered");
+    assert!(!dir.join("third.db.keys").exists(), "nothing written");
+    let other = Db::with_account();
+    std::fs::write(&bundle_file, &bundle).unwrap();
+    let replace = [
+        "key",
+        "import",
+        "--db",
+        other.arg(),
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&replace, 1, "refusing to replace them");
+    fails(
+        &["key", "export", "--db", db.arg()],
+        1,
+        "a key-encryption key is needed",
     );
 }
 
