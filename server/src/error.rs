@@ -62,6 +62,8 @@ pub enum Error {
     },
     /// A key-encryption key or a sealed key bundle was refused ([`crate::keys::sealed`]).
     SealedKeys(crate::keys::sealed::SealError),
+    /// `store copy` was refused or its check failed ([`crate::store::copy`]).
+    Copy(crate::store::copy::CopyError),
 }
 
 impl std::fmt::Display for Error {
@@ -99,6 +101,7 @@ impl std::fmt::Display for Error {
                 write!(f, "refusing to use {}: {why}", path.display())
             }
             Self::SealedKeys(why) => why.fmt(f),
+            Self::Copy(why) => why.fmt(f),
         }
     }
 }
@@ -127,5 +130,11 @@ impl From<rusqlite::Error> for Error {
 impl From<crate::keys::sealed::SealError> for Error {
     fn from(why: crate::keys::sealed::SealError) -> Self {
         Self::SealedKeys(why)
+    }
+}
+
+impl From<crate::store::copy::CopyError> for Error {
+    fn from(why: crate::store::copy::CopyError) -> Self {
+        Self::Copy(why)
     }
 }

@@ -20,8 +20,9 @@ use padlock_server::keys::{
     sealed::{KEK_ENV, Kek},
 };
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
+use padlock_server::store::copy;
 use padlock_server::terminal::for_terminal;
-use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
+use padlock_server::{Error, Gateway, GatewayConfig, SqliteStore, UnixMillis, web};
 
 /// Padlock's reference sign-in gateway.
 #[derive(Parser)]
@@ -50,6 +51,25 @@ enum Command {
     /// The gateway's keys: show the public key; share the keys between gateways, sealed.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// The database as a whole: copy it to another.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy every account, app password, token, throttling counter, known device, replay record
+    /// and Security info page datum into a new, empty database, then check the copy (rows and a
+    /// SHA-256 digest per table, printed). Stop the gateways on the source first. The keys move
+    /// separately: `key export` and `key import`.
+    Copy {
+        /// The SQLite database to copy.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The new database: a SQLite file that does not exist yet.
+        #[arg(long, value_name = "DB")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -303,7 +323,37 @@ fn run(command: Command) -> CommandResult {
         Command::AppPassword(command) => app_password(command),
         Command::Token(command) => token(command),
         Command::Key(command) => key(command),
+        Command::Store(StoreCommand::Copy { from, to }) => store_copy(&from, &to),
     }
+}
+
+fn store_copy(from: &Path, to: &Path) -> CommandResult {
+    if !from.exists() {
+        return Err(Error::MissingDatabase(from.to_owned()).to_string());
+    }
+    if to.exists() {
+        return Err(format!(
+            "{} exists; the copy makes a new database",
+            to.display()
+        ));
+    }
+    let source = SqliteStore::open(from).map_err(|e| open_failed(from, &e))?;
+    let target = SqliteStore::open(to).map_err(|e| open_failed(to, &e))?;
+    let checks = copy::copy(&source, &target).map_err(|e| e.to_string())?;
+    println!("{}", copy::REPORT_HEADER);
+    for check in &checks {
+        println!("{check}");
+    }
+    let rows: u64 = checks.iter().map(|c| c.rows).sum();
+    eprintln!(
+        "copied {rows} rows from {} to {}; both read back the same. Give the copy the \
+         gateway's keys: key export --db {}, then key import --db {}",
+        from.display(),
+        to.display(),
+        from.display(),
+        to.display()
+    );
+    Ok(())
 }
 
 fn key(command: KeyCommand) -> CommandResult {

@@ -1,11 +1,14 @@
 //! The `padlock-server` binary end to end on a temporary database: administration, its errors,
 //! and `serve` answering a real sign-in with an app password the CLI created.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::SocketAddr;
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
+
+use common::process::{Serving, fails, ok, padlock_server, run, stderr};
 
 use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, StaticKeypair,
@@ -13,64 +16,6 @@ use padlock_protocol::{
 use padlock_server::serve::client::exchange;
 
 const EMAIL: &str = "player@example.com";
-
-fn padlock_server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_padlock-server"));
-    command
-        .env_remove("PADLOCK_PASSWORD")
-        .env_remove("PADLOCK_KEK")
-        .env_remove("PADLOCK_KEK_FILE")
-        .env("RUST_LOG", "info");
-    command
-}
-
-/// Runs the binary with `args` (and `stdin`, if any) to completion.
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = padlock_server()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Asserts success and returns stdout.
-fn ok(args: &[&str], stdin: Option<&str>) -> String {
-    let output = run(args, stdin);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-/// Asserts failure with `code` and a one-line error containing `message`.
-fn fails(args: &[&str], code: i32, message: &str) {
-    let output = run(args, None);
-    let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(code), "{args:?}: {err}");
-    assert!(
-        err.contains(message),
-        "{args:?}: expected {message:?} in {err:?}"
-    );
-    assert!(stdout(&output).is_empty(), "{args:?} printed to stdout");
-}
 
 struct Db {
     _dir: tempfile::TempDir,
@@ -603,62 +548,12 @@ fn serve_refuses_a_port_in_use() {
     assert!(stderr(&output).contains("in use"), "{}", stderr(&output));
 }
 
-/// A running `serve`, stopped with SIGTERM when dropped.
-struct Serving {
-    child: Child,
-    addr: SocketAddr,
-    log: BufReader<std::process::ChildStderr>,
-}
-
-impl Serving {
-    fn start(db: &Db) -> Serving {
-        let mut child = padlock_server()
-            .args(["serve", "--db", db.arg(), "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut log = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            assert!(
-                log.read_line(&mut line).unwrap() > 0,
-                "serve exited before listening"
-            );
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                break rest.split_whitespace().next().unwrap().parse().unwrap();
-            }
-        };
-        Serving { child, addr, log }
-    }
-
-    /// Sends `signal` (`-TERM`, `-INT`) and returns the exit status and the rest of the log.
-    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([signal, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = self.child.wait().unwrap();
-        let mut rest = String::new();
-        for line in self.log.lines() {
-            rest.push_str(&line.unwrap());
-            rest.push('\n');
-        }
-        (status, rest)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
     let db = Db::with_account();
     let app_password = db.create_app_password("Xbox 360");
     let key = PublicKey::from_hex(&ok(&["key", "show", "--db", db.arg()], None)).unwrap();
-    let serving = Serving::start(&db);
+    let serving = Serving::on(&db.path);
 
     let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
     let request = Request::SignIn {
@@ -709,7 +604,7 @@ async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
 #[test]
 fn serve_stops_cleanly_on_ctrl_c() {
     let db = Db::new();
-    let serving = Serving::start(&db);
+    let serving = Serving::on(&db.path);
     assert!(db.path.exists(), "serve creates the database");
     let (status, log) = serving.stop("-INT");
     assert!(status.success(), "serve exited with {status}: {log}");

@@ -24,6 +24,7 @@
 //!   [`Store::forget_tokens_expired_before`] deletes what expired. With the pacing of successes
 //!   ([`crate::pace`]) the database grows with the number of active devices, not their traffic.
 
+pub mod copy;
 mod migrations;
 pub mod security;
 mod sqlite;

@@ -23,6 +23,7 @@
 //!   `BEGIN IMMEDIATE` (it takes the write lock before reading) and every connection waits up to
 //!   a busy timeout for a lock, so a `Resume` racing an admin command waits instead of failing.
 
+mod copy;
 mod web;
 
 use std::path::Path;
