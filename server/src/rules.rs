@@ -65,7 +65,7 @@ use crate::time::UnixMillis;
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How stale a known device's "last signed in" may get before a sign-in of it (describing itself
-/// the same way) records it again ([`crate::store::Store::device_signed_in`]): it decides when
+/// the same way) records it again ([`crate::store::DeviceStore::device_signed_in`]): it decides when
 /// an idle known device is forgotten ([`KNOWN_DEVICE_FOR`]), and a device signing in again
 /// within it adds no line to the account's recent activity ([`crate::web`]).
 pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);

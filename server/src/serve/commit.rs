@@ -4,7 +4,7 @@
 //! A `Granted` must not leave before the record that recognises its replay is on disk
 //! (`docs/protocol.md` section 10), or a crash right after the reply would let the recording
 //! sign in again. An fsync per grant would cap sign-ins at the disk's sync rate, so the answer
-//! threads only claim records in memory ([`crate::Store::remember_granted_sign_in`]), and this
+//! threads only claim records in memory ([`crate::store::ReplayStore::remember_granted_sign_in`]), and this
 //! thread writes whatever has accumulated in one transaction with one sync
 //! ([`Gateway::commit_grants`]), then publishes how far records are durable. Batches start at
 //! most every [`MIN_COMMIT_GAP`]: syncs cost the machine CPU as well as time (on a virtual disk

@@ -468,8 +468,8 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
+    use crate::store::AccountStore;
     use crate::store::SqliteStore;
-    use crate::store::Store;
 
     /// A source with one account.
     fn source() -> SqliteStore {

@@ -4,7 +4,8 @@
 
 use rusqlite::{Row, params};
 
-use super::{SqliteStore, revoke_primary_password_tokens, write_transaction};
+use super::tokens::revoke_primary_password_tokens;
+use super::{SqliteStore, write_transaction};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::security::{
