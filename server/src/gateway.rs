@@ -108,6 +108,24 @@ impl Gateway {
         Self::with_store(Box::new(SqliteStore::in_memory()?), config)
     }
 
+    /// A gateway over a store shared with other gateways (`vault`: where the database keeps the
+    /// gateway keys, sealed under `kek`). The first gateway on a new database makes the keys;
+    /// every later one, given the same KEK, opens them ([`crate::keys::sealed`]).
+    ///
+    /// # Errors
+    /// [`Error::SealedKeys`] if the database's keys are sealed under another KEK or were
+    /// altered; the store's errors.
+    pub fn open_shared(
+        store: Box<dyn Store>,
+        vault: &dyn crate::keys::sealed::SealedKeyStore,
+        kek: &crate::keys::sealed::Kek,
+        config: GatewayConfig,
+    ) -> Result<Gateway, Error> {
+        let mut rng = master_rng(&config)?;
+        let keys = crate::keys::sealed::shared_keys(vault, kek, &mut rng)?;
+        Self::assemble(store, keys, config, rng)
+    }
+
     /// A gateway over any [`Store`] implementation, with fresh keys from the config's random
     /// generator (for other backends, and for tests isolating the rules from SQLite).
     pub fn with_store(store: Box<dyn Store>, config: GatewayConfig) -> Result<Gateway, Error> {
