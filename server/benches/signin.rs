@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use padlock_figures::Report;
 use padlock_protocol::{PublicKey, Request, Response, StaticKeypair};
+use padlock_server::Gateway;
 use padlock_server::serve::client::PreparedRequest;
 use padlock_server::serve::{ServeConfig, serve};
 use rand_core::OsRng;
@@ -164,10 +165,11 @@ fn prepare(
     })
 }
 
-/// One timed window of `CLIENTS` clients: sign-ins per second and every latency.
+/// One timed window of `CLIENTS` clients, client `i` on gateway `i mod addrs.len()`: sign-ins
+/// per second and every latency.
 fn window(
     runtime: &tokio::runtime::Runtime,
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     prepared: Vec<Vec<PreparedRequest<'static>>>,
     length: Duration,
 ) -> (f64, Vec<u64>) {
@@ -177,7 +179,10 @@ fn window(
         let tasks: Vec<_> = prepared
             .into_iter()
             .enumerate()
-            .map(|(i, requests)| tokio::spawn(client(addr, device_address(i), requests, until)))
+            .map(|(i, requests)| {
+                let addr = addrs[i % addrs.len()];
+                tokio::spawn(client(addr, device_address(i), requests, until))
+            })
             .collect();
         let mut runs = Vec::new();
         for task in tasks {
@@ -208,6 +213,102 @@ fn raise_priority() -> bool {
     session || process
 }
 
+/// The gateways of one measured setup, serving on the bench's runtime until [`Setup::stop`].
+struct Setup {
+    gateways: Vec<Arc<Gateway>>,
+    addrs: Vec<SocketAddr>,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    serving: Vec<tokio::task::JoinHandle<padlock_server::serve::ServeSummary>>,
+}
+
+impl Setup {
+    /// Each gateway behind a listener of its own with the default `ServeConfig`.
+    fn start(runtime: &tokio::runtime::Runtime, gateways: Vec<Gateway>) -> Setup {
+        let mut setup = Setup {
+            gateways: Vec::new(),
+            addrs: Vec::new(),
+            stops: Vec::new(),
+            serving: Vec::new(),
+        };
+        for gateway in gateways {
+            let gateway = Arc::new(gateway);
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .expect("bind");
+            setup.addrs.push(listener.local_addr().expect("address"));
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            setup.stops.push(stop);
+            setup.serving.push(runtime.spawn(serve(
+                listener,
+                gateway.clone(),
+                ServeConfig::default(),
+                async {
+                    let _ = stopped.await;
+                },
+            )));
+            setup.gateways.push(gateway);
+        }
+        setup
+    }
+
+    /// Stops every listener; asserts none turned a client away.
+    fn stop(self, runtime: &tokio::runtime::Runtime) {
+        for stop in self.stops {
+            let _ = stop.send(());
+        }
+        for serving in self.serving {
+            let summary = runtime.block_on(serving).expect("server task");
+            assert_eq!(summary.busy, 0, "the listener turned clients away");
+        }
+    }
+}
+
+/// What the rounds of one setup measured.
+struct Measured {
+    rates: Vec<f64>,
+    bounds: Vec<f64>,
+    shares: Vec<f64>,
+    latencies: Vec<u64>,
+    signins: u64,
+}
+
+/// `ROUNDS` rounds on `setup`: each measures the X25519 bound, then signs in for `WINDOW`,
+/// the clients spread evenly over the setup's gateways.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    setup: &Setup,
+    devices: &'static [StaticKeypair],
+    request: &Request,
+    cores: usize,
+    name: &str,
+) -> Measured {
+    let key = setup.gateways[0].public_key();
+    let mut measured = Measured {
+        rates: vec![],
+        bounds: vec![],
+        shares: vec![],
+        latencies: vec![],
+        signins: 0,
+    };
+    for round in 0..ROUNDS {
+        let bound = x25519_per_s_all_cores(cores, Duration::from_secs(1)) / RESPONDER_DH_OPS;
+        // Enough for every client to run at twice the bound for the whole window.
+        let per_client = (2.0 * bound * WINDOW.as_secs_f64() / CLIENTS as f64).ceil() as usize;
+        let prepared = prepare(devices, key, request, per_client, cores);
+        let (rate, mut round_latencies) = window(runtime, &setup.addrs, prepared, WINDOW);
+        eprintln!(
+            "{name}, round {round}: {rate:.0} sign-ins/s, bound {bound:.0}/s ({:.1}%)",
+            100.0 * rate / bound
+        );
+        measured.rates.push(rate);
+        measured.bounds.push(bound);
+        measured.shares.push(100.0 * rate / bound);
+        measured.signins += round_latencies.len() as u64;
+        measured.latencies.append(&mut round_latencies);
+    }
+    measured
+}
+
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     // Before any thread exists: threads inherit the priority of the thread that starts them.
@@ -217,7 +318,6 @@ fn main() {
     // The gateway as `padlock-server serve` runs it (see `common::production_gateway`).
     let dir = tempfile::tempdir().expect("temp dir");
     let (gateway, app_password) = common::production_gateway(dir.path());
-    let key = gateway.public_key();
     let request = common::sign_in(common::EMAIL, &app_password, false);
     let devices: &'static [StaticKeypair] = Vec::leak(
         (0..CLIENTS)
@@ -227,59 +327,41 @@ fn main() {
             .collect(),
     );
 
-    // One runtime for the listener and the clients: two sets of async threads on the same two
+    // One runtime for the listeners and the clients: two sets of async threads on the same two
     // cores would mostly add context switches.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
         .enable_all()
         .build()
         .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = runtime.spawn(serve(
-        listener,
-        Arc::new(gateway),
-        ServeConfig::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let sqlite = Setup::start(&runtime, vec![gateway]);
 
     if quick {
+        let key = sqlite.gateways[0].public_key();
         let prepared = prepare(devices, key, &request, 4, cores);
-        let (rate, latencies) = window(&runtime, addr, prepared, Duration::from_millis(300));
+        let (rate, latencies) = window(
+            &runtime,
+            &sqlite.addrs,
+            prepared,
+            Duration::from_millis(300),
+        );
         println!(
             "signin bench smoke run: {} sign-ins, {rate:.0}/s",
             latencies.len()
         );
+        sqlite.stop(&runtime);
         return;
     }
 
     let x25519 = x25519_us();
-    let (mut rates, mut bounds, mut shares, mut latencies) = (vec![], vec![], vec![], vec![]);
-    for round in 0..ROUNDS {
-        let bound = x25519_per_s_all_cores(cores, Duration::from_secs(1)) / RESPONDER_DH_OPS;
-        // Enough for every client to run at twice the bound for the whole window.
-        let per_client = (2.0 * bound * WINDOW.as_secs_f64() / CLIENTS as f64).ceil() as usize;
-        let prepared = prepare(devices, key, &request, per_client, cores);
-        let (rate, mut round_latencies) = window(&runtime, addr, prepared, WINDOW);
-        eprintln!(
-            "round {round}: {rate:.0} sign-ins/s, bound {bound:.0}/s ({:.1}%)",
-            100.0 * rate / bound
-        );
-        rates.push(rate);
-        bounds.push(bound);
-        shares.push(100.0 * rate / bound);
-        latencies.append(&mut round_latencies);
-    }
-    let _ = stop.send(());
-    let summary = runtime.block_on(serving).expect("server task");
-    assert_eq!(summary.busy, 0, "the listener turned clients away");
+    let rows_before = sqlite.gateways[0].rows_written().unwrap_or(0);
+    let mut measured = measure(&runtime, &sqlite, devices, &request, cores, "SQLite");
+    let rows = sqlite.gateways[0].rows_written().unwrap_or(0) - rows_before;
+    let sqlite_writes = rows as f64 / measured.signins.max(1) as f64;
+    sqlite.stop(&runtime);
 
-    latencies.sort_unstable();
+    measured.latencies.sort_unstable();
+    let latencies = &measured.latencies;
     let p99_ms = latencies
         .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
         .map_or(0.0, |us| *us as f64 / 1e3);
@@ -314,11 +396,12 @@ fn main() {
         WINDOW.as_secs()
     ));
     report
-        .figure("signins_per_s", median(rates), "sign-ins/s")
+        .figure("signins_per_s", median(measured.rates), "sign-ins/s")
         .figure("signin_p99_ms", p99_ms, "ms")
         .figure("x25519_us", x25519, "us")
-        .figure("x25519_bound_per_s", median(bounds), "sign-ins/s")
-        .figure("signins_share_of_bound", median(shares), "%");
+        .figure("x25519_bound_per_s", median(measured.bounds), "sign-ins/s")
+        .figure("signins_share_of_bound", median(measured.shares), "%")
+        .figure("writes_per_signin", sqlite_writes, "rows");
     if let Err(e) = report.write_docs() {
         eprintln!("could not update docs/benchmarks.md: {e}");
     }

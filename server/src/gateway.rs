@@ -156,6 +156,12 @@ impl Gateway {
         })
     }
 
+    /// Rows the gateway's store has written since it opened, if the store counts them
+    /// ([`Store::rows_written`]).
+    pub fn rows_written(&self) -> Option<u64> {
+        self.store.rows_written()
+    }
+
     /// The gateway's static public key: what devices are provisioned with.
     pub fn public_key(&self) -> PublicKey {
         self.keys.noise.public()

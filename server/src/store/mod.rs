@@ -72,4 +72,11 @@ pub trait Store:
     fn security(&self) -> Option<&dyn SecurityStore> {
         None
     }
+
+    /// Rows this store has inserted, updated or deleted since it was opened, if the backend
+    /// counts them: what the benchmarks divide by sign-ins to give a database's share of the
+    /// work. Default: `None`.
+    fn rows_written(&self) -> Option<u64> {
+        None
+    }
 }

@@ -267,6 +267,11 @@ impl Store for SqliteStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
         Some(self)
     }
+
+    /// Every write goes through the one writer connection, whose count SQLite keeps.
+    fn rows_written(&self) -> Option<u64> {
+        Some(take(&self.writer).total_changes())
+    }
 }
 
 #[cfg(test)]
