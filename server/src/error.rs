@@ -44,6 +44,11 @@ pub enum Error {
     },
     /// SQLite failed.
     Database(rusqlite::Error),
+    /// PostgreSQL failed (or the connection to it broke).
+    Postgres(postgres::Error),
+    /// No connection to PostgreSQL could be had in time (it is down or unreachable, or every
+    /// pooled connection is busy).
+    PostgresPool(r2d2::Error),
     /// Password hashing failed (bad parameters).
     Hashing(String),
     /// The operating system's random generator failed.
@@ -94,6 +99,8 @@ impl std::fmt::Display for Error {
             ),
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Database(e) => write!(f, "database error: {e}"),
+            Self::Postgres(e) => write!(f, "PostgreSQL error: {e}"),
+            Self::PostgresPool(e) => write!(f, "no PostgreSQL connection: {e}"),
             Self::Hashing(why) => write!(f, "password hashing failed: {why}"),
             Self::Random(why) => write!(f, "the system random generator failed: {why}"),
             Self::PasswordHashDeferred => f.write_str("the password check was deferred"),
@@ -111,6 +118,8 @@ impl std::error::Error for Error {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Database(e) => Some(e),
+            Self::Postgres(e) => Some(e),
+            Self::PostgresPool(e) => Some(e),
             _ => None,
         }
     }
@@ -136,5 +145,17 @@ impl From<crate::keys::sealed::SealError> for Error {
 impl From<crate::store::copy::CopyError> for Error {
     fn from(why: crate::store::copy::CopyError) -> Self {
         Self::Copy(why)
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Self::Postgres(e)
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Self {
+        Self::PostgresPool(e)
     }
 }

@@ -76,5 +76,5 @@ pub use admin::{AccountInfo, AppPasswordInfo, NewAppPassword, TokenInfo};
 pub use config::{Argon2Params, GatewayConfig};
 pub use error::Error;
 pub use gateway::Gateway;
-pub use store::{SqliteStore, Store};
+pub use store::{PostgresStore, SqliteStore, Store};
 pub use time::UnixMillis;

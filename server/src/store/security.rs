@@ -14,6 +14,9 @@ use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
 
+/// How many lines of activity an account keeps; older ones are deleted as new ones come.
+pub const ACTIVITY_KEPT: usize = 200;
+
 /// How far a web session got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStage {

@@ -1,0 +1,270 @@
+//! The PostgreSQL store on a real PostgreSQL (`PADLOCK_TEST_POSTGRES`, see `.ci/postgres`):
+//! what only it has to show. Two stores on one database stand for two gateway processes (each
+//! has its own connection pool); the rules every store keeps are the conformance suite's.
+
+#[path = "common/postgres.rs"]
+mod postgres_db;
+
+use padlock_protocol::PublicKey;
+use padlock_server::store::{
+    AccountStore, AppPasswordStore, NewToken, ReplayStore, ThrottleStore, TokenState, TokenStore,
+};
+use padlock_server::{Error, PostgresStore, UnixMillis};
+use postgres_db::ScratchDatabase;
+
+fn token(hash_byte: u8, app_password: i64, at: u64) -> NewToken {
+    NewToken {
+        account_id: 1,
+        app_password_id: Some(app_password),
+        device_key: PublicKey([9; 32]),
+        hash: [hash_byte; 32],
+        created: UnixMillis(at),
+        expires: UnixMillis(at + 1_000_000),
+    }
+}
+
+/// A database with account 1 and its app password 1, and two stores on it.
+fn two_gateways(db: &ScratchDatabase) -> (PostgresStore, PostgresStore) {
+    let a = PostgresStore::open(&db.url).unwrap();
+    let b = PostgresStore::open(&db.url).unwrap();
+    a.insert_account("a@b", "a@b", "A", "$argon2id$", true)
+        .unwrap();
+    a.insert_app_password(1, "Xbox", &[1; 32], UnixMillis(0))
+        .unwrap();
+    (a, b)
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn opening_migrates_once_and_refuses_another_programs_database() {
+    let db = ScratchDatabase::new();
+    // Gateways starting at once on a new database: one migrates, the others find it current.
+    let stores: Vec<_> = std::thread::scope(|scope| {
+        let opening: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| PostgresStore::open(&db.url)))
+            .collect();
+        opening.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for store in &stores {
+        assert_eq!(store.as_ref().unwrap().schema_version().unwrap(), 1);
+    }
+    drop(stores);
+
+    let other = ScratchDatabase::new();
+    other
+        .client()
+        .batch_execute("CREATE TABLE invoices (id bigint)")
+        .unwrap();
+    assert!(matches!(
+        PostgresStore::open(&other.url),
+        Err(Error::CorruptDatabase(_))
+    ));
+
+    let newer = ScratchDatabase::new();
+    drop(PostgresStore::open(&newer.url).unwrap());
+    newer
+        .client()
+        .batch_execute("UPDATE padlock_schema SET version = 99")
+        .unwrap();
+    assert!(matches!(
+        PostgresStore::open(&newer.url),
+        Err(Error::NewerDatabase {
+            found: 99,
+            supported: 1
+        })
+    ));
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_token_rotated_through_two_gateways_at_once_gets_one_successor() {
+    let db = ScratchDatabase::new();
+    let (a, b) = two_gateways(&db);
+    for round in 0..20u8 {
+        let first = a.insert_token(&token(round, 1, 0), "").unwrap().unwrap();
+        let successors: Vec<Option<i64>> = std::thread::scope(|scope| {
+            let by_a =
+                scope.spawn(|| a.rotate_token(first, &[100; 32], &token(round + 100, 1, 10)));
+            let by_b =
+                scope.spawn(|| b.rotate_token(first, &[101; 32], &token(round + 150, 1, 10)));
+            vec![by_a.join().unwrap().unwrap(), by_b.join().unwrap().unwrap()]
+        });
+        let won: Vec<i64> = successors.into_iter().flatten().collect();
+        assert_eq!(won.len(), 1, "round {round}: exactly one rotation");
+        let old = a.token_by_id(first).unwrap().unwrap();
+        assert_eq!(old.state, TokenState::Superseded);
+        assert_eq!(old.successor, Some(won[0]));
+        let family: Vec<_> = a
+            .tokens(1, UnixMillis(0))
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.family == first)
+            .collect();
+        assert_eq!(family.len(), 1, "one live generation");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_revocation_racing_rotations_leaves_no_live_token_of_the_revoked_password() {
+    let db = ScratchDatabase::new();
+    let (a, b) = two_gateways(&db);
+    for round in 0..10u8 {
+        let app = a
+            .insert_app_password(1, "Wii", &[200 + round; 32], UnixMillis(0))
+            .unwrap();
+        let mut live = a.insert_token(&token(round, app, 0), "").unwrap().unwrap();
+        std::thread::scope(|scope| {
+            let rotating = scope.spawn(|| {
+                for step in 0..5u8 {
+                    let hash = 20 + round * 10 + step;
+                    match a
+                        .rotate_token(live, &[hash; 32], &token(hash, app, 10))
+                        .unwrap()
+                    {
+                        Some(next) => live = next,
+                        None => break,
+                    }
+                }
+            });
+            assert!(b.revoke_app_password(1, app).unwrap());
+            rotating.join().unwrap();
+        });
+        let left: Vec<_> = a
+            .tokens(1, UnixMillis(0))
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.app_password_id == Some(app))
+            .collect();
+        assert!(left.is_empty(), "round {round}: {left:?}");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn failures_recorded_through_two_gateways_at_once_all_count() {
+    let db = ScratchDatabase::new();
+    let (a, b) = two_gateways(&db);
+    let account = [b'a'; 33];
+    let pair = [b'p'; 65];
+    std::thread::scope(|scope| {
+        for store in [&a, &b, &a, &b] {
+            // The subjects in both orders: the store orders them, so no deadlock aborts any.
+            scope.spawn(move || {
+                for n in 0..25 {
+                    let subjects: [&[u8]; 2] = if n % 2 == 0 {
+                        [&account, &pair]
+                    } else {
+                        [&pair, &account]
+                    };
+                    store
+                        .record_failure(&subjects, UnixMillis(1_000 + n), UnixMillis(0))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(a.throttle(&account).unwrap().unwrap().failures, 100);
+    assert_eq!(b.throttle(&pair).unwrap().unwrap().failures, 100);
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_granted_sign_in_is_claimed_once_across_gateways_and_durable_at_once() {
+    let db = ScratchDatabase::new();
+    let (a, b) = two_gateways(&db);
+    let claimed: usize = std::thread::scope(|scope| {
+        let threads: Vec<_> = [&a, &b, &a, &b]
+            .into_iter()
+            .map(|store| {
+                scope.spawn(move || {
+                    (0..50u8)
+                        .filter(|i| {
+                            store
+                                .remember_granted_sign_in(&[*i; 32], UnixMillis(1))
+                                .unwrap()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    });
+    assert_eq!(claimed, 50, "each message 1 granted once, by one gateway");
+    // Nothing waits in memory: the rows are there, and the other gateway knows them.
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM granted_sign_ins", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 50);
+    assert!(b.granted_sign_in_known(&[7; 32]).unwrap());
+    assert_eq!(
+        a.granted_sign_ins_claimed(),
+        a.commit_granted_sign_ins().unwrap()
+    );
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn lost_connections_are_errors_and_the_pool_recovers_by_itself() {
+    let db = ScratchDatabase::new();
+    let (a, _) = two_gateways(&db);
+    assert!(a.account("a@b").unwrap().is_some());
+    // What a PostgreSQL restart does to every open connection of the store.
+    let kill = || {
+        db.client()
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+    };
+    kill();
+    // Requests on the dead connections fail with an error (the gateway's ServerError), never a
+    // panic; each broken connection is dropped, and a fresh one serves the next request.
+    let mut failures = 0;
+    let mut answered = false;
+    for _ in 0..32 {
+        match a.account("a@b") {
+            Ok(account) => {
+                assert!(account.is_some());
+                answered = true;
+                break;
+            }
+            Err(Error::Postgres(_) | Error::PostgresPool(_)) => failures += 1,
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert!(answered, "the store recovered after {failures} failures");
+    assert!(failures >= 1, "the killed connection was noticed");
+    // Writes too, and in transactions.
+    kill();
+    let mut wrote = false;
+    for _ in 0..32 {
+        if a.revoke_all_tokens(1).is_ok() {
+            wrote = true;
+            break;
+        }
+    }
+    assert!(wrote);
+}
