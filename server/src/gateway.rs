@@ -39,7 +39,7 @@ use crate::error::Error;
 use crate::hashing::{KeyedHasher, PasswordHasher, domain};
 use crate::keys::{GatewayKeys, key_file_path};
 use crate::pace::Pacer;
-use crate::store::{SqliteStore, Store};
+use crate::store::{PostgresStore, SqliteStore, Store};
 use crate::throttle::Throttle;
 use crate::time::UnixMillis;
 
@@ -76,19 +76,24 @@ impl Gateway {
     /// this gateway cannot use, [`Error::Io`] / [`Error::Database`] otherwise.
     pub fn open(db: &Path, config: GatewayConfig) -> Result<Gateway, Error> {
         let mut rng = master_rng(&config)?;
-        let key_path = key_file_path(db);
-        let existed = db.exists();
-        let keys = if key_path.exists() {
-            GatewayKeys::load(&key_path)?
-        } else if existed {
-            return Err(Error::MissingKeys(key_path));
-        } else {
-            let keys = GatewayKeys::generate(&mut rng);
-            keys.create(&key_path)?;
-            tracing::info!(keys = %key_path.display(), public_key = %keys.noise.public(), "gateway keys created");
-            keys
-        };
+        let keys = load_or_create_keys(&key_file_path(db), !db.exists(), &mut rng)?;
         let store = SqliteStore::open(db)?;
+        Self::assemble(Box::new(store), keys, config, rng)
+    }
+
+    /// Opens the gateway on the PostgreSQL database at `url` (a `postgres://` URL), which other
+    /// gateway processes may share, with its keys in the file `keys`. Every gateway on one
+    /// database must read the same keys: the first, which finds the database empty, creates the
+    /// file (mode 0600) if it does not exist; the others are given a copy of it.
+    ///
+    /// # Errors
+    /// [`Error::MissingKeys`] if the database was already a gateway's and `keys` does not
+    /// exist; [`Error::PostgresPool`] if PostgreSQL cannot be reached; as [`Gateway::open`]
+    /// otherwise.
+    pub fn open_postgres(url: &str, keys: &Path, config: GatewayConfig) -> Result<Gateway, Error> {
+        let mut rng = master_rng(&config)?;
+        let store = PostgresStore::open(url)?;
+        let keys = load_or_create_keys(keys, store.created(), &mut rng)?;
         Self::assemble(Box::new(store), keys, config, rng)
     }
 
@@ -106,24 +111,6 @@ impl Gateway {
     /// generator (for the simulator and tests).
     pub fn in_memory(config: GatewayConfig) -> Result<Gateway, Error> {
         Self::with_store(Box::new(SqliteStore::in_memory()?), config)
-    }
-
-    /// A gateway over a store shared with other gateways (`vault`: where the database keeps the
-    /// gateway keys, sealed under `kek`). The first gateway on a new database makes the keys;
-    /// every later one, given the same KEK, opens them ([`crate::keys::sealed`]).
-    ///
-    /// # Errors
-    /// [`Error::SealedKeys`] if the database's keys are sealed under another KEK or were
-    /// altered; the store's errors.
-    pub fn open_shared(
-        store: Box<dyn Store>,
-        vault: &dyn crate::keys::sealed::SealedKeyStore,
-        kek: &crate::keys::sealed::Kek,
-        config: GatewayConfig,
-    ) -> Result<Gateway, Error> {
-        let mut rng = master_rng(&config)?;
-        let keys = crate::keys::sealed::shared_keys(vault, kek, &mut rng)?;
-        Self::assemble(store, keys, config, rng)
     }
 
     /// A gateway over any [`Store`] implementation, with fresh keys from the config's random
@@ -389,6 +376,26 @@ const _: () = {
     const fn shared_between_threads<T: Send + Sync>() {}
     shared_between_threads::<Gateway>();
 };
+
+/// The gateway's keys from the file `path`; if it does not exist, new keys written to it when
+/// `may_create` (the database is new too), else [`Error::MissingKeys`]: without its keys no app
+/// password or token in an existing database can be checked.
+fn load_or_create_keys(
+    path: &Path,
+    may_create: bool,
+    rng: &mut ChaCha20Rng,
+) -> Result<GatewayKeys, Error> {
+    if path.exists() {
+        return GatewayKeys::load(path);
+    }
+    if !may_create {
+        return Err(Error::MissingKeys(path.to_owned()));
+    }
+    let keys = GatewayKeys::generate(rng);
+    keys.create(path)?;
+    tracing::info!(keys = %path.display(), public_key = %keys.noise.public(), "gateway keys created");
+    Ok(keys)
+}
 
 fn master_rng(config: &GatewayConfig) -> Result<ChaCha20Rng, Error> {
     match config.seed {

@@ -101,12 +101,12 @@ pub fn key_file_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The keys of the SQLite database `db` (from its key file), sealed under `kek`: the bundle in hex.
+/// The keys in the key file `key_file`, sealed under `kek`: the bundle in hex.
 ///
 /// # Errors
 /// As [`GatewayKeys::load`]: the key file missing, unsafe or damaged.
-pub fn export(db: &Path, kek: &Kek) -> Result<String, Error> {
-    let keys = GatewayKeys::load(&key_file_path(db))?;
+pub fn export(key_file: &Path, kek: &Kek) -> Result<String, Error> {
+    let keys = GatewayKeys::load(key_file)?;
     Ok(sealed::seal(&keys, kek, &mut rand_core::OsRng))
 }
 
@@ -119,18 +119,18 @@ pub enum Imported {
     AlreadyPresent(PublicKey),
 }
 
-/// Opens `bundle` with `kek` and writes the keys as the key file of the SQLite database `db`,
-/// which need not exist yet (`serve` then creates it with these keys). Never replaces other keys.
+/// Opens `bundle` with `kek` and writes the keys to the key file `key_file` (of a SQLite
+/// database, which need not exist yet: `serve` then creates it with these keys; or the `--keys`
+/// file of a gateway on PostgreSQL). Never replaces other keys.
 ///
 /// # Errors
 /// [`Error::SealedKeys`] if the bundle does not open under `kek` or the database already has
 /// other keys; the key file's own errors.
-pub fn import(db: &Path, bundle: &str, kek: &Kek) -> Result<Imported, Error> {
+pub fn import(key_file: &Path, bundle: &str, kek: &Kek) -> Result<Imported, Error> {
     let keys = sealed::open(bundle, kek)?;
-    let path = key_file_path(db);
     let public = keys.noise.public();
-    if path.exists() {
-        let present = GatewayKeys::load(&path)?;
+    if key_file.exists() {
+        let present = GatewayKeys::load(key_file)?;
         return if present.same_as(&keys) {
             Ok(Imported::AlreadyPresent(public))
         } else {
@@ -141,7 +141,7 @@ pub fn import(db: &Path, bundle: &str, kek: &Kek) -> Result<Imported, Error> {
             .into())
         };
     }
-    keys.create(&path)?;
+    keys.create(key_file)?;
     Ok(Imported::Written(public))
 }
 
@@ -210,51 +210,44 @@ mod tests {
     }
 
     #[test]
-    fn export_then_import_gives_another_database_the_same_keys_and_never_replaces_others() {
+    fn export_then_import_gives_another_gateway_the_same_keys_and_never_replaces_others() {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = ChaCha20Rng::from_seed([4; 32]);
-        let first = dir.path().join("a.db");
+        let first = dir.path().join("a.keys");
         let keys = GatewayKeys::generate(&mut rng);
-        keys.create(&key_file_path(&first)).unwrap();
+        keys.create(&first).unwrap();
         let kek = Kek::generate(&mut rng);
         let bundle = export(&first, &kek).unwrap();
 
-        let second = dir.path().join("b.db");
+        let second = dir.path().join("b.keys");
         let public = keys.noise.public();
         assert_eq!(
             import(&second, &bundle, &kek).unwrap(),
             Imported::Written(public)
         );
-        assert!(
-            GatewayKeys::load(&key_file_path(&second))
-                .unwrap()
-                .same_as(&keys)
-        );
+        assert!(GatewayKeys::load(&second).unwrap().same_as(&keys));
         assert_eq!(
             import(&second, &bundle, &kek).unwrap(),
             Imported::AlreadyPresent(public)
         );
 
-        let third = dir.path().join("c.db");
+        let third = dir.path().join("c.keys");
         let others = GatewayKeys::generate(&mut rng);
-        others.create(&key_file_path(&third)).unwrap();
+        others.create(&third).unwrap();
         let refused = import(&third, &bundle, &kek).unwrap_err();
         assert!(
             refused.to_string().contains("other gateway keys"),
             "{refused}"
         );
-        assert!(
-            GatewayKeys::load(&key_file_path(&third))
-                .unwrap()
-                .same_as(&others)
-        );
+        assert!(GatewayKeys::load(&third).unwrap().same_as(&others));
 
         let wrong = Kek::generate(&mut rng);
-        let refused = import(&dir.path().join("d.db"), &bundle, &wrong).unwrap_err();
+        let fourth = dir.path().join("d.keys");
+        let refused = import(&fourth, &bundle, &wrong).unwrap_err();
         assert!(matches!(
             refused,
             Error::SealedKeys(SealError::WrongKek { .. })
         ));
-        assert!(!key_file_path(&dir.path().join("d.db")).exists());
+        assert!(!fourth.exists());
     }
 }

@@ -1,7 +1,9 @@
 //! `padlock-server`: the gateway's TCP listener and its administration commands.
 //!
-//! Every command works on one SQLite database file (`--db`); the gateway's keys live beside it.
-//! `serve` and `account add` create the database; every other command wants it to exist, so a
+//! Every command works on one database (`--db`): a SQLite file, whose gateway keys live beside
+//! it, or a `postgres://` URL, which several `serve` processes share, each reading the same key
+//! file (`--keys`). `serve` and `account add` create the database (a SQLite file, or the schema
+//! in an empty PostgreSQL database) and its keys; every other command wants them to exist, so a
 //! typo in the path is an error rather than a fresh empty gateway.
 //!
 //! Exit status: 0 on success, 1 when the command failed (the reason on one stderr line), 2 for
@@ -21,8 +23,9 @@ use padlock_server::keys::{
 };
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
 use padlock_server::store::copy;
+use padlock_server::store::postgres::is_postgres_url;
 use padlock_server::terminal::for_terminal;
-use padlock_server::{Error, Gateway, GatewayConfig, SqliteStore, UnixMillis, web};
+use padlock_server::{Error, Gateway, GatewayConfig, PostgresStore, SqliteStore, UnixMillis, web};
 
 /// Padlock's reference sign-in gateway.
 #[derive(Parser)]
@@ -66,17 +69,124 @@ enum StoreCommand {
         /// The SQLite database to copy.
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
-        /// The new database: a SQLite file that does not exist yet.
-        #[arg(long, value_name = "DB")]
-        to: PathBuf,
+        /// The new database: a SQLite file that does not exist yet, or a PostgreSQL URL
+        /// (postgres://…) of an empty database.
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
     },
 }
 
 #[derive(Args)]
 struct Db {
-    /// The gateway's SQLite database file (its keys are kept beside it).
+    /// The gateway's database: a SQLite file (its keys are kept beside it, in FILE.keys), or a
+    /// PostgreSQL URL such as postgres://padlock@db.example/padlock, which several gateways
+    /// share. Also read from PADLOCK_DB (keeps a URL's password out of the process list).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "PADLOCK_DB",
+        hide_env_values = true
+    )]
+    db: String,
+    /// The gateway's key file. Default with a SQLite file: FILE.keys beside it. Required with a
+    /// PostgreSQL URL: every gateway on the database reads a copy of the same file (the first,
+    /// on an empty database, creates it).
     #[arg(long, value_name = "FILE")]
-    db: PathBuf,
+    keys: Option<PathBuf>,
+}
+
+impl Db {
+    /// The gateway on this database; with `create`, a missing SQLite file (or an empty
+    /// PostgreSQL database) and its keys are created.
+    fn open(&self, create: bool) -> Result<Gateway, String> {
+        let config = GatewayConfig::default();
+        let opened = if is_postgres_url(&self.db) {
+            let keys = self.keys.as_deref().ok_or(
+                "--keys FILE is required with a PostgreSQL database (every gateway on it reads \
+                 the same keys)",
+            )?;
+            if !create && !keys.exists() {
+                return Err(Error::MissingKeys(keys.to_owned()).to_string());
+            }
+            Gateway::open_postgres(&self.db, keys, config)
+        } else {
+            let path = Path::new(&self.db);
+            if self.keys.is_some() {
+                return Err(
+                    "--keys is for a PostgreSQL database; a SQLite file's keys are \
+                            FILE.keys beside it"
+                        .into(),
+                );
+            }
+            if create {
+                Gateway::open(path, config)
+            } else {
+                Gateway::open_existing(path, config)
+            }
+        };
+        opened.map_err(|e| self.open_failed(&e))
+    }
+
+    fn open_or_create(&self) -> Result<Gateway, String> {
+        self.open(true)
+    }
+
+    /// Where this database's gateway keys are kept: `--keys` for PostgreSQL, FILE.keys beside a
+    /// SQLite file.
+    fn key_file(&self) -> Result<PathBuf, String> {
+        if is_postgres_url(&self.db) {
+            self.keys
+                .clone()
+                .ok_or_else(|| "--keys FILE is required with a PostgreSQL database".into())
+        } else if self.keys.is_some() {
+            Err(
+                "--keys is for a PostgreSQL database; a SQLite file's keys are FILE.keys beside it"
+                    .into(),
+            )
+        } else {
+            Ok(keys::key_file_path(Path::new(&self.db)))
+        }
+    }
+
+    fn open_existing(&self) -> Result<Gateway, String> {
+        self.open(false)
+    }
+
+    /// The reason the database could not be opened, naming it once (a PostgreSQL URL without
+    /// its password).
+    fn open_failed(&self, e: &Error) -> String {
+        match e {
+            Error::MissingDatabase(_) => format!("{e} (`serve` or `account add` creates one)"),
+            Error::CorruptDatabase(_)
+            | Error::NewerDatabase { .. }
+            | Error::Database(_)
+            | Error::Postgres(_)
+            | Error::PostgresPool(_) => format!("{}: {e}", redacted(&self.db)),
+            _ => e.to_string(),
+        }
+    }
+}
+
+/// `db` as it may be shown: a URL's password (`user:password@`) replaced by `***`.
+fn redacted(db: &str) -> String {
+    let Some(scheme_end) = db.find("://").map(|i| i + 3) else {
+        return db.to_owned();
+    };
+    let authority_end = db[scheme_end..]
+        .find('/')
+        .map_or(db.len(), |i| scheme_end + i);
+    match db[scheme_end..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &db[scheme_end..scheme_end + at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &db[..scheme_end], &db[scheme_end + at..])
+                }
+                None => db.to_owned(),
+            }
+        }
+        None => db.to_owned(),
+    }
 }
 
 #[derive(Args)]
@@ -327,38 +437,38 @@ fn run(command: Command) -> CommandResult {
     }
 }
 
-fn store_copy(from: &Path, to: &Path) -> CommandResult {
+fn store_copy(from: &Path, to: &str) -> CommandResult {
     if !from.exists() {
         return Err(Error::MissingDatabase(from.to_owned()).to_string());
     }
-    if to.exists() {
-        return Err(format!(
-            "{} exists; the copy makes a new database",
-            to.display()
-        ));
-    }
-    let source = SqliteStore::open(from).map_err(|e| open_failed(from, &e))?;
-    let target = SqliteStore::open(to).map_err(|e| open_failed(to, &e))?;
-    let checks = copy::copy(&source, &target).map_err(|e| e.to_string())?;
+    let source = SqliteStore::open(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let target: Box<dyn copy::CopyRows> = if is_postgres_url(to) {
+        Box::new(PostgresStore::open(to).map_err(|e| format!("{}: {e}", redacted(to)))?)
+    } else {
+        if Path::new(to).exists() {
+            return Err(format!("{to} exists; the copy makes a new database"));
+        }
+        Box::new(SqliteStore::open(Path::new(to)).map_err(|e| format!("{to}: {e}"))?)
+    };
+    let checks = copy::copy(&source, target.as_ref()).map_err(|e| e.to_string())?;
     println!("{}", copy::REPORT_HEADER);
     for check in &checks {
         println!("{check}");
     }
     let rows: u64 = checks.iter().map(|c| c.rows).sum();
+    let to = redacted(to);
     eprintln!(
-        "copied {rows} rows from {} to {}; both read back the same. Give the copy the \
-         gateway's keys: key export --db {}, then key import --db {}",
+        "copied {rows} rows from {} to {to}; both read back the same. Give the copy the \
+         gateway's keys: key export --db {}, then key import --db {to}",
         from.display(),
-        to.display(),
         from.display(),
-        to.display()
     );
     Ok(())
 }
 
 fn key(command: KeyCommand) -> CommandResult {
     match command {
-        KeyCommand::Show(db) => println!("{}", open_existing(&db.db)?.public_key()),
+        KeyCommand::Show(db) => println!("{}", db.open_existing()?.public_key()),
         KeyCommand::NewKek { out } => {
             let kek = Kek::generate(&mut rand_core::OsRng);
             kek.create(&out).map_err(|e| e.to_string())?;
@@ -370,10 +480,7 @@ fn key(command: KeyCommand) -> CommandResult {
         }
         KeyCommand::Export { db, kek, out } => {
             let kek = kek.read()?;
-            if !db.db.exists() {
-                return Err(Error::MissingDatabase(db.db).to_string());
-            }
-            let bundle = keys::export(&db.db, &kek).map_err(|e| e.to_string())?;
+            let bundle = keys::export(&db.key_file()?, &kek).map_err(|e| e.to_string())?;
             match out {
                 Some(path) => {
                     keys::sealed::create_bundle_file(&path, &bundle).map_err(|e| e.to_string())?;
@@ -392,12 +499,13 @@ fn key(command: KeyCommand) -> CommandResult {
                 std::fs::read_to_string(&bundle)
                     .map_err(|e| format!("{}: {e}", bundle.display()))?
             };
-            match keys::import(&db.db, &text, &kek).map_err(|e| e.to_string())? {
+            let key_file = db.key_file()?;
+            match keys::import(&key_file, &text, &kek).map_err(|e| e.to_string())? {
                 keys::Imported::Written(public) => {
-                    eprintln!("gateway keys {public} written for {}", db.db.display());
+                    eprintln!("gateway keys {public} written to {}", key_file.display());
                 }
                 keys::Imported::AlreadyPresent(public) => {
-                    eprintln!("{} already has gateway keys {public}", db.db.display());
+                    eprintln!("{} already has gateway keys {public}", key_file.display());
                 }
             }
         }
@@ -414,16 +522,15 @@ fn account(command: AccountCommand) -> CommandResult {
             two_step,
         } => {
             let password = password.read()?;
-            open_or_create(&account.db.db)?
+            account
+                .db
+                .open_or_create()?
                 .add_account(&account.email, &name, &password, two_step)
                 .map_err(|e| e.to_string())?;
             eprintln!("added account {}", account.email);
         }
         AccountCommand::List(db) => {
-            for info in open_existing(&db.db)?
-                .accounts()
-                .map_err(|e| e.to_string())?
-            {
+            for info in db.open_existing()?.accounts().map_err(|e| e.to_string())? {
                 let two_step = if info.two_step { "two-step" } else { "-" };
                 println!(
                     "{}\t{}\t{two_step}",
@@ -433,14 +540,18 @@ fn account(command: AccountCommand) -> CommandResult {
             }
         }
         AccountCommand::SetTwoStep { account, on, .. } => {
-            open_existing(&account.db.db)?
+            account
+                .db
+                .open_existing()?
                 .set_two_step(&account.email, on)
                 .map_err(|e| e.to_string())?;
             let state = if on { "on" } else { "off" };
             eprintln!("two-step verification {state} for {}", account.email);
         }
         AccountCommand::Unlock(account) => {
-            let cleared = open_existing(&account.db.db)?
+            let cleared = account
+                .db
+                .open_existing()?
                 .unlock_account(&account.email)
                 .map_err(|e| e.to_string())?;
             eprintln!(
@@ -450,7 +561,9 @@ fn account(command: AccountCommand) -> CommandResult {
         }
         AccountCommand::SetPassword { account, password } => {
             let password = password.read()?;
-            open_existing(&account.db.db)?
+            account
+                .db
+                .open_existing()?
                 .set_password(&account.email, &password)
                 .map_err(|e| e.to_string())?;
             eprintln!("password changed for {}", account.email);
@@ -462,7 +575,9 @@ fn account(command: AccountCommand) -> CommandResult {
 fn app_password(command: AppPasswordCommand) -> CommandResult {
     match command {
         AppPasswordCommand::Create { account, name } => {
-            let created = open_existing(&account.db.db)?
+            let created = account
+                .db
+                .open_existing()?
                 .create_app_password(&account.email, &name, UnixMillis::now())
                 .map_err(|e| e.to_string())?;
             println!("{}", created.formatted);
@@ -472,7 +587,7 @@ fn app_password(command: AppPasswordCommand) -> CommandResult {
             );
         }
         AppPasswordCommand::List(account) => {
-            let gateway = open_existing(&account.db.db)?;
+            let gateway = account.db.open_existing()?;
             let list = gateway
                 .app_passwords(&account.email)
                 .map_err(|e| e.to_string())?;
@@ -489,7 +604,9 @@ fn app_password(command: AppPasswordCommand) -> CommandResult {
             }
         }
         AppPasswordCommand::Revoke { account, id } => {
-            open_existing(&account.db.db)?
+            account
+                .db
+                .open_existing()?
                 .revoke_app_password(&account.email, id)
                 .map_err(|e| e.to_string())?;
             eprintln!(
@@ -498,7 +615,9 @@ fn app_password(command: AppPasswordCommand) -> CommandResult {
             );
         }
         AppPasswordCommand::RevokeAll(account) => {
-            let n = open_existing(&account.db.db)?
+            let n = account
+                .db
+                .open_existing()?
                 .revoke_all_app_passwords(&account.email)
                 .map_err(|e| e.to_string())?;
             eprintln!(
@@ -513,7 +632,7 @@ fn app_password(command: AppPasswordCommand) -> CommandResult {
 fn token(command: TokenCommand) -> CommandResult {
     match command {
         TokenCommand::List(account) => {
-            let gateway = open_existing(&account.db.db)?;
+            let gateway = account.db.open_existing()?;
             let list = gateway.tokens(&account.email).map_err(|e| e.to_string())?;
             println!("id\tissued\texpires\tapp password\tdevice key");
             for info in list {
@@ -529,7 +648,7 @@ fn token(command: TokenCommand) -> CommandResult {
             }
         }
         TokenCommand::Revoke { account, id, .. } => {
-            let gateway = open_existing(&account.db.db)?;
+            let gateway = account.db.open_existing()?;
             match id {
                 Some(id) => {
                     gateway
@@ -551,7 +670,7 @@ fn token(command: TokenCommand) -> CommandResult {
 
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
-    let gateway = Arc::new(open_or_create(&args.db.db)?);
+    let gateway = Arc::new(args.db.open_or_create()?);
     match gateway.outdated_password_hashes() {
         Ok(0) => {}
         Ok(outdated) => tracing::warn!(
@@ -634,25 +753,6 @@ fn init_logs() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-}
-
-fn open_or_create(db: &Path) -> Result<Gateway, String> {
-    Gateway::open(db, GatewayConfig::default()).map_err(|e| open_failed(db, &e))
-}
-
-fn open_existing(db: &Path) -> Result<Gateway, String> {
-    Gateway::open_existing(db, GatewayConfig::default()).map_err(|e| open_failed(db, &e))
-}
-
-/// The reason a database could not be opened, naming the file once.
-fn open_failed(db: &Path, e: &Error) -> String {
-    match e {
-        Error::MissingDatabase(_) => format!("{e} (`serve` or `account add` creates one)"),
-        Error::CorruptDatabase(_) | Error::NewerDatabase { .. } | Error::Database(_) => {
-            format!("{}: {e}", db.display())
-        }
-        _ => e.to_string(),
-    }
 }
 
 impl PasswordSource {

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -554,32 +555,7 @@ async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
     let app_password = db.create_app_password("Xbox 360");
     let key = PublicKey::from_hex(&ok(&["key", "show", "--db", db.arg()], None)).unwrap();
     let serving = Serving::on(&db.path);
-
-    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
-    let request = Request::SignIn {
-        // Typed on a console: other case, spaces kept.
-        account: "Player@Example.com".try_into().unwrap(),
-        password: Password::new(&app_password.trim().to_uppercase()).unwrap(),
-        remember: false,
-        device: DeviceInfo {
-            kind: DeviceKind::Xbox360,
-            model: "Xbox 360 S".try_into().unwrap(),
-            firmware: "2.0.17559.0".try_into().unwrap(),
-        },
-    };
-    let response = exchange(
-        serving.addr,
-        &console,
-        key,
-        &request,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    let Response::Granted { display_name, .. } = response else {
-        panic!("{response:?}");
-    };
-    assert_eq!(display_name.as_str(), "Player One");
+    sign_in_as_player_one(serving.addr, key, &app_password).await;
 
     // The administration commands work on the database while the gateway serves it, and see
     // the sign-in.
@@ -601,6 +577,30 @@ async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
     );
 }
 
+/// Signs in to the gateway at `addr` (whose key is `key`) as Player One with `app_password`,
+/// typed on an Xbox 360 S, and asserts it is granted.
+async fn sign_in_as_player_one(addr: SocketAddr, key: PublicKey, app_password: &str) {
+    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
+    let request = Request::SignIn {
+        // Typed on a console: other case, spaces kept.
+        account: "Player@Example.com".try_into().unwrap(),
+        password: Password::new(&app_password.trim().to_uppercase()).unwrap(),
+        remember: false,
+        device: DeviceInfo {
+            kind: DeviceKind::Xbox360,
+            model: "Xbox 360 S".try_into().unwrap(),
+            firmware: "2.0.17559.0".try_into().unwrap(),
+        },
+    };
+    let response = exchange(addr, &console, key, &request, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let Response::Granted { display_name, .. } = response else {
+        panic!("{response:?}");
+    };
+    assert_eq!(display_name.as_str(), "Player One");
+}
+
 #[test]
 fn serve_stops_cleanly_on_ctrl_c() {
     let db = Db::new();
@@ -609,4 +609,98 @@ fn serve_stops_cleanly_on_ctrl_c() {
     let (status, log) = serving.stop("-INT");
     assert!(status.success(), "serve exited with {status}: {log}");
     assert!(log.contains("stopped"), "{log}");
+}
+
+#[path = "common/postgres.rs"]
+mod postgres_db;
+
+// A plain test: the PostgreSQL client blocks, which it may not do on a runtime's thread.
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
+    let database = postgres_db::ScratchDatabase::new();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("gateway.keys");
+    let on_postgres = [
+        "--db",
+        database.url.as_str(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ];
+    let with = |args: &[&'static str]| [args, &on_postgres[..]].concat();
+
+    // Without a key file there is no gateway on an existing database, and none without --keys.
+    fails(&with(&["key", "show"]), 1, "gateway key file");
+    fails(
+        &["key", "show", "--db", database.url.as_str()],
+        1,
+        "--keys FILE is required",
+    );
+    // The first command on the empty database makes its schema and the keys.
+    ok(
+        &[
+            &with(&[
+                "account",
+                "add",
+                "--email",
+                EMAIL,
+                "--name",
+                "Player One",
+                "--two-step",
+            ])[..],
+            &["--password-stdin"],
+        ]
+        .concat(),
+        Some("correct horse battery\n"),
+    );
+    let app_password = ok(
+        &with(&[
+            "app-password",
+            "create",
+            "--email",
+            EMAIL,
+            "--name",
+            "Xbox 360",
+        ]),
+        None,
+    );
+    let key = PublicKey::from_hex(&ok(&with(&["key", "show"]), None)).unwrap();
+
+    let serving = Serving::start(&database.url, "", &["--keys", keys.to_str().unwrap()], &[]);
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(sign_in_as_player_one(serving.addr, key, &app_password));
+    let listing = ok(&with(&["app-password", "list", "--email", EMAIL]), None);
+    assert!(listing.contains("Xbox 360 S"), "{listing}");
+    let (status, log) = serving.stop("-TERM");
+    assert!(status.success(), "serve exited with {status}: {log}");
+
+    // A URL's password is not repeated in an error.
+    fails(
+        &[
+            "key",
+            "show",
+            "--db",
+            "postgres://padlock:hunter2@%2Fnonexistent/padlock",
+            "--keys",
+            keys.to_str().unwrap(),
+        ],
+        1,
+        "postgres://padlock:***@",
+    );
+    let output = run(
+        &[
+            "key",
+            "show",
+            "--db",
+            "postgres://padlock:hunter2@%2Fnonexistent/padlock",
+            "--keys",
+            keys.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!stderr(&output).contains("hunter2"));
 }

@@ -273,8 +273,9 @@ mod failing_writes {
 
     use padlock_protocol::PublicKey;
     use padlock_server::store::{
-        AccountRecord, AccountStore, AppPasswordRecord, AppPasswordStore, DeviceStore, KnownDevice,
-        NewToken, ReplayStore, ThrottleRecord, ThrottleStore, TokenRecord, TokenStore,
+        AccountRecord, AccountStore, AppPasswordRecord, AppPasswordStore, AttemptId, DeviceStore,
+        KnownDevice, NewToken, PaceStore, ReplayStore, SubjectCount, ThrottleRecord, ThrottleStore,
+        TokenRecord, TokenStore,
     };
     use padlock_server::{Error, Store, UnixMillis};
 
@@ -323,6 +324,11 @@ mod failing_writes {
             remember_granted_sign_in(message_1: &Hash, now: UnixMillis) -> bool;
             forget_granted_sign_ins_before(cutoff: UnixMillis) -> usize;
         }
+        PaceStore {
+            pace_full_at(subject: &[u8]) -> Option<UnixMillis>;
+            spend_pace(subject: &[u8], now: UnixMillis, every: Duration) -> ();
+            forget_paces_before(cutoff: UnixMillis) -> usize;
+        }
         DeviceStore {
             known_device(account_id: i64, key: &PublicKey) -> Option<KnownDevice>;
             known_devices(account_id: i64) -> Vec<KnownDevice>;
@@ -346,6 +352,18 @@ mod failing_writes {
         }
         fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error> {
             self.0.clear_throttle_prefix(prefix)
+        }
+        fn begin_attempt(
+            &self,
+            subjects: &[&[u8]],
+            now: UnixMillis,
+            lease_until: UnixMillis,
+            admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
+        ) -> Result<Option<AttemptId>, Error> {
+            self.0.begin_attempt(subjects, now, lease_until, admit)
+        }
+        fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
+            self.0.end_attempt(attempt)
         }
         fn record_failure(&self, _: &[&[u8]], _: UnixMillis, _: UnixMillis) -> Result<(), Error> {
             Err(Error::Io {

@@ -1,8 +1,11 @@
-//! `padlock-server store copy`: a gateway's database copied to a new one, checked, and used: a
-//! device resumes against the copy with the token the original gave it, and what the original
-//! remembered (a superseded token, a granted message 1, failed guesses) still counts.
+//! `padlock-server store copy`: a gateway's SQLite database copied to a new one (SQLite, or
+//! PostgreSQL with `PADLOCK_TEST_POSTGRES`), checked, and used: a device resumes against the
+//! copy with the token the original gave it, and what the original remembered (a superseded
+//! token, a granted message 1, failed guesses) still counts.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_db;
 
 use std::path::Path;
 
@@ -30,10 +33,66 @@ fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Where a test copies to: the `--db` (and `--keys`) arguments of the copy, and how to open a
+/// gateway on it once it has the keys.
+struct Target {
+    db_args: Vec<String>,
+    open: Box<dyn Fn() -> Gateway>,
+}
+
+impl Target {
+    fn sqlite(path: &Path) -> Target {
+        let db = path.to_owned();
+        Target {
+            db_args: vec!["--db".into(), arg(path).into()],
+            open: Box::new(move || Gateway::open(&db, config()).unwrap()),
+        }
+    }
+
+    fn postgres(url: &str, keys: &Path) -> Target {
+        let (url, key_file) = (url.to_owned(), keys.to_owned());
+        Target {
+            db_args: vec![
+                "--db".into(),
+                url.clone(),
+                "--keys".into(),
+                arg(keys).into(),
+            ],
+            open: Box::new(move || Gateway::open_postgres(&url, &key_file, config()).unwrap()),
+        }
+    }
+
+    /// `command` with this target's `--db` (and `--keys`) arguments.
+    fn with<'a>(&'a self, command: &[&'a str]) -> Vec<&'a str> {
+        let mut args = command.to_vec();
+        args.extend(self.db_args.iter().map(String::as_str));
+        args
+    }
+}
+
 #[test]
-fn a_copied_database_serves_the_same_devices_and_remembers_the_same_things() {
+fn a_copied_sqlite_database_serves_the_same_devices_and_remembers_the_same_things() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("gw.sqlite");
+    copy_then_use(dir.path(), &Target::sqlite(&dir.path().join("copy.sqlite")));
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_copy_to_postgres_serves_the_same_devices_and_remembers_the_same_things() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = postgres_db::ScratchDatabase::new();
+    let target = Target::postgres(&database.url, &dir.path().join("gateway.keys"));
+    copy_then_use(dir.path(), &target);
+}
+
+/// A SQLite gateway's database in `dir`, with accounts, app passwords, a rotated token family, a
+/// granted sign-in and failed guesses, copied to `target` with its keys; then a device resumes
+/// against the copy, and the copy remembers what the original did.
+fn copy_then_use(dir: &Path, target: &Target) {
+    let source = dir.join("gw.sqlite");
     let phone = Device::new(1);
     let console = Device::new(2);
     let stranger = Device::new(3);
@@ -58,11 +117,8 @@ fn a_copied_database_serves_the_same_devices_and_remembers_the_same_things() {
         (second, first, body)
     };
 
-    let copy = dir.path().join("copy.sqlite");
-    let report = ok(
-        &["store", "copy", "--from", arg(&source), "--to", arg(&copy)],
-        None,
-    );
+    let to = target.db_args[1].as_str();
+    let report = ok(&["store", "copy", "--from", arg(&source), "--to", to], None);
     for (table, rows) in [
         ("accounts", 2),
         ("app_passwords", 1),
@@ -75,14 +131,14 @@ fn a_copied_database_serves_the_same_devices_and_remembers_the_same_things() {
     assert!(rows_of(&report, "throttle") > 0, "{report}");
     assert_eq!(
         report.lines().count(),
-        12,
+        padlock_server::store::copy::TABLES.len() + 1,
         "a header and a line per table:\n{report}"
     );
 
     // The keys follow, sealed.
-    let kek = dir.path().join("kek");
+    let kek = dir.join("kek");
     ok(&["key", "new-kek", "--out", arg(&kek)], None);
-    let bundle = dir.path().join("bundle");
+    let bundle = dir.join("bundle");
     let export = [
         "key",
         "export",
@@ -92,21 +148,17 @@ fn a_copied_database_serves_the_same_devices_and_remembers_the_same_things() {
         arg(&kek),
     ];
     ok(&[&export[..], &["--out", arg(&bundle)]].concat(), None);
-    ok(
-        &[
-            "key",
-            "import",
-            "--db",
-            arg(&copy),
-            "--kek-file",
-            arg(&kek),
-            "--bundle",
-            arg(&bundle),
-        ],
-        None,
-    );
+    let import = [
+        "key",
+        "import",
+        "--kek-file",
+        arg(&kek),
+        "--bundle",
+        arg(&bundle),
+    ];
+    ok(&target.with(&import), None);
 
-    let gateway = Gateway::open(&copy, config()).unwrap();
+    let gateway = (target.open)();
     // The device resumes with the token the original gateway gave it.
     let third = granted_token(&phone.resume(&gateway, &second_token, t(40)));
     assert_ne!(third.as_bytes(), second_token.as_bytes());

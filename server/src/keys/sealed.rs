@@ -3,12 +3,12 @@
 //!
 //! Every gateway in front of one database must answer with the same Noise static key (devices
 //! are provisioned with its public half) and hash with the same hashing key (or no stored app
-//! password or token would match). A single gateway keeps them in a key file beside its SQLite
-//! database ([`super`]). Several gateways share them as a **sealed bundle**: the two secrets
-//! encrypted with XChaCha20-Poly1305 under a **key-encryption key** (KEK), 32 random bytes each
-//! gateway machine reads from a private file or from the environment (a secrets manager). The
-//! bundle itself is no secret without the KEK: it may sit in the database, in a backup, or pass
-//! through a terminal.
+//! password or token would match). Each keeps them at rest in a key file, mode 0600 (beside its
+//! SQLite database, or the `--keys` file of a gateway on PostgreSQL, [`super`]). They travel
+//! from one machine to the next as a **sealed bundle**: the two secrets encrypted with
+//! XChaCha20-Poly1305 under a **key-encryption key** (KEK), 32 random bytes read from a private
+//! file or from the environment (a secrets manager). The bundle is no secret without the KEK: it
+//! may sit in a backup, a deployment repository, or pass through a terminal.
 //!
 //! Bundle layout, written as lower-case hex on one line (153 bytes, 306 digits):
 //!
@@ -218,76 +218,6 @@ pub(crate) fn seal(keys: &GatewayKeys, kek: &Kek, rng: &mut (impl RngCore + Cryp
     crate::web::sessions::hex(&bundle)
 }
 
-/// Where a database shared by several gateways keeps their keys: one sealed bundle (a backend
-/// for several gateways, such as PostgreSQL, implements it; a SQLite database keeps its keys in
-/// its key file instead).
-pub trait SealedKeyStore: Send + Sync {
-    /// The bundle the database holds, if any.
-    ///
-    /// # Errors
-    /// The backend's errors.
-    fn sealed_keys(&self) -> Result<Option<String>, Error>;
-
-    /// Stores `bundle` unless the database already holds one (then changes nothing and returns
-    /// `false`): the first of several gateways starting on a new database wins, atomically.
-    ///
-    /// # Errors
-    /// The backend's errors.
-    fn insert_sealed_keys(&self, bundle: &str) -> Result<bool, Error>;
-}
-
-/// The keys of a shared database, opened with `kek`; on a database without keys, fresh ones from
-/// `rng`, sealed and stored (if another gateway stored its own first, those are used). Every
-/// gateway given the same database and KEK thus presents the same keys.
-///
-/// # Errors
-/// [`Error::SealedKeys`] if the stored bundle does not open under `kek`; the backend's errors.
-pub(crate) fn shared_keys(
-    vault: &dyn SealedKeyStore,
-    kek: &Kek,
-    rng: &mut (impl RngCore + CryptoRng),
-) -> Result<GatewayKeys, Error> {
-    if let Some(bundle) = vault.sealed_keys()? {
-        return Ok(open(&bundle, kek)?);
-    }
-    let fresh = GatewayKeys::generate(rng);
-    if vault.insert_sealed_keys(&seal(&fresh, kek, rng))? {
-        tracing::info!(public_key = %fresh.noise.public(), kek = %kek.id_hex(), "gateway keys created, sealed in the database");
-        return Ok(fresh);
-    }
-    let stored = vault.sealed_keys()?.ok_or(SealError::NotABundle)?;
-    Ok(open(&stored, kek)?)
-}
-
-/// Stores the keys of `bundle` (opened with `kek` first) in a shared database; a database that
-/// already holds them is left as it is, one that holds other keys is refused.
-///
-/// # Errors
-/// [`Error::SealedKeys`] if the bundle does not open, or the database holds other keys (or
-/// keys sealed under another KEK); the backend's errors.
-pub fn import_into(
-    vault: &dyn SealedKeyStore,
-    bundle: &str,
-    kek: &Kek,
-) -> Result<super::Imported, Error> {
-    let keys = open(bundle, kek)?;
-    let public = keys.noise.public();
-    if vault.insert_sealed_keys(bundle.trim())? {
-        return Ok(super::Imported::Written(public));
-    }
-    let present = vault.sealed_keys()?.ok_or(SealError::NotABundle)?;
-    let present = open(&present, kek)?;
-    if present.same_as(&keys) {
-        Ok(super::Imported::AlreadyPresent(public))
-    } else {
-        Err(SealError::OtherKeysPresent {
-            present: present.noise.public(),
-            bundle: public,
-        }
-        .into())
-    }
-}
-
 /// Writes a bundle to a new file (mode 0600 though it is sealed: it still names the gateway).
 ///
 /// # Errors
@@ -480,63 +410,6 @@ mod tests {
             !format!("{kek:?}").contains(hex.as_str()),
             "Debug hides the key"
         );
-    }
-
-    /// A shared database reduced to its key row (isolates the sealing from any backend).
-    #[derive(Default)]
-    struct Vault(std::sync::Mutex<Option<String>>);
-
-    impl SealedKeyStore for Vault {
-        fn sealed_keys(&self) -> Result<Option<String>, Error> {
-            Ok(self.0.lock().unwrap().clone())
-        }
-        fn insert_sealed_keys(&self, bundle: &str) -> Result<bool, Error> {
-            let mut row = self.0.lock().unwrap();
-            Ok(row.is_none() && row.replace(bundle.to_owned()).is_none())
-        }
-    }
-
-    #[test]
-    fn gateways_on_one_shared_database_present_the_same_keys() {
-        let (_, kek, mut rng) = fixture();
-        let vault = Vault::default();
-        let first = shared_keys(&vault, &kek, &mut rng).unwrap();
-        let second = shared_keys(&vault, &kek, &mut rng).unwrap();
-        assert!(first.same_as(&second));
-        let stored = vault.sealed_keys().unwrap().unwrap();
-        assert_eq!(bundle_public_key(&stored).unwrap(), first.noise.public());
-
-        let other = Kek::generate(&mut rng);
-        let refused = shared_keys(&vault, &other, &mut rng).err().unwrap();
-        assert!(
-            matches!(refused, Error::SealedKeys(SealError::WrongKek { .. })),
-            "{refused}"
-        );
-    }
-
-    #[test]
-    fn importing_into_a_shared_database_never_replaces_its_keys() {
-        let (keys, kek, mut rng) = fixture();
-        let bundle = seal(&keys, &kek, &mut rng);
-        let vault = Vault::default();
-        let public = keys.noise.public();
-        assert_eq!(
-            import_into(&vault, &bundle, &kek).unwrap(),
-            super::super::Imported::Written(public)
-        );
-        assert!(shared_keys(&vault, &kek, &mut rng).unwrap().same_as(&keys));
-        let resealed = seal(&keys, &kek, &mut rng);
-        assert_eq!(
-            import_into(&vault, &resealed, &kek).unwrap(),
-            super::super::Imported::AlreadyPresent(public)
-        );
-        let others = seal(&GatewayKeys::generate(&mut rng), &kek, &mut rng);
-        let refused = import_into(&vault, &others, &kek).err().unwrap();
-        assert!(
-            refused.to_string().contains("refusing to replace"),
-            "{refused}"
-        );
-        assert_eq!(vault.sealed_keys().unwrap().unwrap(), bundle);
     }
 
     #[cfg(unix)]

@@ -185,6 +185,27 @@ pub const TABLES: &[Table] = &[
         generated_id: false,
     },
     Table {
+        name: "pace",
+        role: "pace",
+        columns: &[blob("subject"), int("full_at")],
+        key: &["subject"],
+        generated_id: false,
+    },
+    Table {
+        name: "attempts",
+        role: "throttle",
+        columns: &[int("id"), int("lease_until")],
+        key: &["id"],
+        generated_id: true,
+    },
+    Table {
+        name: "attempt_subjects",
+        role: "throttle",
+        columns: &[blob("subject"), int("attempt")],
+        key: &["subject", "attempt"],
+        generated_id: false,
+    },
+    Table {
         name: "web_sessions",
         role: "web",
         columns: &[
@@ -227,6 +248,12 @@ pub const TABLES: &[Table] = &[
         generated_id: true,
     },
 ];
+
+/// Tables of a backend's schema the copy leaves out, with why: each target makes its own.
+pub const NOT_COPIED: &[(&str, &str)] = &[(
+    "grant_batches",
+    "the SQLite store's count of group commits, one row its migration makes",
+)];
 
 /// One value of a copied row.
 #[derive(Debug, Clone, PartialEq, Eq)]

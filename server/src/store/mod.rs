@@ -9,7 +9,8 @@
 //! | app passwords | [`AppPasswordStore`] | their keyed hashes, names, last use |
 //! | tokens | [`TokenStore`] | remember-me families, rotation, successor answers |
 //! | replays | [`ReplayStore`] | granted sign-ins (their message 1), group commit |
-//! | throttle | [`ThrottleStore`] | failure counters per subject |
+//! | throttle | [`ThrottleStore`] | failure counters per subject, attempts in flight |
+//! | pacing | [`PaceStore`] | when each device key's budget of successes is full again |
 //! | known devices | [`DeviceStore`] | which device keys signed in to which account |
 //! | Security info page | [`SecurityStore`] | web sessions, two-step secrets, activity |
 //!
@@ -39,11 +40,46 @@
 //!   [`TokenStore::forget_tokens_expired_before`] deletes what expired. With the pacing of
 //!   successes ([`crate::pace`]) the database grows with the number of active devices, not their
 //!   traffic.
+//! - **Shared at once by every process on the database** (several gateways in front of one
+//!   database): what one process writes, another's next read sees, and each rule that decides
+//!   between racing requests is decided inside the database (one transaction, or one statement),
+//!   never in a process's memory. The conformance suite (`server/tests/store_conformance`)
+//!   checks it with two stores on one database.
+//!
+//! # What lives where
+//!
+//! Every limit that must hold across gateways is in the database: the throttle's counters and
+//! its attempts in flight ([`ThrottleStore::begin_attempt`], with a lease, so that a crashed
+//! gateway's attempts stop counting), the pacing of successes ([`PaceStore`]), the replay
+//! memory of granted sign-ins ([`ReplayStore`]: a claim is in the database when it returns;
+//! only its durability waits for the group commit), token generations with their successor
+//! answers (the grace-window retries), known devices, and the Security info page's sessions,
+//! secrets and codes. A second gateway on the same database therefore counts the same guesses,
+//! closes the same replays and answers the same late retries.
+//!
+//! What each process still keeps in memory, and why that is safe:
+//! - **Failures its store could not record** ([`crate::throttle`], "Failing closed"): counted on
+//!   top of the stored counters, so they only make this process stricter, never laxer; another
+//!   process does not see them, but it does not see the database's write fail either, and the
+//!   stored counters stay a floor for everyone.
+//! - **The numbering of its own claims** (how many it made, how many are durable): which of its
+//!   own held `Granted` replies may leave. The claims themselves, which decide replays, are in
+//!   the database.
+//! - **Housekeeping cadence** (every so many grants or failures, old rows are deleted):
+//!   counters that only say when to prune; any process's pruning serves all.
+//! - **Load limits of `serve`** (the password pool, per-source connection and verification
+//!   caps, [`crate::serve`]): they protect this process's CPU and sockets, not an account;
+//!   each gateway bounds its own machine, and the per-account cap is the throttle's, in the
+//!   database.
+//! - **The keys** read at start (the Noise static key, the hashing key): the same in every
+//!   process of a deployment, so session tickets ([`crate::ticket`]), keyed hashes and replies
+//!   are interchangeable between gateways; nothing about a request is kept between requests.
 
 mod accounts;
 mod app_passwords;
 pub mod copy;
 mod devices;
+mod pace;
 pub mod postgres;
 mod replays;
 pub mod security;
@@ -54,11 +90,12 @@ mod tokens;
 pub use accounts::{AccountRecord, AccountStore};
 pub use app_passwords::{AppPasswordRecord, AppPasswordStore};
 pub use devices::{DeviceStore, KnownDevice};
+pub use pace::PaceStore;
 pub use postgres::PostgresStore;
 pub use replays::ReplayStore;
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
-pub use throttle::{ThrottleRecord, ThrottleStore};
+pub use throttle::{AttemptId, SubjectCount, ThrottleRecord, ThrottleStore};
 pub use tokens::{
     ANSWERS_PER_TOKEN, FAMILIES_PER_DEVICE, GENERATIONS_KEPT, NewToken, TokenRecord, TokenState,
     TokenStore,
@@ -67,7 +104,7 @@ pub use tokens::{
 /// The gateway's persistent state: every role at once. Implementations are shared between
 /// threads.
 pub trait Store:
-    AccountStore + AppPasswordStore + TokenStore + ReplayStore + ThrottleStore + DeviceStore
+    AccountStore + AppPasswordStore + TokenStore + ReplayStore + ThrottleStore + PaceStore + DeviceStore
 {
     /// The Security info page's state ([`SecurityStore`]), if this store keeps it. Default:
     /// `None` (a store for the device door only; `serve --web` refuses to start on it).

@@ -7,12 +7,16 @@ use crate::time::UnixMillis;
 
 /// Granted sign-ins, remembered by the keyed hash of their message 1.
 ///
-/// [`ReplayStore::remember_granted_sign_in`] may keep its claims in memory until
-/// [`ReplayStore::commit_granted_sign_ins`] writes them in one batch (group commit: it runs on
-/// every granted sign-in); the gateway sends no `Granted` before its claim is committed.
+/// A claim ([`ReplayStore::remember_granted_sign_in`]) is decided in the database: of two claims
+/// of one message 1, made by any processes on the database, exactly one succeeds, and the other
+/// process sees the claim as soon as the first returns. Its durability may wait:
+/// [`ReplayStore::commit_granted_sign_ins`] makes every claim so far durable in one batch (group
+/// commit: it runs on every granted sign-in), and the gateway sends no `Granted` before its
+/// claim is durable.
 pub trait ReplayStore: Send + Sync {
     /// Remembers that the `SignIn` whose body hashes to `message_1` was granted at `now`.
-    /// `false`: it was already remembered (the request is a replay) and nothing changed.
+    /// `false`: it was already remembered, by this process or another (the request is a replay),
+    /// and nothing changed.
     fn remember_granted_sign_in(
         &self,
         message_1: &KeyedHash,

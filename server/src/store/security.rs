@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
 
-/// How many lines of activity an account keeps; older ones are deleted as new ones come.
+/// How many lines of activity an account keeps; adding one more deletes the oldest.
 pub const ACTIVITY_KEPT: usize = 200;
 
 /// How far a web session got.
@@ -174,7 +174,8 @@ pub trait SecurityStore: Send + Sync {
         keep: &KeyedHash,
     ) -> Result<(), Error>;
 
-    /// Adds a line of activity.
+    /// Adds a line of activity (and deletes the account's lines beyond the newest
+    /// [`ACTIVITY_KEPT`], in the same transaction).
     fn record_activity(
         &self,
         account_id: i64,

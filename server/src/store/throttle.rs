@@ -13,7 +13,24 @@ pub struct ThrottleRecord {
     pub last_failure: UnixMillis,
 }
 
-/// Throttling counters, keyed by opaque subject bytes.
+/// Where a subject stands when an attempt asks to begin ([`ThrottleStore::begin_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubjectCount {
+    /// Its failure counters.
+    pub record: Option<ThrottleRecord>,
+    /// Attempts counted against it that are in flight: begun, not ended, lease not run out.
+    pub in_flight: u32,
+}
+
+/// An attempt in flight, as the store counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AttemptId(pub i64);
+
+/// Throttling counters, keyed by opaque subject bytes, and the attempts in flight against them.
+///
+/// Both live in the store so that every gateway process on one database sees them: a guess
+/// counts against the account's cap whichever gateway it reaches, and so does a guess being
+/// evaluated right now on another machine.
 pub trait ThrottleStore: Send + Sync {
     /// The failure counters of a throttling subject ([`crate::throttle`]).
     fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error>;
@@ -35,4 +52,24 @@ pub trait ThrottleStore: Send + Sync {
     /// Forgets every subject that starts with `prefix` (an administrator's unlock); returns how
     /// many.
     fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error>;
+
+    /// Begins an attempt against `subjects` at `now`, if `admit` lets it, in one transaction:
+    /// a counter whose last failure is after `now` (the clock was set back) is moved back to
+    /// `now` first; then `admit` is shown each subject's [`SubjectCount`] (in the order of
+    /// `subjects`); if it answers `true`, the attempt is counted in flight against every
+    /// subject until it is ended ([`ThrottleStore::end_attempt`]) or `lease_until` passes
+    /// (the gateway that began it crashed), and its id is returned. `None`: not admitted,
+    /// nothing counted. No other attempt begins between the counts `admit` sees and the
+    /// attempt's own counting, whichever process begins it.
+    fn begin_attempt(
+        &self,
+        subjects: &[&[u8]],
+        now: UnixMillis,
+        lease_until: UnixMillis,
+        admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
+    ) -> Result<Option<AttemptId>, Error>;
+    /// Ends an attempt: it no longer counts in flight (its outcome is recorded separately, with
+    /// [`ThrottleStore::record_failure`] or [`ThrottleStore::clear_throttle`]). Ending one that
+    /// already ended, or whose lease ran out and was deleted, does nothing.
+    fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error>;
 }

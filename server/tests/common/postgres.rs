@@ -74,3 +74,64 @@ fn with_database(url: &str, name: &str) -> String {
         .map_or(base.len(), |i| after_scheme + i);
     format!("{}/{name}{query}", &base[..host_end])
 }
+
+/// A PostgreSQL cluster of this test's own (`.ci/postgres start`), which it may stop and start
+/// again (`halt`, `resume`) without disturbing other tests; deleted on drop.
+pub struct PrivateCluster {
+    dir: String,
+    /// The URL of its database `padlock`.
+    pub url: String,
+}
+
+impl PrivateCluster {
+    pub fn start() -> Self {
+        let output = ci_postgres(&["start"]);
+        let exported = |name: &str| {
+            output
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("export {name}=")))
+                .unwrap_or_else(|| panic!("no {name} in {output:?}"))
+                .to_owned()
+        };
+        Self {
+            dir: exported("PADLOCK_TEST_POSTGRES_DIR"),
+            url: exported("PADLOCK_TEST_POSTGRES"),
+        }
+    }
+
+    /// Stops the server (a fast shutdown: every connection is ended), keeping the data.
+    pub fn halt(&self) {
+        ci_postgres(&["halt", &self.dir]);
+    }
+
+    /// Starts the server again.
+    pub fn resume(&self) {
+        ci_postgres(&["resume", &self.dir]);
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(script())
+            .args(["stop", &self.dir])
+            .status();
+    }
+}
+
+fn script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/postgres")
+}
+
+/// Runs `.ci/postgres` with `args`; its stdout.
+fn ci_postgres(args: &[&str]) -> String {
+    let output = std::process::Command::new(script())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        ".ci/postgres {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}

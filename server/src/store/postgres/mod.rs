@@ -5,9 +5,10 @@
 //!   threads, which block on the store as they do on SQLite, so an async client would only add
 //!   a runtime hop per query. Connections come from an [`r2d2`] pool ([`POOL_SIZE`] at most),
 //!   each with its own cache of prepared statements (one round trip per query instead of two).
-//! - **Every limit in the database.** Throttling counters, the replay memory (granted sign-ins
-//!   and retries answered with a successor), grace-window successors and web sessions are rows,
-//!   written when the method returns: a second gateway on the same database sees them at once.
+//! - **Every limit in the database.** Throttling counters and attempts in flight, the pacing of
+//!   successes, the replay memory (granted sign-ins and retries answered with a successor),
+//!   grace-window successors and web sessions are rows, written when the method returns: a
+//!   second gateway on the same database sees them at once.
 //!   Unlike the SQLite store, a granted sign-in is claimed by an `INSERT ... ON CONFLICT DO
 //!   NOTHING` that is durable when [`Store::remember_granted_sign_in`] returns (PostgreSQL
 //!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
@@ -26,18 +27,22 @@
 //!   it aborts for a conflict (`40001`, or a deadlock, `40P01`) is run again from the start
 //!   ([`RETRIES`] times), reading the other's result. So a rotation that races a revocation of
 //!   its app password either sees the password gone or is seen by the revocation.
-//! - **Failures.** A lost connection (PostgreSQL restarted, the network cut) is an error, which
-//!   the gateway answers with `ServerError`; the pool drops the broken connection when it comes
-//!   back and opens a fresh one for a later request, so the gateway recovers without a restart.
-//!   Getting a connection waits at most [`CONNECT_TIMEOUT`].
+//! - **Failures.** While PostgreSQL cannot be reached, every method fails (after at most
+//!   [`CONNECT_TIMEOUT`] waiting for a connection) and the gateway answers `ServerError`; a
+//!   connection lost in the middle of a statement is an error too (its outcome is unknown, so it
+//!   is not run again). Pooled connections that died while idle (a PostgreSQL restart ends them
+//!   all) are dropped when next used and the request moves on to a fresh one, so the gateway
+//!   recovers by itself, without a restart and without a failure per dead connection.
 //! - **Transport.** The connection is not encrypted (no TLS): reach PostgreSQL over a unix
 //!   socket or a private network. Only keyed hashes, argon2id strings and sealed secrets cross
 //!   it, never a password or token in clear.
 
 mod accounts;
 mod app_passwords;
+mod copy;
 mod devices;
 mod migrations;
+mod pace;
 mod replays;
 mod security;
 mod throttle;
@@ -75,6 +80,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
+    /// Whether [`PostgresStore::open`] found the database empty and created the schema.
+    created: bool,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -87,6 +94,8 @@ impl std::fmt::Debug for PostgresStore {
 struct Connection {
     client: postgres::Client,
     statements: HashMap<String, Statement>,
+    /// Found dead: the pool drops it instead of handing it out again.
+    broken: bool,
 }
 
 /// Opens connections for the pool, and tells it which ones broke.
@@ -102,6 +111,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(Connection {
             client: self.config.connect(NoTls)?,
             statements: HashMap::new(),
+            broken: false,
         })
     }
 
@@ -110,7 +120,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, connection: &mut Connection) -> bool {
-        connection.client.is_closed()
+        connection.broken || connection.client.is_closed()
     }
 }
 
@@ -204,9 +214,23 @@ impl PostgresStore {
             .test_on_check_out(false)
             .error_handler(Box::new(LogErrors))
             .build(Manager { config })?;
-        let store = Self { pool };
-        store.migrate()?;
+        let mut store = Self {
+            pool,
+            created: false,
+        };
+        store.created = store.migrate()?;
         Ok(store)
+    }
+
+    /// Whether opening found the database empty and made it a gateway's (its first gateway:
+    /// the one that may create the gateway's keys).
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    /// The schema version this gateway brings a database to (how many migrations it knows).
+    pub fn latest_schema_version() -> u32 {
+        u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
     }
 
     /// The schema version of the database (how many migrations it has had).
@@ -217,9 +241,12 @@ impl PostgresStore {
         })
     }
 
-    fn migrate(&self) -> Result<(), Error> {
+    /// Applies the missing migrations; returns whether the database was empty (this call made
+    /// it a gateway's).
+    fn migrate(&self) -> Result<bool, Error> {
         let supported = MIGRATIONS.len();
         let mut applied = 0;
+        let mut created = false;
         loop {
             let done = self.transaction(Isolation::ReadCommitted, |db| {
                 // One migrating gateway at a time; the lock ends with the transaction.
@@ -242,6 +269,7 @@ impl PostgresStore {
                     db.client.batch_execute(CREATE_SCHEMA_TABLE)?;
                     db.client
                         .batch_execute("INSERT INTO padlock_schema (version) VALUES (0)")?;
+                    created = true;
                 }
                 let found: i32 = db.value("SELECT version FROM padlock_schema", &[])?;
                 let found = usize::try_from(found).unwrap_or(usize::MAX);
@@ -261,7 +289,7 @@ impl PostgresStore {
                 Ok(false)
             })?;
             if done {
-                return Ok(());
+                return Ok(created);
             }
             applied += 1;
             if applied > supported {
@@ -275,11 +303,14 @@ impl PostgresStore {
     /// Runs `work` on a pooled connection, each statement on its own (autocommit).
     fn with<T>(
         &self,
-        work: impl FnOnce(&mut Db<'_, postgres::Client>) -> Result<T, Error>,
+        mut work: impl FnMut(&mut Db<'_, postgres::Client>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut pooled = self.pool.get()?;
-        let Connection { client, statements } = &mut *pooled;
-        work(&mut Db { client, statements })
+        self.on_connection(|connection| {
+            let Connection {
+                client, statements, ..
+            } = connection;
+            work(&mut Db { client, statements })
+        })
     }
 
     /// Runs `work` in one transaction at `isolation` and commits it; a transaction aborted for
@@ -289,33 +320,76 @@ impl PostgresStore {
         isolation: Isolation,
         mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut pooled = self.pool.get()?;
-        let Connection { client, statements } = &mut *pooled;
-        let mut attempt = 0;
-        loop {
-            let result = (|| {
-                let level = match isolation {
-                    Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
-                    Isolation::Serializable => IsolationLevel::Serializable,
+        let level = match isolation {
+            Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
+            Isolation::Serializable => IsolationLevel::Serializable,
+        };
+        self.on_connection(|connection| {
+            let Connection {
+                client, statements, ..
+            } = connection;
+            let mut attempt = 0;
+            loop {
+                let mut once = || {
+                    let mut tx = client.build_transaction().isolation_level(level).start()?;
+                    let value = work(&mut Db {
+                        client: &mut tx,
+                        statements: &mut *statements,
+                    })?;
+                    tx.commit()?;
+                    Ok(value)
                 };
-                let mut tx = client.build_transaction().isolation_level(level).start()?;
-                let value = work(&mut Db {
-                    client: &mut tx,
-                    statements: &mut *statements,
-                })?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            match result {
-                Err(Error::Postgres(error)) if attempt < RETRIES && is_conflict(&error) => {
-                    attempt += 1;
-                    // Let the transaction that won finish before reading its result.
-                    std::thread::sleep(Duration::from_millis(u64::from(attempt)));
+                match once() {
+                    Err(Error::Postgres(error)) if attempt < RETRIES && is_conflict(&error) => {
+                        attempt += 1;
+                        // Let the transaction that won finish before reading its result.
+                        std::thread::sleep(Duration::from_millis(u64::from(attempt)));
+                    }
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    /// Runs `work` on a pooled connection. A connection that died while it sat in the pool
+    /// (PostgreSQL restarted, or ended it) fails before anything `work` sent was run: it is
+    /// dropped and `work` runs again on the next, so that a restart costs the requests made
+    /// while PostgreSQL was down, not one failure per pooled connection afterwards. Any other
+    /// failure (a connection lost in the middle of a statement, whose outcome is unknown) is
+    /// the caller's.
+    fn on_connection<T>(
+        &self,
+        mut work: impl FnMut(&mut Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut stale = 0;
+        loop {
+            let mut connection = self.pool.get()?;
+            match work(&mut connection) {
+                Err(Error::Postgres(error)) if stale < POOL_SIZE && died_idle(&error) => {
+                    stale += 1;
+                    connection.broken = true;
+                    tracing::info!(%error, "a pooled PostgreSQL connection had died; trying another");
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// Whether `error` says the connection had been ended before the request reached PostgreSQL
+/// (so nothing of it ran): closed on our side already, or ended by PostgreSQL's shutdown, crash
+/// recovery or start-up, whose notice is the first thing read after sending.
+fn died_idle(error: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    error.is_closed()
+        || matches!(
+            error.code(),
+            Some(
+                &SqlState::ADMIN_SHUTDOWN
+                    | &SqlState::CRASH_SHUTDOWN
+                    | &SqlState::CANNOT_CONNECT_NOW
+            )
+        )
 }
 
 /// Whether PostgreSQL aborted the transaction for a conflict with another (running it again

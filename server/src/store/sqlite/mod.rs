@@ -4,15 +4,14 @@
 //!   owner only (it holds password hashes); [`SqliteStore::in_memory`]
 //!   a private in-memory database for embedding.
 //! - **Durability.** `synchronous = FULL`: every acknowledged transaction is in the WAL on disk
-//!   before the method returns, so neither a killed process nor a power cut loses it. (Claims
-//!   of granted sign-ins, made on every one, are the exception: they are kept in memory until
-//!   [`ReplayStore::commit_granted_sign_ins`](crate::store::ReplayStore::commit_granted_sign_ins) writes all those waiting in one synced transaction:
-//!   group commit, see `GrantLog`. The gateway holds each `Granted` until its claim is
-//!   committed, so a crash loses only claims whose reply was never sent.) It costs
+//!   before the method returns, so neither a killed process nor a power cut loses it. It costs
 //!   one fsync per write transaction (milliseconds on a virtual disk); the rules keep writes off
 //!   the hot path (an app-password sign-in writes its "last used" record, and a device its
 //!   known-device record, only when stale, see [`crate::rules`]; a failure writes both its
-//!   throttling counters in one transaction).
+//!   throttling counters in one transaction). The exceptions are written unsynced
+//!   ([`SqliteStore::write_unsynced`]): attempts in flight and success budgets, which may be
+//!   lost with the machine, and the claims of granted sign-ins, which the gateway makes durable
+//!   by group commit before it answers (see `replays`): one fsync per batch, not per sign-in.
 //! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
 //!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
 //!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
@@ -22,17 +21,18 @@
 //! - **Other processes.** The admin CLI opens the same file. Every write transaction is
 //!   `BEGIN IMMEDIATE` (it takes the write lock before reading) and every connection waits up to
 //!   a busy timeout for a lock, so a `Resume` racing an admin command waits instead of failing.
-
+//!   Several gateways may serve one file (on one machine): everything they must share is in it.
 //!
 //! One module per role, as every backend is laid out: [`migrations`] (the schema), `accounts`,
-//! `app_passwords`, `tokens`, `replays`, `throttle`, `devices` and `web` (the Security info
-//! page's tables); this one holds the connections and what they share.
+//! `app_passwords`, `tokens`, `replays`, `throttle`, `pace`, `devices` and `web` (the Security
+//! info page's tables); this one holds the connections and what they share.
 
 mod accounts;
 mod app_passwords;
 mod copy;
 mod devices;
 mod migrations;
+mod pace;
 mod replays;
 mod throttle;
 mod tokens;
@@ -135,6 +135,32 @@ impl SqliteStore {
     /// The connection for writes (and for reads inside a write's transaction).
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
         Ok(take(&self.writer))
+    }
+
+    /// Runs `work` in one write transaction that is not synced when it commits (`synchronous =
+    /// NORMAL` for it): the commit is atomic and seen at once by every connection and process,
+    /// survives a crash of the process, and becomes durable against a crash of the machine with
+    /// the next synced commit, of whichever process (the WAL is synced as a whole). For state
+    /// that may be lost with the machine but must be shared at once: attempts in flight, success
+    /// budgets, claims of grants not yet answered ([`ReplayStore`](crate::store::ReplayStore)'s
+    /// group commit). It costs no fsync, so it stays off the disk's queue.
+    fn write_unsynced<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let connection = self.lock()?;
+        connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = write_transaction(&connection)
+            .map_err(Error::from)
+            .and_then(|tx| {
+                let out = work(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            });
+        // Back to synced before the lock is released, whatever happened: every other write
+        // must be durable when it returns.
+        connection.execute_batch("PRAGMA synchronous = FULL")?;
+        result
     }
 
     /// The first row `sql` selects with `params`, read by `row`, on a reader connection.

@@ -1,10 +1,12 @@
-//! [`ThrottleStore`] on SQLite: the `throttle` table, one row per subject.
+//! [`ThrottleStore`] on SQLite: the `throttle` table, one row per subject, and the attempts in
+//! flight (`attempts`, one row per attempt with its lease, and `attempt_subjects`), written
+//! unsynced: they begin and end with every password check, and may be lost with the machine.
 
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteStore, write_transaction};
 use crate::error::Error;
-use crate::store::{ThrottleRecord, ThrottleStore};
+use crate::store::{AttemptId, SubjectCount, ThrottleRecord, ThrottleStore};
 use crate::time::UnixMillis;
 
 fn throttle_row(row: &Row<'_>) -> rusqlite::Result<ThrottleRecord> {
@@ -72,5 +74,59 @@ impl ThrottleStore for SqliteStore {
         Ok(connection
             .prepare_cached("DELETE FROM throttle WHERE substr(subject, 1, length(?1)) = ?1")?
             .execute([prefix])?)
+    }
+
+    fn begin_attempt(
+        &self,
+        subjects: &[&[u8]],
+        now: UnixMillis,
+        lease_until: UnixMillis,
+        admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
+    ) -> Result<Option<AttemptId>, Error> {
+        self.write_unsynced(|tx| {
+            // The attempts of a gateway that crashed stop counting when their lease runs out.
+            tx.prepare_cached("DELETE FROM attempts WHERE lease_until <= ?1")?
+                .execute([now.to_sql()])?;
+            let mut counts = Vec::with_capacity(subjects.len());
+            for subject in subjects {
+                tx.prepare_cached(
+                    "UPDATE throttle SET last_failure = ?2 WHERE subject = ?1 AND last_failure > ?2",
+                )?
+                .execute(params![subject, now.to_sql()])?;
+                let record = tx
+                    .prepare_cached(
+                        "SELECT failures, last_failure FROM throttle WHERE subject = ?1",
+                    )?
+                    .query_row([subject], throttle_row)
+                    .optional()?;
+                let in_flight: u32 = tx
+                    .prepare_cached("SELECT count(*) FROM attempt_subjects WHERE subject = ?1")?
+                    .query_row([subject], |r| r.get(0))?;
+                counts.push(SubjectCount { record, in_flight });
+            }
+            if !admit(&counts) {
+                return Ok(None);
+            }
+            tx.prepare_cached("INSERT INTO attempts (lease_until) VALUES (?1)")?
+                .execute([lease_until.to_sql()])?;
+            let attempt = tx.last_insert_rowid();
+            for subject in subjects {
+                tx.prepare_cached(
+                    "INSERT INTO attempt_subjects (subject, attempt) VALUES (?1, ?2) \
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![subject, attempt])?;
+            }
+            Ok(Some(AttemptId(attempt)))
+        })
+    }
+
+    fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
+        self.write_unsynced(|tx| {
+            // Its subjects go with it (ON DELETE CASCADE).
+            tx.prepare_cached("DELETE FROM attempts WHERE id = ?1")?
+                .execute([attempt.0])?;
+            Ok(())
+        })
     }
 }

@@ -256,6 +256,6 @@ pub(super) fn insert_activity(
             "DELETE FROM activity WHERE account_id = ?1 AND id NOT IN \
              (SELECT id FROM activity WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
         )?
-        .execute([account_id, i64::try_from(ACTIVITY_KEPT).unwrap_or(i64::MAX)])?;
+        .execute([account_id, super::limit(ACTIVITY_KEPT)])?;
     Ok(())
 }
