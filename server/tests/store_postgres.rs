@@ -7,7 +7,7 @@ mod postgres_db;
 
 use padlock_protocol::PublicKey;
 use padlock_server::store::{
-    AccountStore, AppPasswordStore, NewToken, ReplayStore, ThrottleStore, TokenState, TokenStore,
+    AccountStore, AppPasswordStore, NewToken, ThrottleStore, TokenState, TokenStore,
 };
 use padlock_server::{Error, PostgresStore, UnixMillis};
 use postgres_db::{PrivateCluster, ScratchDatabase};
@@ -183,46 +183,6 @@ fn failures_recorded_through_two_gateways_at_once_all_count() {
     });
     assert_eq!(a.throttle(&account).unwrap().unwrap().failures, 100);
     assert_eq!(b.throttle(&pair).unwrap().unwrap().failures, 100);
-}
-
-#[test]
-#[cfg_attr(
-    padlock_no_postgres,
-    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
-)]
-fn a_granted_sign_in_is_claimed_once_across_gateways_and_durable_at_once() {
-    let db = ScratchDatabase::new();
-    let (a, b) = two_gateways(&db);
-    let claimed: usize = std::thread::scope(|scope| {
-        let threads: Vec<_> = [&a, &b, &a, &b]
-            .into_iter()
-            .map(|store| {
-                scope.spawn(move || {
-                    (0..50u8)
-                        .filter(|i| {
-                            store
-                                .remember_granted_sign_in(&[*i; 32], UnixMillis(1))
-                                .unwrap()
-                        })
-                        .count()
-                })
-            })
-            .collect();
-        threads.into_iter().map(|t| t.join().unwrap()).sum()
-    });
-    assert_eq!(claimed, 50, "each message 1 granted once, by one gateway");
-    // Nothing waits in memory: the rows are there, and the other gateway knows them.
-    let rows: i64 = db
-        .client()
-        .query_one("SELECT count(*) FROM granted_sign_ins", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(rows, 50);
-    assert!(b.granted_sign_in_known(&[7; 32]).unwrap());
-    assert_eq!(
-        a.granted_sign_ins_claimed(),
-        a.commit_granted_sign_ins().unwrap()
-    );
 }
 
 #[test]

@@ -26,6 +26,25 @@ pub enum SessionStage {
     SignedIn,
 }
 
+impl SessionStage {
+    /// The number it is stored as.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::AwaitingCode => 0,
+            Self::SignedIn => 1,
+        }
+    }
+
+    /// The stage stored as `code`; an unknown number is the lesser stage (a code still due).
+    pub fn from_code(code: i64) -> Self {
+        if code == i64::from(Self::SignedIn.code()) {
+            Self::SignedIn
+        } else {
+            Self::AwaitingCode
+        }
+    }
+}
+
 /// A web session as stored (under the keyed hash of its cookie).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSessionRecord {

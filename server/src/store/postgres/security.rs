@@ -16,17 +16,10 @@ use crate::store::security::{
 };
 use crate::time::UnixMillis;
 
-const STAGE_AWAITING_CODE: i16 = 0;
-const STAGE_SIGNED_IN: i16 = 1;
-
 fn session_row(row: &Row) -> Result<WebSessionRecord, Error> {
     Ok(WebSessionRecord {
         account_id: row.try_get(0)?,
-        stage: if row.try_get::<_, i16>(1)? == STAGE_SIGNED_IN {
-            SessionStage::SignedIn
-        } else {
-            SessionStage::AwaitingCode
-        },
+        stage: SessionStage::from_code(i64::from(row.try_get::<_, i16>(1)?)),
         created: millis(row, 2)?,
         last_seen: millis(row, 3)?,
         last_auth: millis(row, 4)?,
@@ -40,10 +33,6 @@ fn step_to_sql(step: u64) -> i64 {
 
 impl SecurityStore for PostgresStore {
     fn insert_session(&self, hash: &KeyedHash, session: &WebSessionRecord) -> Result<(), Error> {
-        let stage = match session.stage {
-            SessionStage::AwaitingCode => STAGE_AWAITING_CODE,
-            SessionStage::SignedIn => STAGE_SIGNED_IN,
-        };
         self.with(|db| {
             db.execute(
                 "INSERT INTO web_sessions (hash, account_id, stage, created, last_seen, \
@@ -51,7 +40,7 @@ impl SecurityStore for PostgresStore {
                 &[
                     &&hash[..],
                     &session.account_id,
-                    &stage,
+                    &session.stage.code(),
                     &session.created.to_sql(),
                     &session.last_seen.to_sql(),
                     &session.last_auth.to_sql(),

@@ -14,18 +14,10 @@ use crate::store::security::{
 };
 use crate::time::UnixMillis;
 
-const STAGE_AWAITING_CODE: i64 = 0;
-const STAGE_SIGNED_IN: i64 = 1;
-
 fn session_row(row: &Row<'_>) -> rusqlite::Result<WebSessionRecord> {
-    let stage: i64 = row.get(1)?;
     Ok(WebSessionRecord {
         account_id: row.get(0)?,
-        stage: if stage == STAGE_SIGNED_IN {
-            SessionStage::SignedIn
-        } else {
-            SessionStage::AwaitingCode
-        },
+        stage: SessionStage::from_code(row.get(1)?),
         created: UnixMillis::from_sql(row.get(2)?),
         last_seen: UnixMillis::from_sql(row.get(3)?),
         last_auth: UnixMillis::from_sql(row.get(4)?),
@@ -39,10 +31,6 @@ fn step_to_sql(step: u64) -> i64 {
 
 impl SecurityStore for SqliteStore {
     fn insert_session(&self, hash: &KeyedHash, session: &WebSessionRecord) -> Result<(), Error> {
-        let stage = match session.stage {
-            SessionStage::AwaitingCode => STAGE_AWAITING_CODE,
-            SessionStage::SignedIn => STAGE_SIGNED_IN,
-        };
         self.lock()?
             .prepare_cached(
                 "INSERT INTO web_sessions (hash, account_id, stage, created, last_seen, last_auth, pending_totp) \
@@ -51,7 +39,7 @@ impl SecurityStore for SqliteStore {
             .execute(params![
                 hash,
                 session.account_id,
-                stage,
+                session.stage.code(),
                 session.created.to_sql(),
                 session.last_seen.to_sql(),
                 session.last_auth.to_sql(),
