@@ -263,6 +263,90 @@ impl Setup {
     }
 }
 
+/// The PostgreSQL setups' figures.
+struct OnPostgres {
+    one: Measured,
+    two: Measured,
+    /// Rows inserted, updated or deleted per granted sign-in, over both setups.
+    writes_per_signin: f64,
+}
+
+/// Rows PostgreSQL has inserted, updated and deleted in the database at `url` so far, once every
+/// connection has reported its counts (a backend reports them at most once a second, and an idle
+/// one ten seconds after its last transaction).
+fn postgres_rows_written(url: &str) -> i64 {
+    std::thread::sleep(Duration::from_secs(11));
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client
+        .query_one(
+            "SELECT (tup_inserted + tup_updated + tup_deleted)::bigint FROM pg_stat_database \
+             WHERE datname = current_database()",
+            &[],
+        )
+        .expect("pg_stat_database")
+        .get(0)
+}
+
+/// One gateway, then two, on a fresh database `padlock_bench` of the PostgreSQL server at
+/// `server` (as `.ci/postgres start` gives it), with the gateways' key file in `dir`.
+fn on_postgres(
+    runtime: &tokio::runtime::Runtime,
+    server: &str,
+    dir: &std::path::Path,
+    devices: &'static [StaticKeypair],
+    cores: usize,
+) -> OnPostgres {
+    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("connect");
+    for statement in [
+        "DROP DATABASE IF EXISTS padlock_bench WITH (FORCE)",
+        "CREATE DATABASE padlock_bench",
+    ] {
+        admin.batch_execute(statement).expect("scratch database");
+    }
+    let (base, query) = server.split_once('?').map_or((server, ""), |(b, q)| (b, q));
+    let at = base.rfind('/').expect("a database in the URL");
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    let url = format!("{}/padlock_bench{query}", &base[..at]);
+    let keys = dir.join("postgres.keys");
+    let open =
+        || Gateway::open_postgres(&url, &keys, common::production_config()).expect("open gateway");
+    let first = open();
+    let request = common::sign_in(common::EMAIL, &common::add_account(&first), false);
+
+    let before = postgres_rows_written(&url);
+    let one = Setup::start(runtime, vec![first]);
+    let one_measured = measure(
+        runtime,
+        &one,
+        devices,
+        &request,
+        cores,
+        "PostgreSQL, 1 gateway",
+    );
+    one.stop(runtime);
+    let two = Setup::start(runtime, vec![open(), open()]);
+    let two_measured = measure(
+        runtime,
+        &two,
+        devices,
+        &request,
+        cores,
+        "PostgreSQL, 2 gateways",
+    );
+    two.stop(runtime);
+    let rows = postgres_rows_written(&url) - before;
+    let signins = one_measured.signins + two_measured.signins;
+    OnPostgres {
+        one: one_measured,
+        two: two_measured,
+        writes_per_signin: rows as f64 / signins.max(1) as f64,
+    }
+}
+
 /// What the rounds of one setup measured.
 struct Measured {
     rates: Vec<f64>,
@@ -359,6 +443,9 @@ fn main() {
     let rows = sqlite.gateways[0].rows_written().unwrap_or(0) - rows_before;
     let sqlite_writes = rows as f64 / measured.signins.max(1) as f64;
     sqlite.stop(&runtime);
+    let postgres = std::env::var("PADLOCK_TEST_POSTGRES")
+        .ok()
+        .map(|server| on_postgres(&runtime, &server, dir.path(), devices, cores));
 
     measured.latencies.sort_unstable();
     let latencies = &measured.latencies;
@@ -392,7 +479,16 @@ fn main() {
          checked to be `Granted`). Each `Granted` leaves the gateway only after the sync of \
          its replay record (group commit: one synced transaction per batch, a batch at most \
          every 10 ms). Latency is from connect to the authenticated reply, p99 over \
-         all rounds. {priority} Bar: `signins_share_of_bound` at least 50%.",
+         all rounds. {priority} `writes_per_signin` is the rows SQLite inserted, updated or \
+         deleted per granted sign-in over the rounds (its writer connection's count). With \
+         PADLOCK_TEST_POSTGRES set (a server as `.ci/postgres start` makes: a throwaway cluster \
+         on a unix socket, on the same machine and disk), the same rounds run on a fresh \
+         PostgreSQL database, first against one gateway (`_postgres_1`), then against two \
+         gateways in this process on the same cores, each with its own connection pool, the \
+         clients alternating between them (`_postgres_2`); each round's share is of the bound \
+         measured just before it. `writes_per_signin_postgres` is the rows PostgreSQL inserted, \
+         updated or deleted (pg_stat_database) per granted sign-in over both. \
+         Bar: `signins_share_of_bound` at least 50%.",
         WINDOW.as_secs()
     ));
     report
@@ -402,6 +498,39 @@ fn main() {
         .figure("x25519_bound_per_s", median(measured.bounds), "sign-ins/s")
         .figure("signins_share_of_bound", median(measured.shares), "%")
         .figure("writes_per_signin", sqlite_writes, "rows");
+    match &postgres {
+        Some(figures) => {
+            report
+                .figure(
+                    "signins_per_s_postgres_1",
+                    median(figures.one.rates.clone()),
+                    "sign-ins/s",
+                )
+                .figure(
+                    "signins_share_of_bound_postgres_1",
+                    median(figures.one.shares.clone()),
+                    "%",
+                )
+                .figure(
+                    "signins_per_s_postgres_2",
+                    median(figures.two.rates.clone()),
+                    "sign-ins/s",
+                )
+                .figure(
+                    "signins_share_of_bound_postgres_2",
+                    median(figures.two.shares.clone()),
+                    "%",
+                )
+                .figure(
+                    "writes_per_signin_postgres",
+                    figures.writes_per_signin,
+                    "rows",
+                );
+        }
+        None => eprintln!(
+            "PostgreSQL figures skipped: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+        ),
+    }
     if let Err(e) = report.write_docs() {
         eprintln!("could not update docs/benchmarks.md: {e}");
     }
