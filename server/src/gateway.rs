@@ -143,12 +143,6 @@ impl Gateway {
         })
     }
 
-    /// Rows the gateway's store has written since it opened, if the store counts them
-    /// ([`Store::rows_written`]).
-    pub fn rows_written(&self) -> Option<u64> {
-        self.store.rows_written()
-    }
-
     /// The gateway's static public key: what devices are provisioned with.
     pub fn public_key(&self) -> PublicKey {
         self.keys.noise.public()
@@ -262,6 +256,11 @@ impl Gateway {
             out
         });
         Staged::Reply(Reply { frame, hold_for })
+    }
+
+    /// The write calls its store has made since it was opened ([`Store::writes`]).
+    pub fn store_writes(&self) -> crate::store::WriteCount {
+        self.store.writes()
     }
 
     /// Makes every granted sign-in's replay record so far durable, in one batch with one sync

@@ -272,8 +272,10 @@ impl Throttle {
             &subjects,
             now,
             now.plus(ATTEMPT_LEASE),
+            // Called again if the store retries its transaction: start afresh each time.
             &mut |counts: &[SubjectCount]| {
                 let mut state = self.lock();
+                wait = Duration::ZERO;
                 had_failures.clear();
                 for (entry, count) in counted.iter().zip(counts) {
                     let record = state.with_unrecorded(&entry.subject, count.record, now);

@@ -340,16 +340,7 @@ fn two_gateways_on_one_file_share_every_limit() {
         )));
     }
     let paced = console.sign_in(&a, EMAIL, &app, false, t(402));
-    assert!(
-        matches!(
-            paced,
-            padlock_protocol::Response::Denied {
-                reason: padlock_protocol::DenyReason::Throttled,
-                ..
-            }
-        ),
-        "{paced:?}"
-    );
+    assert!(is_throttled(&paced), "{paced:?}");
 
     // Strangers' guesses spread over both gateways meet one counter.
     let free = padlock_server::throttle::FREE_FAILURES;
@@ -369,15 +360,16 @@ fn two_gateways_on_one_file_share_every_limit() {
     }
     for gateway in [&a, &b] {
         let held = Device::new(100).sign_in(gateway, EMAIL, "guess", false, t(500));
-        assert!(
-            matches!(
-                held,
-                padlock_protocol::Response::Denied {
-                    reason: padlock_protocol::DenyReason::Throttled,
-                    ..
-                }
-            ),
-            "{held:?}"
-        );
+        assert!(is_throttled(&held), "{held:?}");
     }
+}
+
+fn is_throttled(response: &padlock_protocol::Response) -> bool {
+    matches!(
+        response,
+        padlock_protocol::Response::Denied {
+            reason: padlock_protocol::DenyReason::Throttled,
+            ..
+        }
+    )
 }

@@ -373,7 +373,11 @@ mod failing_writes {
         }
     }
 
-    impl Store for FailingWrites {}
+    impl Store for FailingWrites {
+        fn writes(&self) -> padlock_server::store::WriteCount {
+            self.0.writes()
+        }
+    }
 }
 
 /// A store that cannot record failures must not open the throttle: the failures it lost still

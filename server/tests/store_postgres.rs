@@ -7,9 +7,10 @@ mod postgres_db;
 
 use padlock_protocol::PublicKey;
 use padlock_server::store::{
-    AccountStore, AppPasswordStore, NewToken, ThrottleStore, TokenState, TokenStore,
+    AccountStore, AppPasswordStore, NewToken, PaceStore, ThrottleStore, TokenState, TokenStore,
+    WriteCount,
 };
-use padlock_server::{Error, PostgresStore, UnixMillis};
+use padlock_server::{Error, PostgresStore, Store, UnixMillis};
 use postgres_db::{PrivateCluster, ScratchDatabase};
 
 fn token(hash_byte: u8, app_password: i64, at: u64) -> NewToken {
@@ -232,4 +233,62 @@ fn a_postgresql_restart_fails_requests_meanwhile_and_the_store_recovers_by_itsel
         .unwrap();
     assert_eq!(store.throttle(b"s").unwrap().unwrap().failures, 1);
     assert_eq!(store.revoke_all_tokens(1).unwrap(), 0);
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn rows_written_counts_what_each_store_committed() {
+    let db = ScratchDatabase::new();
+    let (a, b) = two_gateways(&db);
+    assert_eq!(a.rows_written(), 2, "an account and an app password");
+    assert_eq!(b.rows_written(), 0, "counted per store");
+    let first = a.insert_token(&token(1, 1, 0), "").unwrap().unwrap();
+    assert_eq!(a.rows_written(), 3);
+    // A rotation: the successor inserted, its predecessor superseded.
+    b.rotate_token(first, &[7; 32], &token(2, 1, 10)).unwrap();
+    assert_eq!(b.rows_written(), 2);
+    // Nothing changes: nothing counted; a failed insert neither.
+    assert_eq!(
+        b.rotate_token(first, &[8; 32], &token(3, 1, 20)).unwrap(),
+        None
+    );
+    assert!(
+        a.insert_app_password(1, "again", &[1; 32], UnixMillis(0))
+            .is_err()
+    );
+    assert_eq!((a.rows_written(), b.rows_written()), (3, 2));
+    // One synced commit per call that wrote; reads are no writes.
+    assert_eq!(
+        a.writes(),
+        WriteCount {
+            synced: 3,
+            unsynced: 0
+        }
+    );
+    assert!(a.token_by_id(first).unwrap().is_some());
+    assert_eq!(
+        b.writes(),
+        WriteCount {
+            synced: 1,
+            unsynced: 0
+        }
+    );
+    // Attempts in flight and pacing commit unsynced.
+    let attempt = a
+        .begin_attempt(&[b"s"], UnixMillis(30), UnixMillis(99), &mut |_| true)
+        .unwrap()
+        .unwrap();
+    a.end_attempt(attempt).unwrap();
+    a.spend_pace(b"p", UnixMillis(30), std::time::Duration::from_secs(1))
+        .unwrap();
+    assert_eq!(
+        a.writes(),
+        WriteCount {
+            synced: 3,
+            unsynced: 3
+        }
+    );
 }

@@ -194,14 +194,7 @@ pub const TABLES: &[Table] = &[
     Table {
         name: "attempts",
         role: "throttle",
-        columns: &[int("id"), int("lease_until")],
-        key: &["id"],
-        generated_id: true,
-    },
-    Table {
-        name: "attempt_subjects",
-        role: "throttle",
-        columns: &[blob("subject"), int("attempt")],
+        columns: &[blob("subject"), int("attempt"), int("lease_until")],
         key: &["subject", "attempt"],
         generated_id: false,
     },
@@ -248,12 +241,6 @@ pub const TABLES: &[Table] = &[
         generated_id: true,
     },
 ];
-
-/// Tables of a backend's schema the copy leaves out, with why: each target makes its own.
-pub const NOT_COPIED: &[(&str, &str)] = &[(
-    "grant_batches",
-    "the SQLite store's count of group commits, one row its migration makes",
-)];
 
 /// One value of a copied row.
 #[derive(Debug, Clone, PartialEq, Eq)]

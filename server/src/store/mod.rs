@@ -112,10 +112,18 @@ pub trait Store:
         None
     }
 
-    /// Rows this store has inserted, updated or deleted since it was opened, if the backend
-    /// counts them: what the benchmarks divide by sign-ins to give a database's share of the
-    /// work. Default: `None`.
-    fn rows_written(&self) -> Option<u64> {
-        None
-    }
+    /// How many write calls this store has made since it was opened (`padlock-server`'s
+    /// `signin` bench divides them by the sign-ins it granted: a database's share of a
+    /// sign-in's cost).
+    fn writes(&self) -> WriteCount;
+}
+
+/// Write calls a store made ([`Store::writes`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteCount {
+    /// Writes durable when they returned: a synced commit each (if they changed anything).
+    pub synced: u64,
+    /// Writes committed at once but synced later, with a synced write of any process
+    /// (attempts in flight, success budgets, claims of grants: see each backend).
+    pub unsynced: u64,
 }

@@ -60,7 +60,8 @@ pub trait ThrottleStore: Send + Sync {
     /// subject until it is ended ([`ThrottleStore::end_attempt`]) or `lease_until` passes
     /// (the gateway that began it crashed), and its id is returned. `None`: not admitted,
     /// nothing counted. No other attempt begins between the counts `admit` sees and the
-    /// attempt's own counting, whichever process begins it.
+    /// attempt's own counting, whichever process begins it. A backend that retries the
+    /// transaction (a serialization failure) calls `admit` again with the new counts.
     fn begin_attempt(
         &self,
         subjects: &[&[u8]],

@@ -36,13 +36,16 @@ pub fn a_granted_sign_in_is_remembered_once_until_forgotten(store: &dyn Store) {
     store.commit_granted_sign_ins().unwrap();
 }
 
-pub fn concurrent_claims_succeed_once_each(store: &dyn Store) {
-    // 8 threads claim the same 50 message 1s: each is granted to exactly one of them.
-    let granted: usize = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                scope.spawn(|| {
-                    (0..50u8)
+/// How many claims succeed when each of `stores` (one thread each) claims every message 1
+/// `[i; 32]` for `i` in `range`, all at once.
+pub fn claims_racing(stores: &[&dyn Store], range: std::ops::Range<u8>) -> usize {
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let range = range.clone();
+                scope.spawn(move || {
+                    range
                         .filter(|i| {
                             store
                                 .remember_granted_sign_in(&[*i; 32], UnixMillis(1))
@@ -53,7 +56,12 @@ pub fn concurrent_claims_succeed_once_each(store: &dyn Store) {
             })
             .collect();
         threads.into_iter().map(|t| t.join().unwrap()).sum()
-    });
+    })
+}
+
+pub fn concurrent_claims_succeed_once_each(store: &dyn Store) {
+    // 8 threads claim the same 50 message 1s: each is granted to exactly one of them.
+    let granted = claims_racing(&[store; 8], 0..50);
     assert_eq!(granted, 50);
     assert!(store.commit_granted_sign_ins().unwrap() >= store.granted_sign_ins_claimed());
     assert!(

@@ -69,17 +69,14 @@ impl AccountStore for PostgresStore {
         password_hash: &str,
         two_step: bool,
     ) -> Result<i64, Error> {
-        let row = self.with(|db| {
-            db.query_opt(
+        let id = self.with(|db| {
+            db.inserted_id(
                 "INSERT INTO accounts (email, email_key, display_name, password_hash, two_step) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_key) DO NOTHING RETURNING id",
                 &[&email, &email_key, &display_name, &password_hash, &two_step],
             )
         })?;
-        match row {
-            Some(row) => Ok(row.try_get(0)?),
-            None => Err(Error::DuplicateAccount(email.to_owned())),
-        }
+        id.ok_or_else(|| Error::DuplicateAccount(email.to_owned()))
     }
 
     fn set_two_step(&self, account_id: i64, on: bool) -> Result<(), Error> {

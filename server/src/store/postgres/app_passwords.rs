@@ -5,7 +5,7 @@
 use postgres::Row;
 
 use super::tokens::STATE_REVOKED;
-use super::{Isolation, PostgresStore, hash_from, millis, optional_millis, rows};
+use super::{Isolation, PostgresStore, always_inserted, hash_from, millis, optional_millis, rows};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::{AppPasswordRecord, AppPasswordStore};
@@ -33,11 +33,11 @@ impl AppPasswordStore for PostgresStore {
         now: UnixMillis,
     ) -> Result<i64, Error> {
         self.with(|db| {
-            db.value(
+            always_inserted(db.inserted_id(
                 "INSERT INTO app_passwords (account_id, name, hash, created) \
                  VALUES ($1, $2, $3, $4) RETURNING id",
                 &[&account_id, &name, &&hash[..], &now.to_sql()],
-            )
+            )?)
         })
     }
 

@@ -9,10 +9,15 @@
 //!   successes, the replay memory (granted sign-ins and retries answered with a successor),
 //!   grace-window successors and web sessions are rows, written when the method returns: a
 //!   second gateway on the same database sees them at once.
-//!   Unlike the SQLite store, a granted sign-in is claimed by an `INSERT ... ON CONFLICT DO
-//!   NOTHING` that is durable when [`Store::remember_granted_sign_in`] returns (PostgreSQL
-//!   commits concurrent sessions' transactions with one WAL flush, its own group commit), so
-//!   two gateways can never both claim one message 1.
+//!   A granted sign-in is claimed by an `INSERT ... ON CONFLICT DO NOTHING`, durable when
+//!   [`ReplayStore::remember_granted_sign_in`](super::ReplayStore::remember_granted_sign_in)
+//!   returns: the SQLite store syncs its claims in batches, PostgreSQL already flushes the
+//!   commits of concurrent sessions together (its own group commit). Of two gateways claiming
+//!   one message 1, exactly one succeeds.
+//! - **Nothing else in memory.** A store holds its pooled connections and the statements
+//!   prepared on them, nothing that decides a request: a gateway process can crash or be added
+//!   at any moment (what the gateway itself keeps in memory, and why that is safe, is in
+//!   [`crate::store`]).
 //! - **Isolation, per transaction.** A method that is one statement runs on its own, at READ
 //!   COMMITTED: a conditional `UPDATE` or an `INSERT ... ON CONFLICT DO UPDATE` locks the row it
 //!   changes and re-checks its condition on the newest version, so it is atomic against any
@@ -49,13 +54,14 @@ mod throttle;
 mod tokens;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use padlock_protocol::PublicKey;
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, NoTls, Row, Statement};
 
-use super::{SecurityStore, Store};
+use super::{SecurityStore, Store, WriteCount};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
@@ -80,6 +86,12 @@ pub fn is_postgres_url(db: &str) -> bool {
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
+    /// Rows inserted, updated or deleted by this store's committed statements.
+    rows_written: AtomicU64,
+    /// Calls whose commit wrote something: synced ones (the commit waited for the WAL flush),
+    /// and unsynced ones ([`PostgresStore::unsynced`]).
+    synced_writes: AtomicU64,
+    unsynced_writes: AtomicU64,
     /// Whether [`PostgresStore::open`] found the database empty and created the schema.
     created: bool,
 }
@@ -138,6 +150,9 @@ impl r2d2::HandleError<postgres::Error> for LogErrors {
 struct Db<'a, C> {
     client: &'a mut C,
     statements: &'a mut HashMap<String, Statement>,
+    /// Rows the statements run here wrote (counted by [`Db::execute`]; a statement that writes
+    /// through `RETURNING` adds its own).
+    written: u64,
 }
 
 /// Query parameters as the driver takes them.
@@ -168,7 +183,16 @@ impl<C: GenericClient> Db<'_, C> {
     fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<usize, Error> {
         let statement = self.statement(sql)?;
         let changed = self.client.execute(&statement, params)?;
+        self.written += changed;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    /// Runs `sql`, an `INSERT ... RETURNING id` (of one row at most); the id of the row it
+    /// inserted, if it did.
+    fn inserted_id(&mut self, sql: &str, params: Params<'_>) -> Result<Option<i64>, Error> {
+        let row = self.query_opt(sql, params)?;
+        self.written += u64::from(row.is_some());
+        row.map(|row| Ok(row.try_get(0)?)).transpose()
     }
 
     /// The first column of the one row `sql` returns.
@@ -216,9 +240,15 @@ impl PostgresStore {
             .build(Manager { config })?;
         let mut store = Self {
             pool,
+            rows_written: AtomicU64::new(0),
+            synced_writes: AtomicU64::new(0),
+            unsynced_writes: AtomicU64::new(0),
             created: false,
         };
         store.created = store.migrate()?;
+        // The schema's own bookkeeping is not the gateway's work.
+        store.rows_written.store(0, Ordering::Relaxed);
+        store.synced_writes.store(0, Ordering::Relaxed);
         Ok(store)
     }
 
@@ -226,6 +256,12 @@ impl PostgresStore {
     /// the one that may create the gateway's keys).
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// Rows this store's committed statements have inserted, updated or deleted since it was
+    /// opened: the database's share of the work, per request, in the benchmarks.
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written.load(Ordering::Relaxed)
     }
 
     /// The schema version this gateway brings a database to (how many migrations it knows).
@@ -309,7 +345,14 @@ impl PostgresStore {
             let Connection {
                 client, statements, ..
             } = connection;
-            work(&mut Db { client, statements })
+            let mut db = Db {
+                client,
+                statements,
+                written: 0,
+            };
+            let value = work(&mut db)?;
+            self.count_write(db.written, true);
+            Ok(value)
         })
     }
 
@@ -318,6 +361,32 @@ impl PostgresStore {
     fn transaction<T>(
         &self,
         isolation: Isolation,
+        work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.run_transaction(isolation, true, work)
+    }
+
+    /// Runs `work` in one READ COMMITTED transaction whose commit does not wait for the WAL to
+    /// reach the disk (`synchronous_commit = off`): it is visible to every gateway at once and
+    /// durable with the next synced commit of any session, a fraction of a second later. A
+    /// PostgreSQL crash in between loses it, and never anything else. For what is transient
+    /// anyway, on the hot path of every password attempt (as the SQLite store's unsynced
+    /// writes): attempts in flight, which a lease ends, and the pacing of successes.
+    fn unsynced<T>(
+        &self,
+        mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.run_transaction(Isolation::ReadCommitted, false, |db| {
+            db.client
+                .batch_execute("SET LOCAL synchronous_commit = off")?;
+            work(db)
+        })
+    }
+
+    fn run_transaction<T>(
+        &self,
+        isolation: Isolation,
+        synced: bool,
         mut work: impl FnMut(&mut Db<'_, postgres::Transaction<'_>>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let level = match isolation {
@@ -332,11 +401,15 @@ impl PostgresStore {
             loop {
                 let mut once = || {
                     let mut tx = client.build_transaction().isolation_level(level).start()?;
-                    let value = work(&mut Db {
+                    let mut db = Db {
                         client: &mut tx,
                         statements: &mut *statements,
-                    })?;
+                        written: 0,
+                    };
+                    let value = work(&mut db)?;
+                    let written = db.written;
                     tx.commit()?;
+                    self.count_write(written, synced);
                     Ok(value)
                 };
                 match once() {
@@ -349,6 +422,20 @@ impl PostgresStore {
                 }
             }
         })
+    }
+
+    /// Counts a committed call that wrote `rows` rows (one that wrote none commits nothing).
+    fn count_write(&self, rows: u64, synced: bool) {
+        if rows == 0 {
+            return;
+        }
+        self.rows_written.fetch_add(rows, Ordering::Relaxed);
+        let calls = if synced {
+            &self.synced_writes
+        } else {
+            &self.unsynced_writes
+        };
+        calls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Runs `work` on a pooled connection. A connection that died while it sat in the pool
@@ -423,6 +510,11 @@ fn optional_millis(row: &Row, column: usize) -> Result<Option<UnixMillis>, Error
         .map(UnixMillis::from_sql))
 }
 
+/// The id of a row an unconditional insert made (it returns one, or fails).
+fn always_inserted(id: Option<i64>) -> Result<i64, Error> {
+    id.ok_or_else(|| Error::CorruptDatabase("an insert returned no row".into()))
+}
+
 /// A row count as PostgreSQL's `LIMIT` takes it.
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -435,5 +527,12 @@ fn rows<T>(rows: Vec<Row>, read: impl Fn(&Row) -> Result<T, Error>) -> Result<Ve
 impl Store for PostgresStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
         Some(self)
+    }
+
+    fn writes(&self) -> WriteCount {
+        WriteCount {
+            synced: self.synced_writes.load(Ordering::Relaxed),
+            unsynced: self.unsynced_writes.load(Ordering::Relaxed),
+        }
     }
 }

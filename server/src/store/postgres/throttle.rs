@@ -1,8 +1,9 @@
 //! [`ThrottleStore`] on PostgreSQL: the `throttle` table, one counter row per subject, and the
-//! attempts in flight (`attempts`, `attempt_subjects`), shared by every gateway on the database.
+//! attempts in flight (`attempts`), shared by every gateway on the database.
 //!
 //! - A failure is an upsert that adds one on the newest version of the row (READ COMMITTED:
 //!   guesses racing at one account queue on its row, none is lost and none aborts).
+//! - An attempt in flight is one row per subject in `attempts`, with its lease.
 //! - Beginning an attempt reads each subject's counters and attempts in flight, asks the caller
 //!   whether to admit, and counts the attempt, with no other attempt on those subjects beginning
 //!   in between, whichever gateway begins it. A row lock cannot guard it (a subject's first
@@ -10,7 +11,8 @@
 //!   account (each one's count conflicts with every other's insert), exactly when the throttle
 //!   matters. So it runs at READ COMMITTED under one transaction-scoped advisory lock per subject
 //!   ([`subject_lock`]), taken in one order: attempts on the same subjects queue for a moment,
-//!   and each sees, in its next statement, the attempts counted before it.
+//!   and each sees, in its next statement, the attempts counted before it. Attempts are
+//!   written unsynced ([`PostgresStore::unsynced`]): a lease ends them anyway.
 
 use postgres::{GenericClient, Row};
 use sha2::{Digest, Sha256};
@@ -59,7 +61,7 @@ fn subject_count(
         .map(throttle_row)
         .transpose()?;
     let in_flight: i64 = db.value(
-        "SELECT count(*) FROM attempt_subjects WHERE subject = $1",
+        "SELECT count(*) FROM attempts WHERE subject = $1",
         &[&subject],
     )?;
     Ok(SubjectCount {
@@ -145,7 +147,7 @@ impl ThrottleStore for PostgresStore {
         admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
     ) -> Result<Option<AttemptId>, Error> {
         let locked = ordered(subjects);
-        self.transaction(Isolation::ReadCommitted, |db| {
+        self.unsynced(|db| {
             for subject in &locked {
                 db.query(
                     "SELECT pg_advisory_xact_lock($1)",
@@ -168,14 +170,11 @@ impl ThrottleStore for PostgresStore {
             if !admit(&counts) {
                 return Ok(None);
             }
-            let attempt: i64 = db.value(
-                "INSERT INTO attempts (lease_until) VALUES ($1) RETURNING id",
-                &[&lease_until.to_sql()],
-            )?;
+            let attempt: i64 = db.value("SELECT nextval('attempt_ids')", &[])?;
             for subject in &locked {
                 db.execute(
-                    "INSERT INTO attempt_subjects (subject, attempt) VALUES ($1, $2)",
-                    &[subject, &attempt],
+                    "INSERT INTO attempts (subject, attempt, lease_until) VALUES ($1, $2, $3)",
+                    &[subject, &attempt, &lease_until.to_sql()],
                 )?;
             }
             Ok(Some(AttemptId(attempt)))
@@ -183,8 +182,7 @@ impl ThrottleStore for PostgresStore {
     }
 
     fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
-        // Its subjects go with it (ON DELETE CASCADE).
-        self.with(|db| db.execute("DELETE FROM attempts WHERE id = $1", &[&attempt.0]))?;
+        self.unsynced(|db| db.execute("DELETE FROM attempts WHERE attempt = $1", &[&attempt.0]))?;
         Ok(())
     }
 }

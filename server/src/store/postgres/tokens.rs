@@ -60,7 +60,7 @@ fn insert_generation(
     token: &NewToken,
     password_hash: Option<&str>,
 ) -> Result<Option<i64>, Error> {
-    let row = db.query_opt(
+    db.inserted_id(
         "WITH new AS (SELECT nextval(pg_get_serial_sequence('tokens', 'id')) AS id) \
          INSERT INTO tokens (id, family, account_id, app_password_id, device_key, hash, created, \
          expires, state) SELECT new.id, COALESCE($1::bigint, new.id), $2, $3::bigint, $4, $5, \
@@ -79,8 +79,7 @@ fn insert_generation(
             &token.expires.to_sql(),
             &password_hash,
         ],
-    )?;
-    row.map(|row| Ok(row.try_get(0)?)).transpose()
+    )
 }
 
 /// Deletes the token generations `condition` selects (with `params`), and the retries recorded

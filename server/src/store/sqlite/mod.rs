@@ -11,7 +11,8 @@
 //!   throttling counters in one transaction). The exceptions are written unsynced
 //!   ([`SqliteStore::write_unsynced`]): attempts in flight and success budgets, which may be
 //!   lost with the machine, and the claims of granted sign-ins, which the gateway makes durable
-//!   by group commit before it answers (see `replays`): one fsync per batch, not per sign-in.
+//!   by group commit before it answers (see `replays`): one fsync of the log per batch, not per
+//!   sign-in, made without holding the write lock.
 //! - **One writer, several readers.** Writes go through one connection behind a mutex. With a
 //!   file, reads go through [`READERS`] read-only connections of their own: in WAL mode a reader
 //!   never waits for a writer, so the sign-in hot path (four indexed `SELECT`s) does not queue
@@ -39,7 +40,7 @@ mod tokens;
 mod web;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{
@@ -48,7 +49,7 @@ use rusqlite::{
 
 use self::migrations::{APPLICATION_ID, MIGRATIONS};
 use self::replays::GrantLog;
-use super::{SecurityStore, Store};
+use super::{SecurityStore, Store, WriteCount};
 use crate::error::Error;
 
 /// How long a connection waits for another's lock before a method fails with `SQLITE_BUSY`.
@@ -63,6 +64,12 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     grants: Mutex<GrantLog>,
+    /// The write-ahead log's file (`None` in memory), synced by the group commit of claims.
+    log: Option<std::path::PathBuf>,
+    /// Write calls made (a synced commit or a sync of the log each, unless they changed
+    /// nothing), and those made unsynced ([`SqliteStore::write_unsynced`]).
+    writes: AtomicU64,
+    unsynced_writes: AtomicU64,
     /// Held while a batch of claims is written: one committer at a time, and a caller whose
     /// claim is in the batch being written waits here for its sync instead of writing again.
     committing: Mutex<()>,
@@ -101,6 +108,9 @@ impl SqliteStore {
             )));
         }
         let mut store = Self::prepare(connection)?;
+        let mut log = path.as_os_str().to_owned();
+        log.push("-wal");
+        store.log = Some(log.into());
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
@@ -128,12 +138,17 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             grants: Mutex::default(),
+            log: None,
+            writes: AtomicU64::new(0),
+            unsynced_writes: AtomicU64::new(0),
             committing: Mutex::new(()),
         })
     }
 
-    /// The connection for writes (and for reads inside a write's transaction).
+    /// The connection for a write (and for reads inside a write's transaction), counted in
+    /// [`Store::writes`].
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(take(&self.writer))
     }
 
@@ -148,7 +163,8 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let connection = self.lock()?;
+        self.unsynced_writes.fetch_add(1, Ordering::Relaxed);
+        let connection = take(&self.writer);
         connection.execute_batch("PRAGMA synchronous = NORMAL")?;
         let result = write_transaction(&connection)
             .map_err(Error::from)
@@ -200,13 +216,13 @@ impl SqliteStore {
         }
         match self.readers.get(start % count.max(1)) {
             Some(reader) => Ok(take(reader)),
-            None => self.lock(),
+            None => Ok(take(&self.writer)),
         }
     }
 
     /// The schema version of the open database (how many migrations it has had).
     pub fn schema_version(&self) -> Result<u32, Error> {
-        user_version(&*self.lock()?)
+        user_version(&take(&self.writer))
     }
 }
 
@@ -294,9 +310,11 @@ impl Store for SqliteStore {
         Some(self)
     }
 
-    /// Every write goes through the one writer connection, whose count SQLite keeps.
-    fn rows_written(&self) -> Option<u64> {
-        Some(take(&self.writer).total_changes())
+    fn writes(&self) -> WriteCount {
+        WriteCount {
+            synced: self.writes.load(Ordering::Relaxed),
+            unsynced: self.unsynced_writes.load(Ordering::Relaxed),
+        }
     }
 }
 

@@ -4,16 +4,19 @@
 //! [`SqliteStore::write_unsynced`]): its row is there for every connection and every process
 //! on the file as soon as the claim returns, so of two gateways claiming one message 1 only
 //! one succeeds. [`ReplayStore::commit_granted_sign_ins`] then makes every claim so far durable
-//! with one synced transaction (it bumps `grant_batches`: the fsync of the WAL covers the claims
-//! appended before it, whichever process appended them). The listener runs one committer that
-//! takes whatever accumulated during the previous sync, so a busy gateway pays one fsync per
-//! batch rather than one per sign-in. Dropping the store commits what is left.
+//! with one fsync of the write-ahead log, the file a committed transaction's pages are written
+//! to before its commit returns (SQLite itself syncs it at a synced commit or a checkpoint, and
+//! syncs the database file after a checkpoint, before the log is reused). The committer syncs
+//! the log file itself rather than through a synced transaction, so that the sync does not hold
+//! the write lock: claims, attempts and budgets keep committing during it. The listener runs
+//! one committer that takes whatever accumulated during the previous sync, so a busy gateway
+//! pays one fsync per batch rather than one per sign-in. Dropping the store syncs what is left.
 
 use std::sync::MutexGuard;
 
 use rusqlite::params;
 
-use super::{SqliteStore, write_transaction};
+use super::SqliteStore;
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::ReplayStore;
@@ -22,8 +25,8 @@ use crate::time::UnixMillis;
 /// How far this store's claims are numbered and durable.
 #[derive(Default)]
 pub(super) struct GrantLog {
-    /// Claims made since the store was opened (numbered under the writer's lock, so a claim
-    /// numbered `n` is in the database before any transaction that reads `claimed >= n`).
+    /// Claims made since the store was opened, each counted once its transaction committed:
+    /// a sync that starts after reading `claimed >= n` covers claim `n`.
     claimed: u64,
     /// Claims (counted like `claimed`) known durable.
     durable: u64,
@@ -44,12 +47,24 @@ impl SqliteStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// How many synced batches of claims the database has had, from any process.
-    #[cfg(test)]
-    pub(super) fn grant_batches(&self) -> Result<i64, Error> {
-        Ok(self
-            .lock()?
-            .query_row("SELECT batches FROM grant_batches", [], |r| r.get(0))?)
+    /// Makes every transaction committed so far durable: an fsync of the write-ahead log (see
+    /// the module docs). An in-memory database has none, and nothing to make durable; a log
+    /// that is gone was checkpointed into the database file, which the checkpoint synced.
+    fn sync_log(&self) -> Result<(), Error> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
+        let file = match crate::files::open_private(log) {
+            Ok(file) => file,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        };
+        file.sync_data().map_err(|source| Error::Io {
+            path: log.clone(),
+            source,
+        })
     }
 }
 
@@ -59,19 +74,20 @@ impl ReplayStore for SqliteStore {
         message_1: &KeyedHash,
         now: UnixMillis,
     ) -> Result<bool, Error> {
-        self.write_unsynced(|tx| {
+        let fresh = self.write_unsynced(|tx| {
             let inserted = tx
                 .prepare_cached(
                     "INSERT INTO granted_sign_ins (message_1, at) VALUES (?1, ?2) \
                      ON CONFLICT (message_1) DO NOTHING",
                 )?
                 .execute(params![message_1, now.to_sql()])?;
-            if inserted == 0 {
-                return Ok(false);
-            }
+            Ok(inserted == 1)
+        })?;
+        if fresh {
+            // Committed: from here a sync covers it.
             self.lock_grants().claimed += 1;
-            Ok(true)
-        })
+        }
+        Ok(fresh)
     }
 
     fn granted_sign_in_known(&self, message_1: &KeyedHash) -> Result<bool, Error> {
@@ -94,19 +110,17 @@ impl ReplayStore for SqliteStore {
             .committing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let connection = self.lock()?;
         let upto = {
             let log = self.lock_grants();
             if log.durable == log.claimed {
+                // Every claim this store made so far (the caller's among them) is durable.
                 return Ok(log.durable);
             }
             log.claimed
         };
-        let tx = write_transaction(&connection)?;
-        tx.prepare_cached("UPDATE grant_batches SET batches = batches + 1")?
-            .execute([])?;
-        tx.commit()?;
-        drop(connection);
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.sync_log()?;
         let mut log = self.lock_grants();
         log.durable = log.durable.max(upto);
         Ok(log.durable)

@@ -6,8 +6,8 @@ use rusqlite::Connection;
 use super::SqliteStore;
 use super::migrations::{APPLICATION_ID, MIGRATIONS};
 use crate::store::{
-    AccountStore, AppPasswordStore, DeviceStore, KnownDevice, NewToken, ReplayStore, TokenState,
-    TokenStore,
+    AccountStore, AppPasswordStore, DeviceStore, KnownDevice, NewToken, ReplayStore, Store,
+    TokenState, TokenStore,
 };
 use crate::time::UnixMillis;
 
@@ -188,7 +188,7 @@ fn a_family_whose_app_password_vanished_is_revoked_on_rotation() {
 }
 
 #[test]
-fn claims_are_shared_at_once_and_synced_by_one_commit_per_batch() {
+fn claims_are_shared_at_once_and_synced_once_per_batch() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("g.db");
     let store = SqliteStore::open(&path).unwrap();
@@ -211,24 +211,24 @@ fn claims_are_shared_at_once_and_synced_by_one_commit_per_batch() {
             .remember_granted_sign_in(&[7; 32], UnixMillis(2))
             .unwrap()
     );
-    assert_eq!(store.grant_batches().unwrap(), 0, "nothing synced yet");
+    let syncs = || store.writes().synced;
+    let before = syncs();
     assert_eq!(store.commit_granted_sign_ins().unwrap(), 50);
-    assert_eq!(store.grant_batches().unwrap(), 1, "one sync for the batch");
+    assert_eq!(syncs(), before + 1, "one sync for the batch");
     assert_eq!(store.commit_granted_sign_ins().unwrap(), 50, "nothing new");
     assert_eq!(
         other.commit_granted_sign_ins().unwrap(),
         0,
         "the other claimed none"
     );
-    assert_eq!(store.grant_batches().unwrap(), 1);
+    assert_eq!(syncs(), before + 1);
     assert!(
         store
             .remember_granted_sign_in(&[200; 32], UnixMillis(200))
             .unwrap()
     );
-    // Dropping the store syncs what is left.
-    drop(store);
-    assert_eq!(other.grant_batches().unwrap(), 2);
+    assert_eq!(store.commit_granted_sign_ins().unwrap(), 51);
+    assert_eq!(syncs(), before + 2);
     assert!(other.granted_sign_in_known(&[200; 32]).unwrap());
 }
 
@@ -245,4 +245,29 @@ fn unsynced_writes_leave_the_writer_synced() {
         .query_row("PRAGMA synchronous", [], |r| r.get(0))
         .unwrap();
     assert_eq!(sync, 2, "FULL again after an unsynced write");
+}
+
+#[test]
+fn writes_are_counted_synced_or_not() {
+    use crate::store::WriteCount;
+    let store = store_with_account();
+    let before = store.writes();
+    store
+        .remember_granted_sign_in(&[1; 32], UnixMillis(1))
+        .unwrap();
+    store.commit_granted_sign_ins().unwrap();
+    store.commit_granted_sign_ins().unwrap();
+    assert!(store.token_by_hash(&[1; 32]).unwrap().is_none());
+    let after = store.writes();
+    assert_eq!(
+        WriteCount {
+            synced: after.synced - before.synced,
+            unsynced: after.unsynced - before.unsynced,
+        },
+        WriteCount {
+            synced: 1,
+            unsynced: 1
+        },
+        "a claim, one batch; a commit with nothing new and a read write nothing"
+    );
 }

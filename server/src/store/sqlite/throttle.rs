@@ -1,6 +1,6 @@
 //! [`ThrottleStore`] on SQLite: the `throttle` table, one row per subject, and the attempts in
-//! flight (`attempts`, one row per attempt with its lease, and `attempt_subjects`), written
-//! unsynced: they begin and end with every password check, and may be lost with the machine.
+//! flight (`attempts`, one row per attempt and subject, with its lease), written unsynced: they
+//! begin and end with every password check, and may be lost with the machine.
 
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -100,22 +100,24 @@ impl ThrottleStore for SqliteStore {
                     .query_row([subject], throttle_row)
                     .optional()?;
                 let in_flight: u32 = tx
-                    .prepare_cached("SELECT count(*) FROM attempt_subjects WHERE subject = ?1")?
+                    .prepare_cached("SELECT count(*) FROM attempts WHERE subject = ?1")?
                     .query_row([subject], |r| r.get(0))?;
                 counts.push(SubjectCount { record, in_flight });
             }
             if !admit(&counts) {
                 return Ok(None);
             }
-            tx.prepare_cached("INSERT INTO attempts (lease_until) VALUES (?1)")?
-                .execute([lease_until.to_sql()])?;
-            let attempt = tx.last_insert_rowid();
+            // Random, so that an id is not given out again while a gateway whose lease ran out
+            // still holds it (its late end must not end another attempt).
+            let attempt: i64 = tx
+                .prepare_cached("SELECT random()")?
+                .query_row([], |r| r.get(0))?;
             for subject in subjects {
                 tx.prepare_cached(
-                    "INSERT INTO attempt_subjects (subject, attempt) VALUES (?1, ?2) \
+                    "INSERT INTO attempts (subject, attempt, lease_until) VALUES (?1, ?2, ?3) \
                      ON CONFLICT DO NOTHING",
                 )?
-                .execute(params![subject, attempt])?;
+                .execute(params![subject, attempt, lease_until.to_sql()])?;
             }
             Ok(Some(AttemptId(attempt)))
         })
@@ -123,8 +125,7 @@ impl ThrottleStore for SqliteStore {
 
     fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
         self.write_unsynced(|tx| {
-            // Its subjects go with it (ON DELETE CASCADE).
-            tx.prepare_cached("DELETE FROM attempts WHERE id = ?1")?
+            tx.prepare_cached("DELETE FROM attempts WHERE attempt = ?1")?
                 .execute([attempt.0])?;
             Ok(())
         })
