@@ -497,8 +497,8 @@ fn main() {
          clients alternating between them (`_postgres_2`), the answer deadline raised to 30 s \
          so that the rate is measured rather than the default 2 s deadline; each round's share is of the bound \
          measured just before it. `store_writes_per_signin_postgres` and \
-         `store_synced_writes_per_signin_postgres` count the same for one gateway on PostgreSQL, \
-         where every write is a commit of its own. \
+         `store_synced_writes_per_signin_postgres` count the same for one gateway on PostgreSQL \
+         (the PostgreSQL store's `Store::writes`). \
          Bar: `signins_share_of_bound` at least 50%.",
         WINDOW.as_secs()
     ));
