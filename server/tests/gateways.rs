@@ -18,15 +18,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::process::Serving;
+use common::process::{Serving, replay};
 use common::{EMAIL, PRIMARY, config, sign_in};
 use padlock_protocol::{DenyReason, PublicKey, RememberToken, Request, Response, StaticKeypair};
 use padlock_server::Gateway;
 use padlock_server::serve::client::{ClientError, PreparedRequest, exchange};
 use padlock_server::throttle::FREE_FAILURES;
 use rand_core::OsRng;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -199,19 +197,6 @@ fn guesses_spread_over_two_gateways_meet_one_cap() {
         (FREE_FAILURES as usize, FREE_FAILURES as usize),
         "{answers:?}"
     );
-}
-
-/// Sends `frame` as is to `addr`; every byte the gateway sent before closing.
-async fn replay(addr: SocketAddr, frame: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(frame).await.unwrap();
-    let mut reply = Vec::new();
-    match tokio::time::timeout(LIMIT, stream.read_to_end(&mut reply)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        other => panic!("the replay was not closed: {other:?}"),
-    }
-    reply
 }
 
 #[test]

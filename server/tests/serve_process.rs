@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::process::Serving;
+use common::process::{Serving, replay};
 
 use padlock_protocol::session::{ReplyStatus, write_status};
 use padlock_protocol::{
@@ -21,7 +21,7 @@ use padlock_protocol::{
 use padlock_server::serve::client::PreparedRequest;
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 const EMAIL: &str = "player@example.com";
@@ -88,19 +88,6 @@ async fn granted_recordings(
         }
     }
     recorded
-}
-
-/// Sends `frame` as is and returns every byte the server sent before closing.
-async fn replay(addr: SocketAddr, frame: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(frame).await.unwrap();
-    let mut reply = Vec::new();
-    match tokio::time::timeout(LIMIT, stream.read_to_end(&mut reply)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        other => panic!("the replay was not closed: {other:?}"),
-    }
-    reply
 }
 
 /// Records `count` granted sign-ins, stops the gateway with `signal` right after the last

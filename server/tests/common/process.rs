@@ -71,6 +71,21 @@ pub fn fails(args: &[&str], code: i32, message: &str) {
     assert!(stdout(&output).is_empty(), "{args:?} printed to stdout");
 }
 
+/// Sends `frame` as is to `addr` and returns every byte the gateway sent before closing (a
+/// replay of a granted message 1 gets none). Fails the test if the gateway keeps it open.
+pub async fn replay(addr: SocketAddr, frame: &[u8]) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(frame).await.unwrap();
+    let mut reply = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the replay was not closed: {other:?}"),
+    }
+    reply
+}
+
 /// A running `padlock-server serve`.
 pub struct Serving {
     pub child: Child,
