@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use padlock_figures::Report;
 use padlock_protocol::{PublicKey, Request, Response, StaticKeypair};
+use padlock_server::Gateway;
 use padlock_server::serve::client::PreparedRequest;
 use padlock_server::serve::{ServeConfig, serve};
 use rand_core::OsRng;
@@ -164,10 +165,11 @@ fn prepare(
     })
 }
 
-/// One timed window of `CLIENTS` clients: sign-ins per second and every latency.
+/// One timed window of `CLIENTS` clients, client `i` on gateway `i mod addrs.len()`: sign-ins
+/// per second and every latency.
 fn window(
     runtime: &tokio::runtime::Runtime,
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     prepared: Vec<Vec<PreparedRequest<'static>>>,
     length: Duration,
 ) -> (f64, Vec<u64>) {
@@ -177,7 +179,10 @@ fn window(
         let tasks: Vec<_> = prepared
             .into_iter()
             .enumerate()
-            .map(|(i, requests)| tokio::spawn(client(addr, device_address(i), requests, until)))
+            .map(|(i, requests)| {
+                let addr = addrs[i % addrs.len()];
+                tokio::spawn(client(addr, device_address(i), requests, until))
+            })
             .collect();
         let mut runs = Vec::new();
         for task in tasks {
@@ -208,6 +213,193 @@ fn raise_priority() -> bool {
     session || process
 }
 
+/// The gateways of one measured setup, serving on the bench's runtime until [`Setup::stop`].
+struct Setup {
+    gateways: Vec<Arc<Gateway>>,
+    addrs: Vec<SocketAddr>,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    serving: Vec<tokio::task::JoinHandle<padlock_server::serve::ServeSummary>>,
+}
+
+impl Setup {
+    /// Each gateway behind a listener of its own with `config`.
+    fn start(
+        runtime: &tokio::runtime::Runtime,
+        gateways: Vec<Gateway>,
+        config: ServeConfig,
+    ) -> Setup {
+        let mut setup = Setup {
+            gateways: Vec::new(),
+            addrs: Vec::new(),
+            stops: Vec::new(),
+            serving: Vec::new(),
+        };
+        for gateway in gateways {
+            let gateway = Arc::new(gateway);
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .expect("bind");
+            setup.addrs.push(listener.local_addr().expect("address"));
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            setup.stops.push(stop);
+            setup.serving.push(runtime.spawn(serve(
+                listener,
+                gateway.clone(),
+                config.clone(),
+                async {
+                    let _ = stopped.await;
+                },
+            )));
+            setup.gateways.push(gateway);
+        }
+        setup
+    }
+
+    /// Stops every listener; asserts none turned a client away.
+    fn stop(self, runtime: &tokio::runtime::Runtime) {
+        for stop in self.stops {
+            let _ = stop.send(());
+        }
+        for serving in self.serving {
+            let summary = runtime.block_on(serving).expect("server task");
+            assert_eq!(summary.busy, 0, "the listener turned clients away");
+        }
+    }
+}
+
+/// The PostgreSQL setups' figures.
+struct OnPostgres {
+    one: Measured,
+    two: Measured,
+}
+
+/// One gateway, then two, on a fresh database `padlock_bench` of the PostgreSQL server at
+/// `server` (as `.ci/postgres start` gives it), with the gateways' key file in `dir`.
+fn on_postgres(
+    runtime: &tokio::runtime::Runtime,
+    server: &str,
+    dir: &std::path::Path,
+    devices: &'static [StaticKeypair],
+    cores: usize,
+) -> OnPostgres {
+    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("connect");
+    for statement in [
+        "DROP DATABASE IF EXISTS padlock_bench WITH (FORCE)",
+        "CREATE DATABASE padlock_bench",
+    ] {
+        admin.batch_execute(statement).expect("scratch database");
+    }
+    let (base, query) = server.split_once('?').map_or((server, ""), |(b, q)| (b, q));
+    let at = base.rfind('/').expect("a database in the URL");
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    let url = format!("{}/padlock_bench{query}", &base[..at]);
+    let keys = dir.join("postgres.keys");
+    let open =
+        || Gateway::open_postgres(&url, &keys, common::production_config()).expect("open gateway");
+    let first = open();
+    let request = common::sign_in(common::EMAIL, &common::add_account(&first), false);
+
+    // A sign-in on PostgreSQL waits for more round trips and commits than on SQLite: with the
+    // default 2 s answer deadline, 128 closed-loop clients would see requests dropped
+    // unanswered whenever the rate falls below 64 a second; the deadline is raised so that the
+    // rate is measured rather than the deadline (docs/deploying.md).
+    let config = ServeConfig {
+        answer_timeout: Duration::from_secs(30),
+        ..ServeConfig::default()
+    };
+    let one = Setup::start(runtime, vec![first], config.clone());
+    let one_measured = measure(
+        runtime,
+        &one,
+        devices,
+        &request,
+        cores,
+        "PostgreSQL, 1 gateway",
+    );
+    one.stop(runtime);
+    let two = Setup::start(runtime, vec![open(), open()], config);
+    let two_measured = measure(
+        runtime,
+        &two,
+        devices,
+        &request,
+        cores,
+        "PostgreSQL, 2 gateways",
+    );
+    two.stop(runtime);
+    OnPostgres {
+        one: one_measured,
+        two: two_measured,
+    }
+}
+
+/// What the rounds of one setup measured.
+struct Measured {
+    rates: Vec<f64>,
+    bounds: Vec<f64>,
+    shares: Vec<f64>,
+    latencies: Vec<u64>,
+    /// The store's write calls per granted sign-in over the rounds (`Store::writes`), summed
+    /// over the setup's gateways; and the synced ones alone.
+    writes_per_signin: f64,
+    synced_writes_per_signin: f64,
+}
+
+/// `ROUNDS` rounds on `setup`: each measures the X25519 bound, then signs in for `WINDOW`,
+/// the clients spread evenly over the setup's gateways.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    setup: &Setup,
+    devices: &'static [StaticKeypair],
+    request: &Request,
+    cores: usize,
+    name: &str,
+) -> Measured {
+    let key = setup.gateways[0].public_key();
+    let mut measured = Measured {
+        rates: vec![],
+        bounds: vec![],
+        shares: vec![],
+        latencies: vec![],
+        writes_per_signin: 0.0,
+        synced_writes_per_signin: 0.0,
+    };
+    let writes = || {
+        setup
+            .gateways
+            .iter()
+            .fold((0, 0), |(all, synced), gateway| {
+                let count = gateway.store_writes();
+                (all + count.synced + count.unsynced, synced + count.synced)
+            })
+    };
+    let before = writes();
+    for round in 0..ROUNDS {
+        let bound = x25519_per_s_all_cores(cores, Duration::from_secs(1)) / RESPONDER_DH_OPS;
+        // Enough for every client to run at twice the bound for the whole window.
+        let per_client = (2.0 * bound * WINDOW.as_secs_f64() / CLIENTS as f64).ceil() as usize;
+        let prepared = prepare(devices, key, request, per_client, cores);
+        let (rate, mut round_latencies) = window(runtime, &setup.addrs, prepared, WINDOW);
+        eprintln!(
+            "{name}, round {round}: {rate:.0} sign-ins/s, bound {bound:.0}/s ({:.1}%)",
+            100.0 * rate / bound
+        );
+        measured.rates.push(rate);
+        measured.bounds.push(bound);
+        measured.shares.push(100.0 * rate / bound);
+        measured.latencies.append(&mut round_latencies);
+    }
+    let after = writes();
+    let granted = measured.latencies.len().max(1) as f64;
+    measured.writes_per_signin = (after.0 - before.0) as f64 / granted;
+    measured.synced_writes_per_signin = (after.1 - before.1) as f64 / granted;
+    measured
+}
+
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     // Before any thread exists: threads inherit the priority of the thread that starts them.
@@ -217,8 +409,6 @@ fn main() {
     // The gateway as `padlock-server serve` runs it (see `common::production_gateway`).
     let dir = tempfile::tempdir().expect("temp dir");
     let (gateway, app_password) = common::production_gateway(dir.path());
-    let gateway = Arc::new(gateway);
-    let key = gateway.public_key();
     let request = common::sign_in(common::EMAIL, &app_password, false);
     let devices: &'static [StaticKeypair] = Vec::leak(
         (0..CLIENTS)
@@ -228,64 +418,41 @@ fn main() {
             .collect(),
     );
 
-    // One runtime for the listener and the clients: two sets of async threads on the same two
+    // One runtime for the listeners and the clients: two sets of async threads on the same two
     // cores would mostly add context switches.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
         .enable_all()
         .build()
         .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = runtime.spawn(serve(
-        listener,
-        Arc::clone(&gateway),
-        ServeConfig::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let sqlite = Setup::start(&runtime, vec![gateway], ServeConfig::default());
 
     if quick {
+        let key = sqlite.gateways[0].public_key();
         let prepared = prepare(devices, key, &request, 4, cores);
-        let (rate, latencies) = window(&runtime, addr, prepared, Duration::from_millis(300));
+        let (rate, latencies) = window(
+            &runtime,
+            &sqlite.addrs,
+            prepared,
+            Duration::from_millis(300),
+        );
         println!(
             "signin bench smoke run: {} sign-ins, {rate:.0}/s",
             latencies.len()
         );
+        sqlite.stop(&runtime);
         return;
     }
 
     let x25519 = x25519_us();
-    let writes_before = gateway.store_writes();
-    let (mut rates, mut bounds, mut shares, mut latencies) = (vec![], vec![], vec![], vec![]);
-    for round in 0..ROUNDS {
-        let bound = x25519_per_s_all_cores(cores, Duration::from_secs(1)) / RESPONDER_DH_OPS;
-        // Enough for every client to run at twice the bound for the whole window.
-        let per_client = (2.0 * bound * WINDOW.as_secs_f64() / CLIENTS as f64).ceil() as usize;
-        let prepared = prepare(devices, key, &request, per_client, cores);
-        let (rate, mut round_latencies) = window(&runtime, addr, prepared, WINDOW);
-        eprintln!(
-            "round {round}: {rate:.0} sign-ins/s, bound {bound:.0}/s ({:.1}%)",
-            100.0 * rate / bound
-        );
-        rates.push(rate);
-        bounds.push(bound);
-        shares.push(100.0 * rate / bound);
-        latencies.append(&mut round_latencies);
-    }
-    let writes = gateway.store_writes();
-    let granted = latencies.len().max(1) as f64;
-    let synced_per_signin = (writes.synced - writes_before.synced) as f64 / granted;
-    let unsynced_per_signin = (writes.unsynced - writes_before.unsynced) as f64 / granted;
-    let _ = stop.send(());
-    let summary = runtime.block_on(serving).expect("server task");
-    assert_eq!(summary.busy, 0, "the listener turned clients away");
+    let mut measured = measure(&runtime, &sqlite, devices, &request, cores, "SQLite");
+    sqlite.stop(&runtime);
+    let postgres = std::env::var("PADLOCK_TEST_POSTGRES")
+        .ok()
+        .map(|server| on_postgres(&runtime, &server, dir.path(), devices, cores));
 
-    latencies.sort_unstable();
+    measured.latencies.sort_unstable();
+    let latencies = &measured.latencies;
     let p99_ms = latencies
         .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
         .map_or(0.0, |us| *us as f64 / 1e3);
@@ -316,30 +483,79 @@ fn main() {
          checked to be `Granted`). Each `Granted` leaves the gateway only after the sync of \
          its replay record (group commit: one synced transaction per batch, a batch at most \
          every 10 ms). Latency is from connect to the authenticated reply, p99 over \
-         all rounds. `store_writes_per_signin` counts the store's write calls over the rounds \
-         (`Store::writes`) per granted sign-in: the claim of its replay record, the attempt in \
-         flight begun and ended, the device's success budget (unsynced: committed at once, \
-         made durable by the next synced commit) and its share of the group commit's synced \
-         batch; `store_synced_writes_per_signin` is that share alone, the writes that wait for \
-         the disk. With remember ticked a sign-in adds its token, one synced write. {priority} Bar: `signins_share_of_bound` at least 50%.",
+         all rounds. {priority} `store_writes_per_signin` counts the store's write calls \
+         over the rounds (`Store::writes`) per granted sign-in: the claim of its replay record, \
+         the attempt in flight begun and ended, the device's success budget (unsynced: \
+         committed at once, made durable by the next synced commit) and its share of the group \
+         commit's synced batch; `store_synced_writes_per_signin` is that share alone, the \
+         writes that wait for the disk. With remember ticked a sign-in adds its token, one \
+         synced write. With \
+         PADLOCK_TEST_POSTGRES set (a server as `.ci/postgres start` makes: a throwaway cluster \
+         on a unix socket, on the same machine and disk), the same rounds run on a fresh \
+         PostgreSQL database, first against one gateway (`_postgres_1`), then against two \
+         gateways in this process on the same cores, each with its own connection pool, the \
+         clients alternating between them (`_postgres_2`), the answer deadline raised to 30 s \
+         so that the rate is measured rather than the default 2 s deadline; each round's share is of the bound \
+         measured just before it. `store_writes_per_signin_postgres` and \
+         `store_synced_writes_per_signin_postgres` count the same for one gateway on PostgreSQL \
+         (the PostgreSQL store's `Store::writes`). \
+         Bar: `signins_share_of_bound` at least 50%.",
         WINDOW.as_secs()
     ));
     report
-        .figure("signins_per_s", median(rates), "sign-ins/s")
+        .figure("signins_per_s", median(measured.rates), "sign-ins/s")
         .figure("signin_p99_ms", p99_ms, "ms")
         .figure("x25519_us", x25519, "us")
-        .figure("x25519_bound_per_s", median(bounds), "sign-ins/s")
-        .figure("signins_share_of_bound", median(shares), "%")
+        .figure("x25519_bound_per_s", median(measured.bounds), "sign-ins/s")
+        .figure("signins_share_of_bound", median(measured.shares), "%")
         .figure(
             "store_writes_per_signin",
-            synced_per_signin + unsynced_per_signin,
+            measured.writes_per_signin,
             "writes",
         )
         .figure(
             "store_synced_writes_per_signin",
-            synced_per_signin,
+            measured.synced_writes_per_signin,
             "writes",
         );
+    match &postgres {
+        Some(figures) => {
+            report
+                .figure(
+                    "signins_per_s_postgres_1",
+                    median(figures.one.rates.clone()),
+                    "sign-ins/s",
+                )
+                .figure(
+                    "signins_share_of_bound_postgres_1",
+                    median(figures.one.shares.clone()),
+                    "%",
+                )
+                .figure(
+                    "signins_per_s_postgres_2",
+                    median(figures.two.rates.clone()),
+                    "sign-ins/s",
+                )
+                .figure(
+                    "signins_share_of_bound_postgres_2",
+                    median(figures.two.shares.clone()),
+                    "%",
+                )
+                .figure(
+                    "store_writes_per_signin_postgres",
+                    figures.one.writes_per_signin,
+                    "writes",
+                )
+                .figure(
+                    "store_synced_writes_per_signin_postgres",
+                    figures.one.synced_writes_per_signin,
+                    "writes",
+                );
+        }
+        None => eprintln!(
+            "PostgreSQL figures skipped: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+        ),
+    }
     if let Err(e) = report.write_docs() {
         eprintln!("could not update docs/benchmarks.md: {e}");
     }

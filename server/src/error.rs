@@ -65,6 +65,10 @@ pub enum Error {
         /// What is wrong with it, and what to do.
         why: String,
     },
+    /// A key-encryption key or a sealed key bundle was refused ([`crate::keys::sealed`]).
+    SealedKeys(crate::keys::sealed::SealError),
+    /// `store copy` was refused or its check failed ([`crate::store::copy`]).
+    Copy(crate::store::copy::CopyError),
 }
 
 impl std::fmt::Display for Error {
@@ -103,6 +107,8 @@ impl std::fmt::Display for Error {
             Self::UnsafeFile { path, why } => {
                 write!(f, "refusing to use {}: {why}", path.display())
             }
+            Self::SealedKeys(why) => why.fmt(f),
+            Self::Copy(why) => why.fmt(f),
         }
     }
 }
@@ -127,6 +133,18 @@ impl From<rusqlite::Error> for Error {
             }
             _ => Self::Database(e),
         }
+    }
+}
+
+impl From<crate::keys::sealed::SealError> for Error {
+    fn from(why: crate::keys::sealed::SealError) -> Self {
+        Self::SealedKeys(why)
+    }
+}
+
+impl From<crate::store::copy::CopyError> for Error {
+    fn from(why: crate::store::copy::CopyError) -> Self {
+        Self::Copy(why)
     }
 }
 

@@ -62,6 +62,31 @@ pub(crate) fn open_private(path: &Path) -> Result<File, Error> {
     Ok(file)
 }
 
+/// Writes `bytes` to a new file at `path`, mode 0600, synced with its directory entry before
+/// returning (a secret the gateway was told it has must survive a crash). Fails if the file
+/// exists: a secret is never overwritten.
+///
+/// # Errors
+/// [`Error::Io`] if the file exists or cannot be written.
+pub(crate) fn create_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    }
+    Ok(())
+}
+
 /// Checks `path` as [`open_private`] does, for files another library opens (SQLite).
 ///
 /// # Errors

@@ -11,20 +11,27 @@
 //! uses them. Losing the file makes every app password and token in the database useless, so
 //! opening an existing database whose key file is missing is an error, never a silent new key.
 //!
+//! Several gateways in front of one database share the keys as a sealed bundle instead
+//! ([`sealed`]): [`export`] seals a key file's keys under a key-encryption key, [`import`] makes
+//! the key file of another database from such a bundle.
+//!
 //! File layout (104 bytes): the magic `PLGWKEY1`, the Noise secret key (32), the hashing key
 //! (32), then SHA-256 of the 72 bytes before it, so a damaged file is an error, not another key.
 
-use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use padlock_protocol::StaticKeypair;
+use padlock_protocol::{PublicKey, StaticKeypair};
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::files;
+
+pub mod sealed;
+
+use sealed::{Kek, SealError};
 
 const MAGIC: &[u8; 8] = b"PLGWKEY1";
 const BODY_LEN: usize = 8 + 32 + 32;
@@ -77,29 +84,13 @@ impl GatewayKeys {
 
     /// Writes a new key file at `path` (0600, synced; fails if the file exists).
     pub fn create(&self, path: &Path) -> Result<(), Error> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        };
         let mut bytes = Zeroizing::new(Vec::with_capacity(FILE_LEN));
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(self.noise.secret_bytes());
         bytes.extend_from_slice(self.hashing.as_ref());
         let checksum = Sha256::digest(bytes.as_slice());
         bytes.extend_from_slice(&checksum);
-
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        // The new directory entry must survive a crash too.
-        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        }
-        Ok(())
+        files::create_private(path, &bytes)
     }
 }
 
@@ -110,11 +101,66 @@ pub fn key_file_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The keys in the key file `key_file`, sealed under `kek`: the bundle in hex.
+///
+/// # Errors
+/// As [`GatewayKeys::load`]: the key file missing, unsafe or damaged.
+pub fn export(key_file: &Path, kek: &Kek) -> Result<String, Error> {
+    let keys = GatewayKeys::load(key_file)?;
+    Ok(sealed::seal(&keys, kek, &mut rand_core::OsRng))
+}
+
+/// What [`import`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// The key file was written.
+    Written(PublicKey),
+    /// The key file already held these very keys; nothing changed.
+    AlreadyPresent(PublicKey),
+}
+
+/// Opens `bundle` with `kek` and writes the keys to the key file `key_file` (of a SQLite
+/// database, which need not exist yet: `serve` then creates it with these keys; or the `--keys`
+/// file of a gateway on PostgreSQL). Never replaces other keys.
+///
+/// # Errors
+/// [`Error::SealedKeys`] if the bundle does not open under `kek` or the database already has
+/// other keys; the key file's own errors.
+pub fn import(key_file: &Path, bundle: &str, kek: &Kek) -> Result<Imported, Error> {
+    let keys = sealed::open(bundle, kek)?;
+    let public = keys.noise.public();
+    if key_file.exists() {
+        let present = GatewayKeys::load(key_file)?;
+        return if present.same_as(&keys) {
+            Ok(Imported::AlreadyPresent(public))
+        } else {
+            Err(SealError::OtherKeysPresent {
+                present: present.noise.public(),
+                bundle: public,
+            }
+            .into())
+        };
+    }
+    keys.create(key_file)?;
+    Ok(Imported::Written(public))
+}
+
+impl GatewayKeys {
+    /// Whether `other` holds the same two secrets (compared in constant time).
+    pub(crate) fn same_as(&self, other: &GatewayKeys) -> bool {
+        use subtle::ConstantTimeEq;
+        let noise = self.noise.secret_bytes().ct_eq(other.noise.secret_bytes());
+        let hashing = self.hashing.as_ref().ct_eq(other.hashing.as_ref());
+        (noise & hashing).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
+    use std::fs;
 
     #[test]
     fn keys_round_trip_with_owner_only_permissions() {
@@ -161,5 +207,47 @@ mod tests {
             GatewayKeys::load(&dir.path().join("absent.keys")),
             Err(Error::Io { .. })
         ));
+    }
+
+    #[test]
+    fn export_then_import_gives_another_gateway_the_same_keys_and_never_replaces_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let first = dir.path().join("a.keys");
+        let keys = GatewayKeys::generate(&mut rng);
+        keys.create(&first).unwrap();
+        let kek = Kek::generate(&mut rng);
+        let bundle = export(&first, &kek).unwrap();
+
+        let second = dir.path().join("b.keys");
+        let public = keys.noise.public();
+        assert_eq!(
+            import(&second, &bundle, &kek).unwrap(),
+            Imported::Written(public)
+        );
+        assert!(GatewayKeys::load(&second).unwrap().same_as(&keys));
+        assert_eq!(
+            import(&second, &bundle, &kek).unwrap(),
+            Imported::AlreadyPresent(public)
+        );
+
+        let third = dir.path().join("c.keys");
+        let others = GatewayKeys::generate(&mut rng);
+        others.create(&third).unwrap();
+        let refused = import(&third, &bundle, &kek).unwrap_err();
+        assert!(
+            refused.to_string().contains("other gateway keys"),
+            "{refused}"
+        );
+        assert!(GatewayKeys::load(&third).unwrap().same_as(&others));
+
+        let wrong = Kek::generate(&mut rng);
+        let fourth = dir.path().join("d.keys");
+        let refused = import(&fourth, &bundle, &wrong).unwrap_err();
+        assert!(matches!(
+            refused,
+            Error::SealedKeys(SealError::WrongKek { .. })
+        ));
+        assert!(!fourth.exists());
     }
 }

@@ -23,7 +23,8 @@
 //! - [`ticket`]: session tickets the gateway can verify later without storing them.
 //! - [`app_password`]: the 16 letters, their format and normalisation.
 //! - [`hashing`]: argon2id, the keyed hash, constant-time comparison.
-//! - [`keys`]: the gateway's key file.
+//! - [`keys`]: the gateway's key file, and its keys sealed under a key-encryption key for several
+//!   gateways ([`keys::sealed`]).
 //! - [`store`]: the [`Store`] trait and its SQLite implementation, with versioned migrations.
 //! - [`web`]: the account's Security info page (sign-in, two-step, app passwords, devices).
 //!

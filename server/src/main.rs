@@ -18,10 +18,15 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use padlock_protocol::LinkAddress;
+use padlock_server::keys::{
+    self,
+    sealed::{KEK_ENV, Kek},
+};
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
+use padlock_server::store::copy;
 use padlock_server::store::postgres::is_postgres_url;
 use padlock_server::terminal::for_terminal;
-use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
+use padlock_server::{Error, Gateway, GatewayConfig, PostgresStore, SqliteStore, UnixMillis, web};
 
 /// Padlock's reference sign-in gateway.
 #[derive(Parser)]
@@ -47,12 +52,32 @@ enum Command {
     /// Remember-me tokens of an account: list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// The gateway's static key.
+    /// The gateway's keys: show the public key; share the keys between gateways, sealed.
     #[command(subcommand)]
     Key(KeyCommand),
     /// Phone links waiting for approval, for support staff.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// The database as a whole: copy it to another.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy every account, app password, token, throttling counter, known device, replay record
+    /// and Security info page datum into a new, empty database, then check the copy (rows and a
+    /// SHA-256 digest per table, printed). Stop the gateways on the source first. The keys move
+    /// separately: `key export` and `key import`.
+    Copy {
+        /// The SQLite database to copy.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The new database: a SQLite file that does not exist yet, or a PostgreSQL URL
+        /// (postgres://…) of an empty database.
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
+    },
 }
 
 #[derive(Args)]
@@ -112,6 +137,23 @@ impl Db {
 
     fn open_or_create(&self) -> Result<Gateway, String> {
         self.open(true)
+    }
+
+    /// Where this database's gateway keys are kept: `--keys` for PostgreSQL, FILE.keys beside a
+    /// SQLite file.
+    fn key_file(&self) -> Result<PathBuf, String> {
+        if is_postgres_url(&self.db) {
+            self.keys
+                .clone()
+                .ok_or_else(|| "--keys FILE is required with a PostgreSQL database".into())
+        } else if self.keys.is_some() {
+            Err(
+                "--keys is for a PostgreSQL database; a SQLite file's keys are FILE.keys beside it"
+                    .into(),
+            )
+        } else {
+            Ok(keys::key_file_path(Path::new(&self.db)))
+        }
     }
 
     fn open_existing(&self) -> Result<Gateway, String> {
@@ -335,6 +377,58 @@ enum LinkCommand {
 enum KeyCommand {
     /// Print the gateway's static public key as devices are provisioned with it (64 hex digits).
     Show(Db),
+    /// Make a new key-encryption key (KEK) in a new file (mode 0600), to seal the gateway's
+    /// keys with; give the same KEK to every gateway machine.
+    NewKek {
+        /// The file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Seal the gateway's keys under a KEK (see docs/deploying.md); the sealed bundle goes to
+    /// stdout, or to --out. The keys themselves are never printed.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        kek: KekSource,
+        /// Write the bundle to this new file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Give a database the keys of a sealed bundle (opened with the KEK). A database that
+    /// already has other keys is refused.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        kek: KekSource,
+        /// The file holding the bundle `key export` made; `-` reads it from stdin.
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+    },
+}
+
+/// Where the key-encryption key comes from: a private file, or the environment.
+#[derive(Args)]
+struct KekSource {
+    /// A file holding the KEK (64 hex digits), private to the server's user, as `key new-kek`
+    /// makes it. Without it, the environment variable PADLOCK_KEK holds the KEK itself.
+    #[arg(long, value_name = "FILE", env = "PADLOCK_KEK_FILE")]
+    kek_file: Option<PathBuf>,
+}
+
+impl KekSource {
+    fn read(&self) -> Result<Kek, String> {
+        if let Some(path) = &self.kek_file {
+            return Kek::load(path).map_err(|e| e.to_string());
+        }
+        match std::env::var(KEK_ENV) {
+            Ok(hex) => Kek::from_hex(&hex).map_err(|e| format!("{KEK_ENV}: {e}")),
+            Err(_) => Err(format!(
+                "a key-encryption key is needed: --kek-file FILE, PADLOCK_KEK_FILE or {KEK_ENV}"
+            )),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -358,11 +452,85 @@ fn run(command: Command) -> CommandResult {
         Command::AppPassword(command) => app_password(command),
         Command::Token(command) => token(command),
         Command::Link(LinkCommand::List(db)) => link_list(&db),
-        Command::Key(KeyCommand::Show(db)) => {
-            println!("{}", db.open_existing()?.public_key());
-            Ok(())
+        Command::Key(command) => key(command),
+        Command::Store(StoreCommand::Copy { from, to }) => store_copy(&from, &to),
+    }
+}
+
+fn store_copy(from: &Path, to: &str) -> CommandResult {
+    if !from.exists() {
+        return Err(Error::MissingDatabase(from.to_owned()).to_string());
+    }
+    let source = SqliteStore::open(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let target: Box<dyn copy::CopyRows> = if is_postgres_url(to) {
+        Box::new(PostgresStore::open(to).map_err(|e| format!("{}: {e}", redacted(to)))?)
+    } else {
+        if Path::new(to).exists() {
+            return Err(format!("{to} exists; the copy makes a new database"));
+        }
+        Box::new(SqliteStore::open(Path::new(to)).map_err(|e| format!("{to}: {e}"))?)
+    };
+    let checks = copy::copy(&source, target.as_ref()).map_err(|e| e.to_string())?;
+    println!("{}", copy::REPORT_HEADER);
+    for check in &checks {
+        println!("{check}");
+    }
+    let rows: u64 = checks.iter().map(|c| c.rows).sum();
+    let to = redacted(to);
+    eprintln!(
+        "copied {rows} rows from {} to {to}; both read back the same. Give the copy the \
+         gateway's keys: key export --db {}, then key import --db {to}",
+        from.display(),
+        from.display(),
+    );
+    Ok(())
+}
+
+fn key(command: KeyCommand) -> CommandResult {
+    match command {
+        KeyCommand::Show(db) => println!("{}", db.open_existing()?.public_key()),
+        KeyCommand::NewKek { out } => {
+            let kek = Kek::generate(&mut rand_core::OsRng);
+            kek.create(&out).map_err(|e| e.to_string())?;
+            eprintln!(
+                "key-encryption key {} written to {}",
+                kek.id_hex(),
+                out.display()
+            );
+        }
+        KeyCommand::Export { db, kek, out } => {
+            let kek = kek.read()?;
+            let bundle = keys::export(&db.key_file()?, &kek).map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => {
+                    keys::sealed::create_bundle_file(&path, &bundle).map_err(|e| e.to_string())?;
+                    eprintln!("sealed keys written to {}", path.display());
+                }
+                None => println!("{bundle}"),
+            }
+            eprintln!("sealed under key-encryption key {}", kek.id_hex());
+        }
+        KeyCommand::Import { db, kek, bundle } => {
+            let kek = kek.read()?;
+            let text = if bundle.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin().lock())
+                    .map_err(|e| format!("cannot read the bundle from stdin: {e}"))?
+            } else {
+                std::fs::read_to_string(&bundle)
+                    .map_err(|e| format!("{}: {e}", bundle.display()))?
+            };
+            let key_file = db.key_file()?;
+            match keys::import(&key_file, &text, &kek).map_err(|e| e.to_string())? {
+                keys::Imported::Written(public) => {
+                    eprintln!("gateway keys {public} written to {}", key_file.display());
+                }
+                keys::Imported::AlreadyPresent(public) => {
+                    eprintln!("{} already has gateway keys {public}", key_file.display());
+                }
+            }
         }
     }
+    Ok(())
 }
 
 fn account(command: AccountCommand) -> CommandResult {

@@ -1,11 +1,15 @@
 //! The `padlock-server` binary end to end on a temporary database: administration, its errors,
 //! and `serve` answering a real sign-in with an app password the CLI created.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
+
+use common::process::{Serving, fails, ok, padlock_server, run, stderr};
 
 use padlock_protocol::{
     DeviceInfo, DeviceKind, Password, PublicKey, Request, Response, StaticKeypair,
@@ -13,62 +17,6 @@ use padlock_protocol::{
 use padlock_server::serve::client::exchange;
 
 const EMAIL: &str = "player@example.com";
-
-fn padlock_server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_padlock-server"));
-    command
-        .env_remove("PADLOCK_PASSWORD")
-        .env("RUST_LOG", "info");
-    command
-}
-
-/// Runs the binary with `args` (and `stdin`, if any) to completion.
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = padlock_server()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Asserts success and returns stdout.
-fn ok(args: &[&str], stdin: Option<&str>) -> String {
-    let output = run(args, stdin);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-/// Asserts failure with `code` and a one-line error containing `message`.
-fn fails(args: &[&str], code: i32, message: &str) {
-    let output = run(args, None);
-    let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(code), "{args:?}: {err}");
-    assert!(
-        err.contains(message),
-        "{args:?}: expected {message:?} in {err:?}"
-    );
-    assert!(stdout(&output).is_empty(), "{args:?} printed to stdout");
-}
 
 struct Db {
     _dir: tempfile::TempDir,
@@ -277,6 +225,132 @@ fn key_show_prints_the_provisioning_key() {
 }
 
 #[test]
+fn keys_move_to_another_database_sealed_under_a_key_encryption_key() {
+    let db = Db::with_account();
+    let dir = db.path.parent().unwrap();
+    let kek = dir.join("kek");
+    let kek_arg = kek.to_str().unwrap();
+    ok(&["key", "new-kek", "--out", kek_arg], None);
+    fails(&["key", "new-kek", "--out", kek_arg], 1, "exists");
+
+    let bundle = ok(
+        &["key", "export", "--db", db.arg(), "--kek-file", kek_arg],
+        None,
+    );
+    let clear = std::fs::read(dir.join("gateway.db.keys")).unwrap();
+    let clear_noise_hex: String = clear[8..40].iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        !bundle.contains(&clear_noise_hex),
+        "the secret key is not printed"
+    );
+    let bundle_file = dir.join("bundle");
+    std::fs::write(&bundle_file, &bundle).unwrap();
+    let bundle_arg = bundle_file.to_str().unwrap();
+
+    // A second gateway's database gets the same keys, so devices see one gateway.
+    let second = dir.join("second.db");
+    let second_arg = second.to_str().unwrap();
+    let import = [
+        "key",
+        "import",
+        "--db",
+        second_arg,
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+    ];
+    ok(&[&import[..], &[bundle_arg]].concat(), None);
+    ok(
+        &[
+            "account",
+            "add",
+            "--db",
+            second_arg,
+            "--email",
+            EMAIL,
+            "--name",
+            "P",
+            "--password",
+            "pw",
+        ],
+        None,
+    );
+    assert_eq!(
+        ok(&["key", "show", "--db", second_arg], None),
+        ok(&["key", "show", "--db", db.arg()], None)
+    );
+    // Again from stdin, the KEK from the environment: nothing to change.
+    let kek_hex = std::fs::read_to_string(&kek).unwrap();
+    let output = padlock_server()
+        .args(["key", "import", "--db", second_arg, "--bundle", "-"])
+        .env("PADLOCK_KEK", kek_hex.trim())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(bundle.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        stderr(&output).contains("already has gateway keys"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Another KEK, an altered bundle, another database's keys: each refused, saying why.
+    let wrong = dir.join("wrong-kek");
+    ok(&["key", "new-kek", "--out", wrong.to_str().unwrap()], None);
+    let third = dir.join("third.db");
+    let third_arg = third.to_str().unwrap();
+    let refused = [
+        "key",
+        "import",
+        "--db",
+        third_arg,
+        "--kek-file",
+        wrong.to_str().unwrap(),
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&refused, 1, "sealed under key-encryption key");
+    let mut altered = bundle.trim().to_owned().into_bytes();
+    let last = altered.len() - 1;
+    altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&bundle_file, &altered).unwrap();
+    let tampered = [
+        "key",
+        "import",
+        "--db",
+        third_arg,
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&tampered, 1, "damaged or altered");
+    assert!(!dir.join("third.db.keys").exists(), "nothing written");
+    let other = Db::with_account();
+    std::fs::write(&bundle_file, &bundle).unwrap();
+    let replace = [
+        "key",
+        "import",
+        "--db",
+        other.arg(),
+        "--kek-file",
+        kek_arg,
+        "--bundle",
+        bundle_arg,
+    ];
+    fails(&replace, 1, "refusing to replace them");
+    fails(
+        &["key", "export", "--db", db.arg()],
+        1,
+        "a key-encryption key is needed",
+    );
+}
+
+#[test]
 fn errors_are_one_line_with_a_failing_status() {
     let db = Db::with_account();
     let missing = db.path.with_file_name("missing.db");
@@ -475,75 +549,12 @@ fn serve_refuses_a_port_in_use() {
     assert!(stderr(&output).contains("in use"), "{}", stderr(&output));
 }
 
-/// A running `serve`, stopped with SIGTERM when dropped.
-struct Serving {
-    child: Child,
-    addr: SocketAddr,
-    log: BufReader<std::process::ChildStderr>,
-}
-
-impl Serving {
-    fn start(db: &Db) -> Serving {
-        Self::start_with(db, &[])
-    }
-
-    /// `serve` on `db` with `extra` arguments.
-    fn start_with(db: &Db, extra: &[&str]) -> Serving {
-        Self::start_on(&[&["--db", db.arg()], extra].concat())
-    }
-
-    /// `serve` with `args` naming the database (`--db`, and `--keys` for PostgreSQL) and
-    /// anything else.
-    fn start_on(args: &[&str]) -> Serving {
-        let mut child = padlock_server()
-            .arg("serve")
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut log = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            assert!(
-                log.read_line(&mut line).unwrap() > 0,
-                "serve exited before listening"
-            );
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                break rest.split_whitespace().next().unwrap().parse().unwrap();
-            }
-        };
-        Serving { child, addr, log }
-    }
-
-    /// Sends `signal` (`-TERM`, `-INT`) and returns the exit status and the rest of the log.
-    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([signal, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = self.child.wait().unwrap();
-        let mut rest = String::new();
-        for line in self.log.lines() {
-            rest.push_str(&line.unwrap());
-            rest.push('\n');
-        }
-        (status, rest)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_a_sign_in_with_an_app_password_from_the_cli() {
     let db = Db::with_account();
     let app_password = db.create_app_password("Xbox 360");
     let key = PublicKey::from_hex(&ok(&["key", "show", "--db", db.arg()], None)).unwrap();
-    let serving = Serving::start(&db);
+    let serving = Serving::on(&db.path);
     sign_in_as_player_one(serving.addr, key, &app_password).await;
 
     // The administration commands work on the database while the gateway serves it, and see
@@ -593,7 +604,7 @@ async fn sign_in_as_player_one(addr: SocketAddr, key: PublicKey, app_password: &
 #[test]
 fn serve_stops_cleanly_on_ctrl_c() {
     let db = Db::new();
-    let serving = Serving::start(&db);
+    let serving = Serving::on(&db.path);
     assert!(db.path.exists(), "serve creates the database");
     let (status, log) = serving.stop("-INT");
     assert!(status.success(), "serve exited with {status}: {log}");
@@ -658,7 +669,7 @@ fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
     );
     let key = PublicKey::from_hex(&ok(&with(&["key", "show"]), None)).unwrap();
 
-    let serving = Serving::start_on(&on_postgres);
+    let serving = Serving::start(&database.url, "", &["--keys", keys.to_str().unwrap()], &[]);
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(sign_in_as_player_one(serving.addr, key, &app_password));
@@ -704,14 +715,16 @@ async fn link_list_shows_pending_links_for_support_with_device_text_escaped() {
         1,
         "--link-address",
     );
-    let serving = Serving::start_with(
-        &db,
+    let serving = Serving::start(
+        db.arg(),
+        "",
         &[
             "--web",
             "127.0.0.1:0",
             "--link-address",
             "https://gw.example/link",
         ],
+        &[],
     );
     let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
     let request = Request::LinkStart {

@@ -6,12 +6,13 @@
 //! (SIGKILL right after the last reply, or SIGTERM), start it again on the same database, and
 //! replay every recording: none may get a reply.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
+
+use common::process::{Serving, replay};
 
 use padlock_protocol::session::{ReplyStatus, write_status};
 use padlock_protocol::{
@@ -20,7 +21,7 @@ use padlock_protocol::{
 use padlock_server::serve::client::PreparedRequest;
 use padlock_server::{Gateway, GatewayConfig, UnixMillis};
 use rand_core::OsRng;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 const EMAIL: &str = "player@example.com";
@@ -37,72 +38,6 @@ fn database(dir: &Path) -> (PathBuf, PublicKey, String) {
         .create_app_password(EMAIL, "Xbox 360", UnixMillis::now())
         .unwrap();
     (db, gateway.public_key(), app.formatted.clone())
-}
-
-/// A running `padlock-server serve`; its log is read on a thread of its own (a full pipe
-/// would stall the server).
-struct Serving {
-    child: Child,
-    addr: SocketAddr,
-    log: Receiver<String>,
-}
-
-impl Serving {
-    /// Starts `padlock-server serve` on `db`, through `sh -c "$shell_prefix exec ..."` so a
-    /// test can set limits first.
-    fn start(db: &Path, shell_prefix: &str, extra: &[&str]) -> Serving {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("{shell_prefix} exec \"$@\""))
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_padlock-server"))
-            .args([
-                "serve",
-                "--db",
-                db.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let (lines, log) = channel();
-        std::thread::spawn(move || {
-            for line in stderr.lines() {
-                let Ok(line) = line else { return };
-                if lines.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        let addr = loop {
-            let line = log
-                .recv_timeout(LIMIT)
-                .expect("serve exited or stalled before listening");
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                break rest.split_whitespace().next().unwrap().parse().unwrap();
-            }
-        };
-        Serving { child, addr, log }
-    }
-
-    /// Kills the process with `signal` and waits for it; returns its log since start.
-    fn kill(mut self, signal: &str) -> String {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([signal, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        self.child.wait().unwrap();
-        self.log.try_iter().collect::<Vec<_>>().join("\n")
-    }
 }
 
 fn sign_in(app_password: &str) -> Request {
@@ -155,38 +90,25 @@ async fn granted_recordings(
     recorded
 }
 
-/// Sends `frame` as is and returns every byte the server sent before closing.
-async fn replay(addr: SocketAddr, frame: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(frame).await.unwrap();
-    let mut reply = Vec::new();
-    match tokio::time::timeout(LIMIT, stream.read_to_end(&mut reply)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        other => panic!("the replay was not closed: {other:?}"),
-    }
-    reply
-}
-
 /// Records `count` granted sign-ins, stops the gateway with `signal` right after the last
 /// reply, starts it again and replays every recording: how many got a reply.
 async fn replies_to_replays_after(signal: &str, count: usize) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let (db, key, app_password) = database(dir.path());
-    let serving = Serving::start(&db, "", &[]);
+    let serving = Serving::on(&db);
     let recorded = granted_recordings(serving.addr, key, &app_password, count).await;
-    let log = serving.kill(signal);
+    let log = serving.stop(signal).1;
     if signal == "-TERM" {
         assert!(log.contains("stopped"), "a clean stop: {log}");
     }
-    let again = Serving::start(&db, "", &[]);
+    let again = Serving::on(&db);
     let mut answered = 0;
     for frame in &recorded {
         if !replay(again.addr, frame).await.is_empty() {
             answered += 1;
         }
     }
-    again.kill("-TERM");
+    again.stop("-TERM");
     answered
 }
 
@@ -240,7 +162,12 @@ async fn serve_keeps_its_connections_below_the_open_file_limit() {
 
     // A hard limit of 128 descriptors: the gateway takes 64 connections and tells the rest
     // Busy, instead of failing to accept them.
-    let serving = Serving::start(&db, "ulimit -n 128 &&", &unlimited_per_source);
+    let serving = Serving::start(
+        db.to_str().unwrap(),
+        "ulimit -n 128 &&",
+        &unlimited_per_source,
+        &[],
+    );
     let mut streams = silent_connections(serving.addr, 100).await;
     let busy = busy_among(&mut streams).await;
     assert_eq!(busy, 100 - 64, "beyond the cap, Busy at once");
@@ -254,19 +181,24 @@ async fn serve_keeps_its_connections_below_the_open_file_limit() {
         matches!(response, Ok(Response::Granted { .. })),
         "{response:?}"
     );
-    let log = serving.kill("-TERM");
+    let log = serving.stop("-TERM").1;
     assert!(
         log.contains("connections capped below the open-file limit"),
         "{log}"
     );
 
     // A soft limit of 128 under a higher hard one: raised at start, and all are taken.
-    let serving = Serving::start(&db, "ulimit -Sn 128 &&", &unlimited_per_source);
+    let serving = Serving::start(
+        db.to_str().unwrap(),
+        "ulimit -Sn 128 &&",
+        &unlimited_per_source,
+        &[],
+    );
     let mut streams = silent_connections(serving.addr, 100).await;
     assert_eq!(
         busy_among(&mut streams).await,
         0,
         "the soft limit was raised"
     );
-    serving.kill("-TERM");
+    serving.stop("-TERM");
 }

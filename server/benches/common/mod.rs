@@ -17,21 +17,31 @@ pub const EMAIL: &str = "alex.jansen@outlook.com";
 /// and resuming, so the budget of successes per device key (10, then one sign-in per 5 minutes
 /// and one resume a minute, `padlock_server::pace`) would refuse them after the tenth.
 pub fn production_gateway(dir: &Path) -> (Gateway, String) {
-    let config = GatewayConfig {
+    let gateway =
+        Gateway::open(&dir.join("gateway.db"), production_config()).expect("open gateway");
+    let app_password = add_account(&gateway);
+    (gateway, app_password)
+}
+
+/// Production settings, but for the success budgets (see [`production_gateway`]).
+pub fn production_config() -> GatewayConfig {
+    GatewayConfig {
         sign_in_pace: Pace::UNLIMITED,
         resume_pace: Pace::UNLIMITED,
         ..GatewayConfig::default()
-    };
-    let gateway = Gateway::open(&dir.join("gateway.db"), config).expect("open gateway");
+    }
+}
+
+/// Adds [`EMAIL`] to `gateway`'s database; its app password.
+pub fn add_account(gateway: &Gateway) -> String {
     gateway
         .add_account(EMAIL, "Alex Jansen", "a long primary password", true)
         .expect("add account");
-    let app_password = gateway
+    gateway
         .create_app_password(EMAIL, "Xbox 360", UnixMillis::now())
         .expect("app password")
         .formatted
-        .clone();
-    (gateway, app_password)
+        .clone()
 }
 
 /// A sign-in to `account` with `password` from an Xbox 360.

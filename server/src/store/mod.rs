@@ -78,6 +78,7 @@
 
 mod accounts;
 mod app_passwords;
+pub mod copy;
 mod devices;
 mod links;
 mod pace;

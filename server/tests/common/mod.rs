@@ -2,6 +2,8 @@
 //! talking to an in-process `Gateway` through `answer`.
 #![allow(dead_code, reason = "each test file uses part of it")]
 
+pub mod process;
+
 use padlock_protocol::limits::MAX_WIRE_FRAME_LEN;
 use padlock_protocol::{
     DenyReason, DeviceInfo, DeviceKind, Initiator, Password, RememberToken, Request, Response,

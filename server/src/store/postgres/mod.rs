@@ -44,6 +44,7 @@
 
 mod accounts;
 mod app_passwords;
+mod copy;
 mod devices;
 mod migrations;
 mod pace;

@@ -30,6 +30,7 @@
 
 mod accounts;
 mod app_passwords;
+mod copy;
 mod devices;
 mod links;
 mod log;
