@@ -93,7 +93,7 @@ fn first_sign_in_on_every_profile() {
         let mut ui = new_ui(profile, None);
         assert_eq!(ui.start(), Effects::screen());
         let effects = sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-        assert_eq!(effects.request, Some(Request::SignIn), "{}", profile.name);
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{}", profile.name);
         assert_eq!(ui.screen(), Screen::SigningIn);
         assert_eq!(ui.email().text(), "alex@outlook.com");
         assert_eq!(ui.password().text(), "abcdefghijklmnop");
@@ -119,7 +119,7 @@ fn remember_checkbox_is_reached_and_toggled() {
     press(&mut ui, Button::A);
     assert!(ui.remember());
     press(&mut ui, Button::Down);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn network_failures_offer_retry_which_asks_again() {
         assert!(matches!(ui.screen(), Screen::Problem(_)), "{outcome:?}");
         assert_eq!(ui.choices(), [Some(Choice::Retry), Some(Choice::Back)]);
         let effects = press(&mut ui, Button::A);
-        assert_eq!(effects.request, Some(Request::SignIn), "{outcome:?}");
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{outcome:?}");
         assert_eq!(
             ui.password().text(),
             "abcdefghijklmnop",
@@ -218,7 +218,7 @@ fn network_failures_offer_retry_which_asks_again() {
 fn remembered_account_resumes_silently() {
     let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
     assert_eq!(ui.screen(), Screen::SigningIn);
-    assert_eq!(ui.start().request, Some(Request::Resume));
+    assert_eq!(ui.start().request, Some(UiRequest::Resume));
     assert!(ui.resuming());
     assert_eq!(ui.signing_in_line(), "Signing in as alex@outlook.com");
     ui.outcome(Outcome::Granted {
@@ -226,7 +226,7 @@ fn remembered_account_resumes_silently() {
     });
     assert_eq!(ui.screen(), Screen::SignedIn);
     // Sign out forgets, and the next player starts at the account with the email kept.
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignOut));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignOut));
     assert_eq!(ui.screen(), Screen::Account);
     assert_eq!(ui.email().text(), "alex@outlook.com");
 }
@@ -253,7 +253,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
         ui.choices(),
         [Some(Choice::Retry), Some(Choice::UsePassword)]
     );
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Resume));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Resume));
     ui.outcome(Outcome::CannotReach);
     press(&mut ui, Button::B);
     assert_eq!(ui.screen(), Screen::Password);
@@ -263,7 +263,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
 fn cancel_and_late_answers() {
     let mut ui = new_ui(&OLED, None);
     sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
     assert_eq!(ui.screen(), Screen::Password);
     let late = ui.outcome(Outcome::Granted {
         display_name: "Alex".try_into().unwrap(),
@@ -275,7 +275,7 @@ fn cancel_and_late_answers() {
 #[test]
 fn back_always_leads_somewhere() {
     let mut ui = new_ui(&XBOX360, None);
-    assert_eq!(press(&mut ui, Button::B).request, Some(Request::Leave));
+    assert_eq!(press(&mut ui, Button::B).request, Some(UiRequest::Leave));
     type_text(&mut ui, "a@b.c");
     press(&mut ui, Button::Start);
     assert_eq!(press(&mut ui, Button::B).redraw, Redraw::Screen);
@@ -348,7 +348,7 @@ fn refused_then_ok(profile: &'static Profile) -> Ui {
     assert_eq!(ui.password().mode(), crate::keyboard::Mode::General);
     press_on_screen(&mut ui, crate::keyboard::Key::Done);
     assert_eq!(ui.focus(), Focus::SignIn);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
     ui.outcome(Outcome::Denied {
         reason: DenyReason::WrongCredentials,
         retry_after_secs: 0,
@@ -375,7 +375,7 @@ fn app_password_then_a(ui: &mut Ui) {
     );
     assert_eq!(
         press(ui, Button::A).request,
-        Some(Request::SignIn),
+        Some(UiRequest::SignIn),
         "{name}: A signs in"
     );
     assert_eq!(ui.password().text(), APP_PASSWORD, "{name}");
@@ -419,7 +419,7 @@ fn every_way_to_the_password_screen_opens_on_the_app_password_letters() {
         press_on_screen(&mut ui, crate::keyboard::Key::Done);
         press(&mut ui, Button::A);
         assert_eq!(ui.screen(), Screen::SigningIn);
-        assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+        assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
         app_password_then_a(&mut ui);
     }
 }
@@ -545,8 +545,8 @@ fn every_button_does_on_the_screens_what_its_binding_says() {
                 display_name: "Alex".try_into().unwrap(),
             });
             let expected = match binding.action {
-                Action::Select => Some(Request::SignOut),
-                Action::Back | Action::Undo => Some(Request::Leave),
+                Action::Select => Some(UiRequest::SignOut),
+                Action::Back | Action::Undo => Some(UiRequest::Leave),
                 _ => None,
             };
             assert_eq!(
@@ -562,7 +562,7 @@ fn every_button_does_on_the_screens_what_its_binding_says() {
             let effects = press(&mut ui, binding.button);
             let (choice, request) = match binding.action {
                 Action::Move(_) => (1, None),
-                Action::Select | Action::Done => (0, Some(Request::Resume)),
+                Action::Select | Action::Done => (0, Some(UiRequest::Resume)),
                 Action::Back | Action::Undo => (0, None),
                 _ => (0, None),
             };
