@@ -594,12 +594,7 @@ fn every_button_does_on_the_keyboard_what_its_binding_says() {
                 (_, _, Action::Move(direction)) => KeyInput::Move(direction),
                 (_, _, Action::Select) => KeyInput::Press,
                 (_, _, Action::Back | Action::Undo) => KeyInput::Back,
-                (_, _, Action::Backspace) => KeyInput::Backspace,
-                (_, _, Action::Space) => KeyInput::Space,
-                (_, _, Action::CursorLeft) => KeyInput::CursorLeft,
-                (_, _, Action::CursorRight) => KeyInput::CursorRight,
-                (_, _, Action::Shift) => KeyInput::Shift,
-                (_, _, Action::Symbols) => KeyInput::Symbols,
+                (_, _, Action::Type(input)) => input,
                 (_, _, Action::Done) => KeyInput::Done,
             };
             assert_eq!(
