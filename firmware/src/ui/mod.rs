@@ -11,7 +11,7 @@
 //! ```
 //!
 //! [`Ui`] takes physical input ([`Physical`]), sign-in [`Outcome`]s and the time, and answers
-//! with [`Effects`]: a [`Request`] for the sign-in below (sign in, resume, cancel, sign out) and
+//! with [`Effects`]: a [`UiRequest`] for the sign-in below (sign in, resume, cancel, sign out) and
 //! what to [`Redraw`]. It draws nothing and opens no socket; the renderer reads its state
 //! through the accessors, the sign-in client reads the fields when asked to sign in.
 
@@ -21,8 +21,8 @@ pub mod outcome;
 use heapless::String;
 use padlock_protocol::{DenyReason, DisplayName};
 
-use crate::input::Physical;
-use crate::input::{Button, Direction};
+use crate::bindings::Action;
+use crate::input::{Direction, Physical};
 use crate::keyboard::controls;
 use crate::keyboard::{Damage, Keyboard, Mode};
 use crate::profile::Profile;
@@ -255,7 +255,7 @@ pub enum Focus {
 /// What the screens ask of the sign-in below them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Request {
+pub enum UiRequest {
     /// Sign in with [`Ui::email`], [`Ui::password`] and [`Ui::remember`].
     SignIn,
     /// Sign in with the remembered token.
@@ -305,7 +305,7 @@ impl Redraw {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Effects {
     /// A request for the sign-in below.
-    pub request: Option<Request>,
+    pub request: Option<UiRequest>,
     /// What to redraw.
     pub redraw: Redraw,
 }
@@ -318,7 +318,7 @@ impl Effects {
         }
     }
 
-    fn request(request: Request) -> Self {
+    fn request(request: UiRequest) -> Self {
         Self {
             request: Some(request),
             redraw: Redraw::Screen,
@@ -364,7 +364,7 @@ pub struct Ui {
     /// Selected button on a problem screen (index into [`Ui::choices`]).
     choice: u8,
     /// The request in flight or last made, for Try again.
-    last: Request,
+    last: UiRequest,
     display_name: DisplayName,
     notice: Option<Text>,
     frame: u8,
@@ -389,7 +389,7 @@ impl Ui {
             remember: false,
             focus: Focus::Keyboard,
             choice: 0,
-            last: Request::Resume,
+            last: UiRequest::Resume,
             display_name: DisplayName::new(),
             notice: None,
             frame: 0,
@@ -400,8 +400,8 @@ impl Ui {
     /// The first effects: a resume when starting on a remembered account.
     pub fn start(&mut self) -> Effects {
         if self.screen == Screen::SigningIn {
-            self.last = Request::Resume;
-            Effects::request(Request::Resume)
+            self.last = UiRequest::Resume;
+            Effects::request(UiRequest::Resume)
         } else {
             Effects::screen()
         }
@@ -412,21 +412,21 @@ impl Ui {
         match self.screen {
             Screen::Account => self.type_into_email(physical),
             Screen::Password => self.on_password(physical),
-            Screen::SigningIn => match physical {
-                Physical::Press(Button::A | Button::B | Button::Back) => {
+            Screen::SigningIn => match self.action(physical) {
+                Some(Action::Select | Action::Back | Action::Undo) => {
                     self.show_password_screen();
-                    Effects::request(Request::Cancel)
+                    Effects::request(UiRequest::Cancel)
                 }
                 _ => Effects::default(),
             },
-            Screen::SignedIn => match physical {
-                Physical::Press(Button::A) => {
+            Screen::SignedIn => match self.action(physical) {
+                Some(Action::Select) => {
                     self.password.wipe();
                     self.display_name.clear();
                     self.screen = Screen::Account;
-                    Effects::request(Request::SignOut)
+                    Effects::request(UiRequest::SignOut)
                 }
-                Physical::Press(Button::B | Button::Back) => Effects::request(Request::Leave),
+                Some(Action::Back | Action::Undo) => Effects::request(UiRequest::Leave),
                 _ => Effects::default(),
             },
             Screen::Problem(problem) => self.on_problem(problem, physical),
@@ -505,13 +505,22 @@ impl Ui {
         (self.screen == Screen::SigningIn).then_some(self.next_frame_ms)
     }
 
+    /// What a press means off the keyboard, from the profile's binding table: the stick and
+    /// unbound buttons mean nothing there.
+    fn action(&self, physical: Physical) -> Option<Action> {
+        match physical {
+            Physical::Press(button) => self.config.profile.bindings.action(button),
+            Physical::Stick(_) => None,
+        }
+    }
+
     fn type_into_email(&mut self, physical: Physical) -> Effects {
         let Some(input) = controls::map(self.config.profile, &self.email, physical) else {
             return Effects::default();
         };
         let change = self.email.handle(input);
         if change.back {
-            return Effects::request(Request::Leave);
+            return Effects::request(UiRequest::Leave);
         }
         if change.done && !self.email.text().is_empty() {
             self.notice = None;
@@ -550,29 +559,29 @@ impl Ui {
                 redraw: Redraw::Keyboard(change.damage),
             };
         }
-        let Physical::Press(button) = physical else {
+        let Some(action) = self.action(physical) else {
             return Effects::default();
         };
-        let focus = match (self.focus, button.direction(), button) {
-            (Focus::Remember, Some(Direction::Up), _) => Focus::Keyboard,
-            (Focus::Remember, Some(Direction::Down | Direction::Right), _) => Focus::SignIn,
-            (Focus::SignIn, Some(Direction::Up | Direction::Left), _) => Focus::Remember,
-            (Focus::Remember, None, Button::A) => {
+        let focus = match (self.focus, action) {
+            (Focus::Remember, Action::Move(Direction::Up)) => Focus::Keyboard,
+            (Focus::Remember, Action::Move(Direction::Down | Direction::Right)) => Focus::SignIn,
+            (Focus::SignIn, Action::Move(Direction::Up | Direction::Left)) => Focus::Remember,
+            (Focus::Remember, Action::Select) => {
                 self.remember = !self.remember;
                 Focus::Remember
             }
-            (Focus::SignIn, None, Button::A | Button::Start) => {
+            (Focus::SignIn, Action::Select | Action::Done) => {
                 if self.password.text().is_empty() {
                     Focus::Keyboard
                 } else {
                     self.screen = Screen::SigningIn;
                     self.notice = None;
-                    self.last = Request::SignIn;
-                    return Effects::request(Request::SignIn);
+                    self.last = UiRequest::SignIn;
+                    return Effects::request(UiRequest::SignIn);
                 }
             }
-            (_, None, Button::B | Button::Back) => Focus::Keyboard,
-            (focus, _, _) => focus,
+            (_, Action::Back | Action::Undo) => Focus::Keyboard,
+            (focus, _) => focus,
         };
         self.focus = focus;
         Effects {
@@ -585,30 +594,30 @@ impl Ui {
         let choices = self.choices();
         // Every problem screen has at least one button.
         let count = (choices.iter().flatten().count() as u8).max(1);
-        let Physical::Press(button) = physical else {
+        let Some(action) = self.action(physical) else {
             return Effects::default();
         };
-        let chosen = match button {
-            Button::Up | Button::Left => {
+        let chosen = match action {
+            Action::Move(Direction::Up | Direction::Left) => {
                 self.choice = (self.choice + count - 1) % count;
                 return Effects {
                     request: None,
                     redraw: Redraw::Controls,
                 };
             }
-            Button::Down | Button::Right => {
+            Action::Move(Direction::Down | Direction::Right) => {
                 self.choice = (self.choice + 1) % count;
                 return Effects {
                     request: None,
                     redraw: Redraw::Controls,
                 };
             }
-            Button::A | Button::Start => choices
+            Action::Select | Action::Done => choices
                 .get(usize::from(self.choice))
                 .copied()
                 .flatten()
                 .unwrap_or(Choice::Ok),
-            Button::B | Button::Back => choices
+            Action::Back | Action::Undo => choices
                 .iter()
                 .flatten()
                 .last()
@@ -645,7 +654,7 @@ impl Ui {
     /// The buttons of the problem screen shown, first selected by default.
     pub fn choices(&self) -> [Option<Choice>; 2] {
         match self.screen {
-            Screen::Problem(p) if p.retryable() && self.last == Request::Resume => {
+            Screen::Problem(p) if p.retryable() && self.last == UiRequest::Resume => {
                 [Some(Choice::Retry), Some(Choice::UsePassword)]
             }
             Screen::Problem(p) if p.retryable() => [Some(Choice::Retry), Some(Choice::Back)],
@@ -707,7 +716,7 @@ impl Ui {
 
     /// Whether the signing-in screen is a resume ("Signing in as …").
     pub fn resuming(&self) -> bool {
-        self.last == Request::Resume
+        self.last == UiRequest::Resume
     }
 
     /// The remember checkbox's label for this kind of device.

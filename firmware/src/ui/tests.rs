@@ -1,7 +1,9 @@
 use super::*;
+use crate::bindings::Quick;
+use crate::input::Button;
 use crate::keyboard::planner::plan;
 use crate::keyboard::typing::keystrokes_into;
-use crate::profile::{OLED, XBOX360, ZUNE};
+use crate::profile::{OLED, QuickEntry, XBOX360, ZUNE};
 
 const URL: &str = "https://account.example.com/security";
 
@@ -62,11 +64,17 @@ fn press_on_screen(ui: &mut Ui, key: crate::keyboard::Key) {
         press(ui, Button::Start);
         return;
     };
-    if ui.config().profile.quick_entry == crate::profile::QuickEntry::TwoStroke {
+    if ui.config().profile.quick_entry == QuickEntry::TwoStroke {
         // The row's stroke, then the column's.
-        use crate::keyboard::controls::STROKES;
-        press(ui, STROKES[usize::from(target.row)]);
-        press(ui, STROKES[usize::from(target.col)]);
+        let bindings = ui.config().profile.bindings;
+        let stroke = |i| {
+            bindings
+                .for_quick(Quick::Stroke(i))
+                .expect("a stroke")
+                .button
+        };
+        press(ui, stroke(target.row));
+        press(ui, stroke(target.col));
         return;
     }
     // Walk there: down then right; the grid wraps, so this always arrives.
@@ -85,7 +93,7 @@ fn first_sign_in_on_every_profile() {
         let mut ui = new_ui(profile, None);
         assert_eq!(ui.start(), Effects::screen());
         let effects = sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-        assert_eq!(effects.request, Some(Request::SignIn), "{}", profile.name);
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{}", profile.name);
         assert_eq!(ui.screen(), Screen::SigningIn);
         assert_eq!(ui.email().text(), "alex@outlook.com");
         assert_eq!(ui.password().text(), "abcdefghijklmnop");
@@ -111,7 +119,7 @@ fn remember_checkbox_is_reached_and_toggled() {
     press(&mut ui, Button::A);
     assert!(ui.remember());
     press(&mut ui, Button::Down);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
 }
 
 #[test]
@@ -192,7 +200,7 @@ fn network_failures_offer_retry_which_asks_again() {
         assert!(matches!(ui.screen(), Screen::Problem(_)), "{outcome:?}");
         assert_eq!(ui.choices(), [Some(Choice::Retry), Some(Choice::Back)]);
         let effects = press(&mut ui, Button::A);
-        assert_eq!(effects.request, Some(Request::SignIn), "{outcome:?}");
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{outcome:?}");
         assert_eq!(
             ui.password().text(),
             "abcdefghijklmnop",
@@ -210,7 +218,7 @@ fn network_failures_offer_retry_which_asks_again() {
 fn remembered_account_resumes_silently() {
     let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
     assert_eq!(ui.screen(), Screen::SigningIn);
-    assert_eq!(ui.start().request, Some(Request::Resume));
+    assert_eq!(ui.start().request, Some(UiRequest::Resume));
     assert!(ui.resuming());
     assert_eq!(ui.signing_in_line(), "Signing in as alex@outlook.com");
     ui.outcome(Outcome::Granted {
@@ -218,7 +226,7 @@ fn remembered_account_resumes_silently() {
     });
     assert_eq!(ui.screen(), Screen::SignedIn);
     // Sign out forgets, and the next player starts at the account with the email kept.
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignOut));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignOut));
     assert_eq!(ui.screen(), Screen::Account);
     assert_eq!(ui.email().text(), "alex@outlook.com");
 }
@@ -245,7 +253,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
         ui.choices(),
         [Some(Choice::Retry), Some(Choice::UsePassword)]
     );
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Resume));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Resume));
     ui.outcome(Outcome::CannotReach);
     press(&mut ui, Button::B);
     assert_eq!(ui.screen(), Screen::Password);
@@ -255,7 +263,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
 fn cancel_and_late_answers() {
     let mut ui = new_ui(&OLED, None);
     sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
     assert_eq!(ui.screen(), Screen::Password);
     let late = ui.outcome(Outcome::Granted {
         display_name: "Alex".try_into().unwrap(),
@@ -267,7 +275,7 @@ fn cancel_and_late_answers() {
 #[test]
 fn back_always_leads_somewhere() {
     let mut ui = new_ui(&XBOX360, None);
-    assert_eq!(press(&mut ui, Button::B).request, Some(Request::Leave));
+    assert_eq!(press(&mut ui, Button::B).request, Some(UiRequest::Leave));
     type_text(&mut ui, "a@b.c");
     press(&mut ui, Button::Start);
     assert_eq!(press(&mut ui, Button::B).redraw, Redraw::Screen);
@@ -340,7 +348,7 @@ fn refused_then_ok(profile: &'static Profile) -> Ui {
     assert_eq!(ui.password().mode(), crate::keyboard::Mode::General);
     press_on_screen(&mut ui, crate::keyboard::Key::Done);
     assert_eq!(ui.focus(), Focus::SignIn);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
     ui.outcome(Outcome::Denied {
         reason: DenyReason::WrongCredentials,
         retry_after_secs: 0,
@@ -367,7 +375,7 @@ fn app_password_then_a(ui: &mut Ui) {
     );
     assert_eq!(
         press(ui, Button::A).request,
-        Some(Request::SignIn),
+        Some(UiRequest::SignIn),
         "{name}: A signs in"
     );
     assert_eq!(ui.password().text(), APP_PASSWORD, "{name}");
@@ -411,7 +419,7 @@ fn every_way_to_the_password_screen_opens_on_the_app_password_letters() {
         press_on_screen(&mut ui, crate::keyboard::Key::Done);
         press(&mut ui, Button::A);
         assert_eq!(ui.screen(), Screen::SigningIn);
-        assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+        assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
         app_password_then_a(&mut ui);
     }
 }
@@ -521,4 +529,86 @@ fn every_screen_fits_its_content() {
         (account.text, account.fit),
         ("alex@outlook.com", Fit::Ellipsis)
     );
+}
+
+/// Every profile with a table of its own, the board templates' included.
+const ALL_TABLES: [&Profile; 4] = [&XBOX360, &ZUNE, &OLED, &crate::profile::MONO_128X64];
+
+#[test]
+fn every_button_does_on_the_screens_what_its_binding_says() {
+    for profile in ALL_TABLES {
+        for binding in profile.bindings.iter() {
+            // Signed in: Select signs out, Back (or Undo) leaves, the rest does nothing.
+            let mut ui = new_ui(profile, Some("alex@outlook.com"));
+            ui.start();
+            ui.outcome(Outcome::Granted {
+                display_name: "Alex".try_into().unwrap(),
+            });
+            let expected = match binding.action {
+                Action::Select => Some(UiRequest::SignOut),
+                Action::Back | Action::Undo => Some(UiRequest::Leave),
+                _ => None,
+            };
+            assert_eq!(
+                press(&mut ui, binding.button).request,
+                expected,
+                "{}: {binding:?} when signed in",
+                profile.name
+            );
+            // A problem screen with two buttons: moves select, Back takes the last.
+            let mut ui = new_ui(profile, Some("alex@outlook.com"));
+            ui.start();
+            ui.outcome(Outcome::CannotReach);
+            let effects = press(&mut ui, binding.button);
+            let (choice, request) = match binding.action {
+                Action::Move(_) => (1, None),
+                Action::Select | Action::Done => (0, Some(UiRequest::Resume)),
+                Action::Back | Action::Undo => (0, None),
+                _ => (0, None),
+            };
+            assert_eq!(
+                (ui.choice(), effects.request),
+                (choice, request),
+                "{}: {binding:?} on a problem",
+                profile.name
+            );
+            if matches!(binding.action, Action::Back | Action::Undo) {
+                assert_eq!(ui.screen(), Screen::Password, "Use password, the last");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_button_does_on_the_keyboard_what_its_binding_says() {
+    use crate::keyboard::KeyInput;
+    use crate::keyboard::controls::map;
+    for profile in ALL_TABLES {
+        let ui = new_ui(profile, None);
+        let empty = ui.email();
+        let typed = empty.clone().with_text("a");
+        for binding in profile.bindings.iter() {
+            let press = Physical::Press(binding.button);
+            let expected = match (profile.quick_entry, binding.quick, binding.action) {
+                (QuickEntry::TwoStroke, Some(Quick::Stroke(s)), _) => KeyInput::Group(Some(s)),
+                (_, _, Action::Move(direction)) => KeyInput::Move(direction),
+                (_, _, Action::Select) => KeyInput::Press,
+                (_, _, Action::Back | Action::Undo) => KeyInput::Back,
+                (_, _, Action::Type(input)) => input,
+                (_, _, Action::Done) => KeyInput::Done,
+            };
+            assert_eq!(
+                map(profile, empty, press),
+                Some(expected),
+                "{}: {binding:?}",
+                profile.name
+            );
+            if binding.action == Action::Undo {
+                assert_eq!(map(profile, &typed, press), Some(KeyInput::Backspace));
+            }
+        }
+        for button in Button::ALL.into_iter().filter(|b| !profile.has(*b)) {
+            assert_eq!(map(profile, empty, Physical::Press(button)), None);
+        }
+    }
 }
