@@ -391,7 +391,7 @@ impl Renderer {
                 }
                 Ok(())
             }
-            Screen::SigningIn => {
+            Screen::SigningIn | Screen::LinkStarting => {
                 let rest = self.draw_paragraphs(
                     target,
                     plan.body,
@@ -421,6 +421,10 @@ impl Renderer {
                         report,
                     )?;
                 }
+                self.draw_buttons(target, &plan, &content, report)
+            }
+            Screen::LinkCode => {
+                super::link::draw(target, m, ui, &content, plan.body, report)?;
                 self.draw_buttons(target, &plan, &content, report)
             }
             Screen::Problem(_) => {
@@ -533,6 +537,10 @@ impl Renderer {
                 let plan = self.plan(ui);
                 let rest = self.paragraphs_end(ui, plan.body);
                 self.draw_progress(target, ui, rest)
+            }
+            Redraw::Countdown => {
+                let plan = self.plan(ui);
+                super::link::redraw_countdown(target, &self.metrics, ui, plan.body)
             }
         }
     }
@@ -930,7 +938,7 @@ impl Renderer {
 /// The QR code of `url` in `area`: dark modules on a light field. Every palette is a dark
 /// theme, so its text colour is the light field and its background the dark modules.
 #[cfg(feature = "qr")]
-fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
+pub(super) fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
 where
     D: DrawTarget,
     D::Color: Themed,
