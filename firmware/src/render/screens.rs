@@ -163,6 +163,7 @@ impl Renderer {
                     masked: true,
                     profile: ui.config().profile,
                     legend: None,
+                    phone: false,
                 }),
                 controls,
                 controls_face: Face::fitting(
@@ -251,6 +252,7 @@ impl Renderer {
                 masked: password,
                 profile: ui.config().profile,
                 legend,
+                phone: ui.phone_choice(),
             }),
             controls,
             controls_face,

@@ -694,11 +694,12 @@ impl Ui {
         let Some(input) = controls::map(self.config.profile, &self.email, physical) else {
             return Effects::default();
         };
+        let phone = self.phone_choice();
         let change = self.email.handle(input);
         if change.back {
             return Effects::request(Request::Leave);
         }
-        if change.done && self.phone_choice() {
+        if change.done && phone {
             return self.start_link();
         }
         if change.done && !self.email.text().is_empty() {
@@ -706,9 +707,35 @@ impl Ui {
             self.show_password_screen();
             return Effects::screen();
         }
+        let damage = if phone == self.phone_choice() {
+            change.damage
+        } else {
+            // The first letter typed or the last one deleted: Done's label changes.
+            change.damage.merge(self.done_damage())
+        };
         Effects {
             request: None,
-            redraw: Redraw::Keyboard(change.damage),
+            redraw: Redraw::Keyboard(damage),
+        }
+    }
+
+    /// What shows Done on the email keyboard: its key where the layout has one, else the
+    /// button legend, which is redrawn with every key.
+    fn done_damage(&self) -> Damage {
+        let keyboard = &self.email;
+        let (rows, cols) = crate::keyboard::Layout::size(keyboard.layout(), keyboard.page());
+        let done = (0..rows)
+            .flat_map(|row| (0..cols).map(move |col| crate::keyboard::Cell { row, col }))
+            .find(|cell| keyboard.key(*cell) == crate::keyboard::Key::Done);
+        match done {
+            Some(cell) => Damage {
+                keys: [Some(cell), None],
+                ..Damage::default()
+            },
+            None => Damage {
+                all_keys: true,
+                ..Damage::default()
+            },
         }
     }
 
