@@ -14,8 +14,9 @@ use embedded_graphics::Pixel;
 use embedded_graphics::pixelcolor::{Gray4, Rgb565};
 use embedded_graphics::prelude::{DrawTarget, OriginDimensions, PixelColor, Size};
 use padlock_figures::Report;
+use padlock_firmware::bindings::{Action, Binding, Bindings, CURSOR};
+use padlock_firmware::input::Button;
 use padlock_firmware::input::Physical;
-use padlock_firmware::input::{Button, ButtonSet};
 use padlock_firmware::keyboard::layout::anchors::{self, GridLayout};
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::keyboard::{Keyboard, Layout, Mode};
@@ -28,18 +29,26 @@ use padlock_firmware::ui::{Screen, Ui, UiConfig};
 const APP_PASSWORDS: &str = include_str!("corpus/app_passwords.txt");
 const EMAILS: &str = include_str!("corpus/emails.txt");
 
+/// The anchors' buttons: the board's cursor and select, and LT for shift.
+const ANCHOR_BUTTONS: &[Binding] = &[
+    Binding {
+        button: Button::Lt,
+        name: "LT",
+        action: Action::Shift,
+        quick: None,
+    },
+    CURSOR.lines()[0],
+    CURSOR.lines()[1],
+    CURSOR.lines()[2],
+    CURSOR.lines()[3],
+    CURSOR.lines()[4],
+];
+
 /// A controller for the anchors: the D-pad, select, and a shift button (`@` is behind shift
 /// on the Switch-style page).
 const ANCHOR_PAD: Profile = Profile {
     name: "anchor",
-    buttons: ButtonSet::of(&[
-        Button::Up,
-        Button::Down,
-        Button::Left,
-        Button::Right,
-        Button::A,
-        Button::Lt,
-    ]),
+    bindings: Bindings::new(ANCHOR_BUTTONS),
     stick: false,
     quick_entry: QuickEntry::None,
     ..OLED

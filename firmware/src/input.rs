@@ -7,7 +7,8 @@
 //! - [`AutoRepeat`]: held directions repeat after a delay, at a rate, both configurable;
 //! - [`Controller`]: all of the above in one place: raw events in, [`Physical`] actions out.
 //!
-//! Nothing here knows about screens or keyboards; [`crate::keyboard::controls`] maps
+//! Nothing here knows about screens or keyboards; the profile's binding table
+//! ([`crate::bindings`]) says what each button does, and [`crate::keyboard::controls`] maps
 //! [`Physical`] actions onto keyboard actions per profile.
 
 /// A logical button. Profiles name the physical buttons they map onto these.

@@ -6,6 +6,7 @@
 //!
 //! - [`profile`]: what the module knows about a kind of device, in one place;
 //! - [`input`]: logical buttons, stick sectors, auto-repeat;
+//! - [`bindings`]: which button does what, one table per profile;
 //! - [`keyboard`]: the on-screen keyboard as a pure state machine, its layouts, the adapter from
 //!   buttons, and (host only) the planner that finds the fewest presses for a string;
 //! - [`module`]: all of it wired together: the integrator's one object;
@@ -38,6 +39,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod bindings;
 pub mod input;
 pub mod keyboard;
 pub mod module;

@@ -1,7 +1,8 @@
 //! Device profiles: everything the module needs to know about a kind of device, in one place.
 //!
-//! A profile names the display (size, colour), the logical buttons that exist, whether there
-//! is a stick, how the keyboard is arranged for that hardware, and how held buttons repeat.
+//! A profile names the display (size, colour), its buttons and what each does (its binding
+//! table, [`crate::bindings`]), whether there is a stick, how the keyboard is arranged for
+//! that hardware, and how held buttons repeat.
 //! The rest of the module reads only the profile, so an integrator adds a device by writing
 //! one more `Profile` value; nothing else changes. The language is not a property of the
 //! hardware: it is the device's setting, [`crate::ui::UiConfig::language`].
@@ -21,8 +22,8 @@
 use embedded_graphics::prelude::{DrawTarget, Size};
 use padlock_protocol::DeviceKind;
 
-use crate::input::{Button, ButtonSet, InputConfig};
-use crate::keyboard::controls::STROKES;
+use crate::bindings::{self, Action, Bindings, Quick};
+use crate::input::{Button, Direction, InputConfig};
 use crate::keyboard::layout::{DEFAULT_DOMAINS, Mode, ModeLayout};
 use crate::render::Themed;
 use crate::render::layout::Metrics;
@@ -111,8 +112,9 @@ pub struct Profile {
     pub model: &'static str,
     /// The display.
     pub display: Display,
-    /// The logical buttons that exist.
-    pub buttons: ButtonSet,
+    /// The buttons that exist and what each does: the one binding table
+    /// ([`crate::bindings`]).
+    pub bindings: Bindings,
     /// Whether there is a left stick.
     pub stick: bool,
     /// The keyboard's fast path.
@@ -147,13 +149,15 @@ pub enum ProfileError {
         /// The depth of the display's `DrawTarget::Color`.
         display: ColorDepth,
     },
-    /// A button the profile's quick entry (or any keyboard: the directions and A) needs is
-    /// not in `buttons`.
-    MissingButton(Button),
+    /// No button does this action, which every keyboard needs (the four moves and select).
+    MissingAction(Action),
+    /// No button has this part in the profile's quick entry (the stick wheel's rows, the
+    /// strokes that pick each row and column).
+    MissingQuick(Quick),
     /// [`QuickEntry::StickWheel`] without a stick.
     QuickEntryNeedsStick,
     /// The grid is not the quick entry's: the stick wheel needs 8 columns (its sectors) and
-    /// at most 4 rows (its face buttons); two strokes need at most 6 rows and 6 columns.
+    /// at most 4 rows (its face buttons).
     GridNotForQuickEntry {
         /// The profile's grid, rows × columns.
         grid: (u8, u8),
@@ -182,7 +186,7 @@ pub enum ProfileError {
 impl Profile {
     /// Whether the profile has `button`.
     pub const fn has(&self, button: Button) -> bool {
-        self.buttons.contains(button)
+        self.bindings.buttons().contains(button)
     }
 
     /// Checks that the screens can serve this profile: buttons for its keyboard, a grid that
@@ -195,37 +199,37 @@ impl Profile {
         if width == 0 || height == 0 {
             return Err(ProfileError::DisplayEmpty);
         }
-        let directions = [
-            Button::Up,
-            Button::Down,
-            Button::Left,
-            Button::Right,
-            Button::A,
+        let needed_actions = [
+            Action::Move(Direction::Up),
+            Action::Move(Direction::Down),
+            Action::Move(Direction::Left),
+            Action::Move(Direction::Right),
+            Action::Select,
         ];
-        let quick: &[Button] = match self.quick_entry {
-            QuickEntry::None => &[],
-            QuickEntry::StickWheel => &[Button::Y, Button::X, Button::B, Button::A],
-            QuickEntry::TwoStroke => &STROKES,
-        };
-        if let Some(missing) = directions
-            .iter()
-            .chain(quick)
-            .find(|button| !self.has(**button))
+        if let Some(missing) = needed_actions
+            .into_iter()
+            .find(|action| self.bindings.for_action(*action).is_none())
         {
-            return Err(ProfileError::MissingButton(*missing));
+            return Err(ProfileError::MissingAction(missing));
         }
         let (rows, cols) = self.grid;
-        let strokes = STROKES.len();
-        let fits_quick_entry = match self.quick_entry {
-            QuickEntry::None => true,
-            QuickEntry::StickWheel => cols == 8 && (1..=4).contains(&rows),
-            QuickEntry::TwoStroke => usize::from(rows) <= strokes && usize::from(cols) <= strokes,
-        };
         if self.quick_entry == QuickEntry::StickWheel && !self.stick {
             return Err(ProfileError::QuickEntryNeedsStick);
         }
-        if !fits_quick_entry {
+        if self.quick_entry == QuickEntry::StickWheel && (cols != 8 || !(1..=4).contains(&rows)) {
             return Err(ProfileError::GridNotForQuickEntry { grid: self.grid });
+        }
+        // The wheel's face buttons pick rows; a stroke picks a row, then a column.
+        let (roles, role): (u8, fn(u8) -> Quick) = match self.quick_entry {
+            QuickEntry::None => (0, Quick::WheelRow),
+            QuickEntry::StickWheel => (rows, Quick::WheelRow),
+            QuickEntry::TwoStroke => (rows.max(cols), Quick::Stroke),
+        };
+        if let Some(missing) = (0..roles)
+            .map(role)
+            .find(|role| self.bindings.for_quick(*role).is_none())
+        {
+            return Err(ProfileError::MissingQuick(missing));
         }
         let cells = usize::from(rows) * usize::from(cols);
         let needed = [Mode::Email, Mode::AppPassword, Mode::General]
@@ -262,7 +266,7 @@ pub const XBOX360: Profile = Profile {
         height: 720,
         color: ColorDepth::Rgb565,
     },
-    buttons: ButtonSet::of(&Button::ALL),
+    bindings: bindings::XBOX360,
     stick: true,
     quick_entry: QuickEntry::StickWheel,
     // Eight columns for the stick's eight sectors, four rows for the four face buttons.
@@ -280,15 +284,7 @@ pub const ZUNE: Profile = Profile {
         height: 320,
         color: ColorDepth::Rgb565,
     },
-    buttons: ButtonSet::of(&[
-        Button::Up,
-        Button::Down,
-        Button::Left,
-        Button::Right,
-        Button::A,
-        Button::Back,
-        Button::Start,
-    ]),
+    bindings: bindings::ZUNE,
     stick: false,
     quick_entry: QuickEntry::TwoStroke,
     // Six strokes (four directions, centre, Play) pick each of six rows and six columns.
@@ -306,13 +302,7 @@ pub const OLED: Profile = Profile {
         height: 64,
         color: ColorDepth::Gray4,
     },
-    buttons: ButtonSet::of(&[
-        Button::Up,
-        Button::Down,
-        Button::Left,
-        Button::Right,
-        Button::A,
-    ]),
+    bindings: bindings::CURSOR,
     stick: false,
     quick_entry: QuickEntry::None,
     grid: (4, 10),
@@ -328,7 +318,7 @@ pub const MONO_128X64: Profile = Profile {
         color: ColorDepth::Binary,
         ..OLED.display
     },
-    buttons: OLED.buttons.with(Button::Back),
+    bindings: bindings::CURSOR_WITH_BACK,
     ..OLED
 };
 
@@ -381,17 +371,17 @@ mod tests {
             ),
             (
                 Profile {
-                    buttons: ButtonSet::of(&[Button::Up, Button::Down, Button::Left, Button::A]),
+                    bindings: Bindings::new(&bindings::CURSOR.lines()[1..]),
                     ..base
                 },
-                ProfileError::MissingButton(Button::Right),
+                ProfileError::MissingAction(Action::Move(Direction::Up)),
             ),
             (
                 Profile {
                     quick_entry: QuickEntry::TwoStroke,
                     ..base
                 },
-                ProfileError::MissingButton(Button::Start),
+                ProfileError::MissingQuick(Quick::Stroke(0)),
             ),
             (
                 Profile {

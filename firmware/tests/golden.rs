@@ -26,8 +26,8 @@ use embedded_graphics::Drawable;
 use embedded_graphics::pixelcolor::{BinaryColor, Gray4, Rgb565, Rgb888};
 use embedded_graphics::prelude::{Dimensions, PixelColor, Point, Size};
 use embedded_graphics_simulator::{OutputSettings, SimulatorDisplay};
+use padlock_firmware::bindings::Quick;
 use padlock_firmware::input::{Button, Physical, StickSector};
-use padlock_firmware::keyboard::controls::STROKES;
 use padlock_firmware::keyboard::planner::plan;
 use padlock_firmware::keyboard::{Cell, Key, Layout};
 use padlock_firmware::profile::{
@@ -97,8 +97,15 @@ fn press_key(ui: &mut Ui, key: Key, button: Button) {
         .find(|c| kb.key(*c) == key)
         .expect("an on-screen key");
     if profile.quick_entry == QuickEntry::TwoStroke {
-        press(ui, STROKES[usize::from(cell.row)]);
-        return press(ui, STROKES[usize::from(cell.col)]);
+        let stroke = |i| {
+            profile
+                .bindings
+                .for_quick(Quick::Stroke(i))
+                .expect("a stroke")
+                .button
+        };
+        press(ui, stroke(cell.row));
+        return press(ui, stroke(cell.col));
     }
     while ui.password().cell().row != cell.row {
         press(ui, Button::Down);

@@ -5,9 +5,14 @@
 //! would report, so the firmware's own [`Controller`](padlock_firmware::input::Controller)
 //! does the auto-repeat, exactly as on a device.
 //!
-//! One table per profile lists each binding once: the keys, the button, and what the button
-//! does on the on-screen keyboard. The same table answers lookups, prints the key map at start
-//! and draws the in-window help, so the three can never disagree.
+//! Which button does what comes from the device's own binding table
+//! ([`padlock_firmware::bindings`]); this module only says which PC keys press each button, and
+//! it says that by what the button does: Esc presses the button that backs out (B on the Xbox
+//! 360, Back on the Zune), Backspace the one that deletes, Tab the one that finishes. Keys
+//! named like a button press it wherever it exists (`A`, `B`, `X`, `Y`; `S` and `P` for Start
+//! and Play/Pause; Delete for Back). The key map built from these answers lookups, prints
+//! itself at start and draws the in-window help, so the three can never disagree with the
+//! device.
 //!
 //! The Xbox 360's left stick is a group of keys (`I J K L` or the numeric keypad): the held
 //! ones add up to a direction, reported as a full deflection. Keys for buttons a profile does
@@ -24,9 +29,8 @@
 //! | Y | Y (space) | — | — |
 //! | Q / PgUp, E / PgDn | LB, RB (text cursor) | — | — |
 //! | Shift, Ctrl | LT (shift), RT (symbols) | — | — |
-//! | Tab, S | Start (done) | — | — |
-//! | Tab, P | — | Play/Pause | — |
-//! | Delete | Back | — | — |
+//! | Tab, S, P | Start (done) | Play/Pause | — |
+//! | Delete | Back | Back | — |
 //! | I J K L, keypad 1–9 | left stick (the keyboard's wheel) | — | — |
 //! | F1, H | the key map over the device | same | same |
 //! | F5 | restart the device, flash kept | same | same |
@@ -35,6 +39,7 @@
 //! Closing the window quits.
 
 use minifb::Key;
+use padlock_firmware::bindings::{Action, Binding, Bindings, Quick};
 use padlock_firmware::input::{Button, RawInput};
 use padlock_firmware::profile::Profile;
 
@@ -61,20 +66,19 @@ pub enum WindowCommand {
 }
 
 /// One line of the key map: these keys, that control, this effect.
-#[derive(Debug, Clone, Copy)]
-pub struct Binding {
+#[derive(Debug, Clone)]
+pub struct KeyBinding {
     /// The keys, any of which works.
-    pub keys: &'static [Key],
-    /// What they stand for (for the stick: any one of its directions).
+    pub keys: Vec<Key>,
+    /// What they stand for (for the stick: any one of its directions; for the arrows: Up).
     pub control: Control,
     /// The button's name on this device.
     pub button: &'static str,
     /// What it does, in a few words.
-    pub does: &'static str,
+    pub does: String,
 }
 
 const ARROWS: &[Key] = &[Key::Up, Key::Down, Key::Left, Key::Right];
-const CONFIRM: &[Key] = &[Key::Enter, Key::Space, Key::A];
 const STICK_KEYS: &[Key] = &[
     Key::I,
     Key::J,
@@ -90,129 +94,192 @@ const STICK_KEYS: &[Key] = &[
     Key::NumPad9,
 ];
 
-const fn bind(
-    keys: &'static [Key],
-    button: Button,
-    name: &'static str,
-    does: &'static str,
-) -> Binding {
-    Binding {
-        keys,
-        control: Control::Button(button),
-        button: name,
+/// The PC keys that press the button doing `action` (the first such button of the table).
+fn action_keys(action: Action) -> &'static [Key] {
+    match action {
+        Action::Select => &[Key::Enter, Key::Space],
+        Action::Back => &[Key::Escape],
+        Action::Undo => &[Key::Backspace, Key::Escape],
+        Action::Backspace => &[Key::Backspace],
+        Action::CursorLeft => &[Key::Q, Key::PageUp],
+        Action::CursorRight => &[Key::E, Key::PageDown],
+        Action::Shift => &[Key::LeftShift, Key::RightShift],
+        Action::Symbols => &[Key::LeftCtrl, Key::RightCtrl],
+        Action::Done => &[Key::Tab],
+        Action::Move(_) | Action::Space => &[],
+    }
+}
+
+/// The PC keys named like `button`: they press it on any device that has it.
+fn button_keys(button: Button) -> &'static [Key] {
+    match button {
+        Button::A => &[Key::A],
+        Button::B => &[Key::B],
+        Button::X => &[Key::X],
+        Button::Y => &[Key::Y],
+        Button::Start => &[Key::S, Key::P],
+        Button::Back => &[Key::Delete],
+        _ => &[],
+    }
+}
+
+/// What `action` does, in a few words.
+fn action_words(action: Action) -> &'static str {
+    match action {
+        Action::Move(_) => "move",
+        Action::Select => "select, press the key",
+        Action::Back => "back out",
+        Action::Undo => "undo a stroke, backspace, back out",
+        Action::Backspace => "backspace",
+        Action::Space => "space",
+        Action::CursorLeft => "text cursor left",
+        Action::CursorRight => "text cursor right",
+        Action::Shift => "shift",
+        Action::Symbols => "symbols",
+        Action::Done => "done",
+    }
+}
+
+/// What a button's part in the quick entry adds, in a few words.
+fn quick_words(quick: Option<Quick>) -> String {
+    match quick {
+        Some(Quick::WheelRow(row)) => format!("; stick held: row {} of the wheel", row + 1),
+        Some(Quick::Stroke(stroke)) => format!("; keyboard: stroke {}", stroke + 1),
+        None => String::new(),
+    }
+}
+
+/// The key map line of the device's four directions: the arrows.
+fn arrows_line(directions: &[&Binding]) -> Option<KeyBinding> {
+    let first = directions.first()?;
+    let strokes: Vec<String> = directions
+        .iter()
+        .filter_map(|b| match b.quick {
+            Some(Quick::Stroke(stroke)) => Some((stroke + 1).to_string()),
+            _ => None,
+        })
+        .collect();
+    let does = if strokes.is_empty() {
+        "move the cursor".to_owned()
+    } else {
+        format!(
+            "move; keyboard: strokes {} (row, then column)",
+            strokes.join(" ")
+        )
+    };
+    Some(KeyBinding {
+        keys: ARROWS.to_vec(),
+        control: Control::Button(first.button),
+        button: first.name,
         does,
+    })
+}
+
+/// The key map line of one button that is not a direction.
+fn button_line(bindings: &Bindings, binding: &'static Binding) -> KeyBinding {
+    let first_of_action = bindings.for_action(binding.action) == Some(binding);
+    // Where two buttons do the same (B and Back), the keys for that go to the first.
+    let by_action = if first_of_action {
+        action_keys(binding.action)
+    } else {
+        &[]
+    };
+    let keys = by_action
+        .iter()
+        .chain(button_keys(binding.button))
+        .copied()
+        .collect();
+    KeyBinding {
+        keys,
+        control: Control::Button(binding.button),
+        button: binding.name,
+        does: format!(
+            "{}{}",
+            action_words(binding.action),
+            quick_words(binding.quick)
+        ),
+    }
+}
+
+/// The key map line of the left stick: the wheel's rows named as the device names them.
+fn stick_line(bindings: &Bindings) -> KeyBinding {
+    let rows: Vec<&str> = (0..4)
+        .filter_map(|row| bindings.for_quick(Quick::WheelRow(row)))
+        .map(|b| b.name)
+        .collect();
+    KeyBinding {
+        keys: STICK_KEYS.to_vec(),
+        control: Control::Stick(0, 0),
+        button: "left stick",
+        does: format!("wheel: pick a column, then {} a row", rows.join("/")),
     }
 }
 
 /// The simulator's own keys, the same on every profile.
-const WINDOW: [Binding; 3] = [
-    Binding {
-        keys: &[Key::F1, Key::H],
-        control: Control::Window(WindowCommand::ToggleHelp),
-        button: "help",
-        does: "show or hide this key map",
-    },
-    Binding {
-        keys: &[Key::F5],
-        control: Control::Window(WindowCommand::Reboot),
-        button: "reboot",
-        does: "restart the device (flash kept)",
-    },
-    Binding {
-        keys: &[Key::F12],
-        control: Control::Window(WindowCommand::Screenshot),
-        button: "screenshot",
-        does: "save the display as a PNG file",
-    },
-];
+fn window_lines() -> [KeyBinding; 3] {
+    let line = |keys: &[Key], command, button, does: &str| KeyBinding {
+        keys: keys.to_vec(),
+        control: Control::Window(command),
+        button,
+        does: does.to_owned(),
+    };
+    [
+        line(
+            &[Key::F1, Key::H],
+            WindowCommand::ToggleHelp,
+            "help",
+            "show or hide this key map",
+        ),
+        line(
+            &[Key::F5],
+            WindowCommand::Reboot,
+            "reboot",
+            "restart the device (flash kept)",
+        ),
+        line(
+            &[Key::F12],
+            WindowCommand::Screenshot,
+            "screenshot",
+            "save the display as a PNG file",
+        ),
+    ]
+}
 
-const XBOX360: &[Binding] = &[
-    bind(ARROWS, Button::Up, "D-pad", "move the cursor"),
-    bind(CONFIRM, Button::A, "A", "press the key"),
-    bind(&[Key::Escape, Key::B], Button::B, "B", "back out"),
-    bind(&[Key::Backspace, Key::X], Button::X, "X", "backspace"),
-    bind(&[Key::Y], Button::Y, "Y", "space"),
-    bind(&[Key::Q, Key::PageUp], Button::Lb, "LB", "text cursor left"),
-    bind(
-        &[Key::E, Key::PageDown],
-        Button::Rb,
-        "RB",
-        "text cursor right",
-    ),
-    bind(
-        &[Key::LeftShift, Key::RightShift],
-        Button::Lt,
-        "LT",
-        "shift",
-    ),
-    bind(
-        &[Key::LeftCtrl, Key::RightCtrl],
-        Button::Rt,
-        "RT",
-        "symbols",
-    ),
-    bind(&[Key::Tab, Key::S], Button::Start, "Start", "done"),
-    bind(&[Key::Delete], Button::Back, "Back", "back out"),
-    Binding {
-        keys: STICK_KEYS,
-        control: Control::Stick(0, 0),
-        button: "left stick",
-        does: "wheel: pick a column, then Y/X/B/A a row",
-    },
-];
-
-const ZUNE: &[Binding] = &[
-    bind(
-        ARROWS,
-        Button::Up,
-        "pad",
-        "move; keyboard: a stroke (row, then column)",
-    ),
-    bind(
-        CONFIRM,
-        Button::A,
-        "centre",
-        "select; keyboard: the 5th stroke",
-    ),
-    bind(
-        &[Key::Backspace, Key::Escape],
-        Button::Back,
-        "Back",
-        "undo a stroke, backspace, back out",
-    ),
-    bind(
-        &[Key::Tab, Key::P],
-        Button::Start,
-        "Play/Pause",
-        "keyboard: the 6th stroke",
-    ),
-];
-
-const OLED: &[Binding] = &[
-    bind(ARROWS, Button::Up, "directions", "move the cursor"),
-    bind(CONFIRM, Button::A, "select", "press the key"),
-];
-
-/// The key map of one profile.
-#[derive(Debug, Clone, Copy)]
+/// The key map of one profile, built from its binding table.
+#[derive(Debug, Clone)]
 pub struct KeyMap {
-    bindings: &'static [Binding],
+    device: Vec<KeyBinding>,
+    window: [KeyBinding; 3],
 }
 
 impl KeyMap {
-    /// The key map for `profile` (the Xbox 360's for a profile this version does not know).
+    /// The key map for `profile`: a line for its directions, one for each other button, one
+    /// for the stick where it has one.
     pub fn for_profile(profile: &Profile) -> Self {
-        let bindings = match profile.name {
-            "zune" => ZUNE,
-            "oled" => OLED,
-            _ => XBOX360,
-        };
-        Self { bindings }
+        let bindings = profile.bindings;
+        let directions: Vec<&Binding> = bindings
+            .iter()
+            .filter(|b| b.button.direction().is_some())
+            .collect();
+        let mut device: Vec<KeyBinding> = arrows_line(&directions).into_iter().collect();
+        device.extend(
+            bindings
+                .iter()
+                .filter(|b| b.button.direction().is_none())
+                .map(|b| button_line(&bindings, b)),
+        );
+        if profile.stick {
+            device.push(stick_line(&bindings));
+        }
+        Self {
+            device,
+            window: window_lines(),
+        }
     }
 
-    /// Every binding: the device's first, then the simulator's own.
-    pub fn bindings(&self) -> impl Iterator<Item = &'static Binding> {
-        self.bindings.iter().chain(WINDOW.iter())
+    /// Every line: the device's first, then the simulator's own.
+    pub fn bindings(&self) -> impl Iterator<Item = &KeyBinding> {
+        self.device.iter().chain(self.window.iter())
     }
 
     /// What `key` stands for, if anything.
@@ -221,7 +288,8 @@ impl KeyMap {
             return Some(stick);
         }
         if let Some(direction) = arrow(key) {
-            return Some(Control::Button(direction));
+            let has = self.device.iter().any(|b| b.keys == ARROWS);
+            return has.then_some(Control::Button(direction));
         }
         self.bindings()
             .filter(|b| !matches!(b.control, Control::Stick(..)))
@@ -233,16 +301,20 @@ impl KeyMap {
     /// window with key events).
     pub fn key_for(&self, button: Button) -> Option<Key> {
         if button.direction().is_some() {
-            return ARROWS.iter().copied().find(|k| arrow(*k) == Some(button));
+            let has = self.device.iter().any(|b| b.keys == ARROWS);
+            return ARROWS
+                .iter()
+                .copied()
+                .find(|k| has && arrow(*k) == Some(button));
         }
-        self.bindings
+        self.device
             .iter()
             .find(|b| b.control == Control::Button(button))
             .and_then(|b| b.keys.first().copied())
     }
 
     fn has_stick(&self) -> bool {
-        self.bindings
+        self.device
             .iter()
             .any(|b| matches!(b.control, Control::Stick(..)))
     }
@@ -251,7 +323,7 @@ impl KeyMap {
     pub fn lines(&self) -> Vec<String> {
         let rows: Vec<(String, &str, &str)> = self
             .bindings()
-            .map(|b| (keys_label(b.keys), b.button, b.does))
+            .map(|b| (keys_label(&b.keys), b.button, b.does.as_str()))
             .collect();
         let keys_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
         let button_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
@@ -421,45 +493,68 @@ mod tests {
         c.key(key, true)
     }
 
+    /// Every profile the simulator can show, and the board templates' (their tables differ).
+    fn profiles() -> impl Iterator<Item = &'static Profile> {
+        profile::ALL
+            .into_iter()
+            .chain([&profile::MONO_128X64, &profile::MONO_128X32])
+    }
+
     #[test]
-    fn every_button_of_every_profile_has_a_key_and_no_key_is_bound_twice() {
-        for profile in profile::ALL {
+    fn the_key_map_presses_exactly_the_buttons_of_the_devices_binding_table() {
+        for profile in profiles() {
             let map = KeyMap::for_profile(profile);
-            for button in profile.buttons.iter() {
-                let bound = map.bindings().any(|b| {
-                    b.control == Control::Button(button)
-                        || (button.direction().is_some() && b.keys == ARROWS)
-                });
-                assert!(bound, "{}: {button:?} has no key", profile.name);
+            for binding in profile.bindings.iter() {
+                let key = map
+                    .key_for(binding.button)
+                    .unwrap_or_else(|| panic!("{}: {:?} has no key", profile.name, binding));
+                assert_eq!(map.control(key), Some(Control::Button(binding.button)));
+                let line = map
+                    .bindings()
+                    .find(|l| l.keys.contains(&key))
+                    .expect("a line for the key");
+                assert_eq!(line.button, binding.name, "{}", profile.name);
+                assert!(
+                    line.does.starts_with(action_words(binding.action)),
+                    "{}: {:?} is said to {:?}",
+                    profile.name,
+                    binding,
+                    line.does
+                );
             }
-            let mut seen = Vec::new();
-            for binding in map.bindings() {
-                for key in binding.keys {
-                    assert!(!seen.contains(key), "{}: {key:?} bound twice", profile.name);
-                    seen.push(*key);
-                    let control = map.control(*key).expect("a bound key has a control");
-                    if let Control::Button(b) = control {
-                        assert!(
-                            profile.has(b),
-                            "{}: {b:?} is not on the device",
-                            profile.name
-                        );
-                    }
+            // The keys that stand for what a button does reach the button doing it.
+            for (key, action) in [
+                (Key::Enter, Action::Select),
+                (Key::Escape, Action::Back),
+                (Key::Backspace, Action::Backspace),
+                (Key::Tab, Action::Done),
+                (Key::LeftShift, Action::Shift),
+            ] {
+                if let Some(doing) = profile.bindings.for_action(action) {
+                    assert_eq!(
+                        map.control(key),
+                        Some(Control::Button(doing.button)),
+                        "{}: {key:?}",
+                        profile.name
+                    );
                 }
             }
-            assert_eq!(map.has_stick(), profile.stick, "{}", profile.name);
-            for button in padlock_firmware::input::Button::ALL {
-                let key = map.key_for(button);
+            for button in Button::ALL {
                 assert_eq!(
-                    key.is_some(),
+                    map.key_for(button).is_some(),
                     profile.has(button),
                     "{}: {button:?}",
                     profile.name
                 );
-                if let Some(key) = key {
-                    assert_eq!(map.control(key), Some(Control::Button(button)));
+            }
+            let mut seen = Vec::new();
+            for line in map.bindings() {
+                for key in &line.keys {
+                    assert!(!seen.contains(key), "{}: {key:?} bound twice", profile.name);
+                    seen.push(*key);
                 }
             }
+            assert_eq!(map.has_stick(), profile.stick, "{}", profile.name);
         }
     }
 

@@ -24,8 +24,8 @@ use super::face::Face;
 use super::layout::Grid;
 use super::report::{Drawn, How, Report};
 use super::theme::Themed;
+use crate::bindings::{Binding, Quick};
 use crate::input::{Button, StickSector};
-use crate::keyboard::controls::{FACE_ROWS, STROKES};
 use crate::keyboard::{Cell, Damage, Key, Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
@@ -35,9 +35,10 @@ use crate::ui::Part;
 /// wide as the widest display shows in the smallest field face.
 const FIELD_BYTES: usize = 3 * 128;
 
-/// The glyph shown for a two-stroke button.
-fn stroke_glyph(button: Button) -> char {
-    match button {
+/// The glyph shown for a two-stroke button (its name is a word: the pad's directions show
+/// as arrows, Play as its sign, the centre as a dot).
+fn stroke_glyph(binding: &Binding) -> char {
+    match binding.button {
         Button::Up => '↑',
         Button::Right => '→',
         Button::Down => '↓',
@@ -345,6 +346,11 @@ impl KeyboardView {
         }
     }
 
+    /// The button of two-stroke stroke `stroke`, from the profile's binding table.
+    fn stroke(&self, stroke: u8) -> Option<&'static Binding> {
+        self.profile.bindings.for_quick(Quick::Stroke(stroke))
+    }
+
     /// Draws the quick-entry label above column `col` (the stick's sector, the second stroke).
     ///
     /// # Errors
@@ -362,7 +368,7 @@ impl KeyboardView {
     {
         let glyph = match self.quick {
             QuickEntry::StickWheel => StickSector::new(col).map(StickSector::arrow),
-            QuickEntry::TwoStroke => STROKES.get(usize::from(col)).map(|b| stroke_glyph(*b)),
+            QuickEntry::TwoStroke => self.stroke(col).map(stroke_glyph),
             QuickEntry::None => None,
         };
         let Some(glyph) = glyph else { return Ok(()) };
@@ -397,15 +403,15 @@ impl KeyboardView {
         let mut buf = [0u8; 4];
         let (text, ink, picked) = match self.quick {
             QuickEntry::StickWheel => match (
-                FACE_ROWS.get(usize::from(row)),
+                self.profile.bindings.for_quick(Quick::WheelRow(row)),
                 p.face.get(usize::from(row)),
             ) {
-                (Some(button), Some(color)) => (button.label(), *color, false),
+                (Some(binding), Some(color)) => (binding.name, *color, false),
                 _ => return Ok(()),
             },
-            QuickEntry::TwoStroke => match STROKES.get(usize::from(row)) {
+            QuickEntry::TwoStroke => match self.stroke(row) {
                 Some(b) => (
-                    &*stroke_glyph(*b).encode_utf8(&mut buf),
+                    &*stroke_glyph(b).encode_utf8(&mut buf),
                     p.dim,
                     keyboard.group() == Some(row),
                 ),

@@ -1,11 +1,17 @@
 //! The button legend under the keyboard: what each controller button does while typing, on
 //! profiles whose buttons do more than move and select (`X Del  LT Shift  RT #?!  Start Done`).
 //!
-//! What each button does is read from the keyboard's binding table
-//! ([`controls::binding`]), never restated here; the entries follow the keyboard's state (Space
-//! only where the field takes it, Shift not on app-password letters, the symbols button's word
-//! on each page), so the legend is redrawn with the keys whenever every key changes. Button names (`X`, `LT`, `Start`) are the controller's printed labels,
-//! not words, and are drawn as such; the actions come from the string table.
+//! The entries are the profile's binding table ([`crate::bindings`]) in its order, never
+//! restated here: each button that does something beyond moving and selecting, named as
+//! printed on it (`X`, `LT`, `Start`: labels, not words) with its action in words from the
+//! string table. Where two buttons do the same, the first is named. The entries follow the
+//! keyboard's state (Space only where the field takes it, Shift not on app-password letters,
+//! the symbols button's word on each page), so the legend is redrawn with the keys whenever
+//! every key changes.
+//!
+//! A profile gets a legend where its buttons type (a button deletes, shifts, finishes, ...)
+//! and none where every button is a move, a select, a back or a stroke: there the grid and
+//! its stroke labels show everything.
 
 use embedded_graphics::prelude::{DrawTarget, Point, Size};
 use embedded_graphics::primitives::Rectangle;
@@ -13,27 +19,13 @@ use heapless::Vec;
 
 use super::face::Face;
 use super::theme::Themed;
-use crate::input::Button;
-use crate::keyboard::controls::{self, FACE_ROWS};
-use crate::keyboard::{KeyInput, Keyboard, Layout, Mode};
+use crate::bindings::{Action, Binding, Quick};
+use crate::keyboard::{Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
 
 /// Most entries a legend has.
 pub const MAX_ENTRIES: usize = 8;
-
-/// The buttons a legend names, in its order (B last: it repeats for Back, which every screen
-/// has).
-const ORDER: [Button; 8] = [
-    Button::X,
-    Button::Y,
-    Button::Lt,
-    Button::Rt,
-    Button::Lb,
-    Button::Rb,
-    Button::Start,
-    Button::B,
-];
 
 /// One legend entry: a button's printed label, its colour role, and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,28 +64,49 @@ pub fn entries_for(
         _ if page > 0 => Text::KeyLetters,
         _ => Text::KeySymbols,
     };
-    for button in ORDER {
-        // What the button does comes from the profile's binding table, in words.
-        let action = match controls::binding(button) {
-            KeyInput::Backspace => Some(Text::KeyBackspace.get(language)),
-            KeyInput::Space => (mode == Mode::General).then(|| Text::KeySpace.get(language)),
-            KeyInput::Shift => (mode != Mode::AppPassword).then(|| Text::KeyShift.get(language)),
-            KeyInput::Symbols => Some(symbols.get(language)),
-            KeyInput::CursorLeft => Some("«"),
-            KeyInput::CursorRight => Some("»"),
-            KeyInput::Done => Some(Text::KeyDone.get(language)),
-            KeyInput::Back => Some(Text::Back.get(language)),
-            _ => None,
+    let bindings = profile.bindings;
+    let typing = bindings.iter().any(|b| typing_action(b.action));
+    for binding in bindings.iter().filter(|_| typing) {
+        // Where two buttons do the same (B and Back), the first is named.
+        if bindings.for_action(binding.action) != Some(binding) {
+            continue;
+        }
+        let action = match binding.action {
+            Action::Backspace => Some(Text::KeyBackspace.get(language)),
+            Action::Space => (mode == Mode::General).then(|| Text::KeySpace.get(language)),
+            Action::Shift => (mode != Mode::AppPassword).then(|| Text::KeyShift.get(language)),
+            Action::Symbols => Some(symbols.get(language)),
+            Action::CursorLeft => Some("«"),
+            Action::CursorRight => Some("»"),
+            Action::Done => Some(Text::KeyDone.get(language)),
+            Action::Back | Action::Undo => Some(Text::Back.get(language)),
+            Action::Move(_) | Action::Select => None,
         };
-        if let (true, Some(action)) = (profile.has(button), action) {
+        if let Some(action) = action {
             let _ = out.push(Entry {
-                button: button.label(),
-                face: FACE_ROWS.iter().position(|b| *b == button),
+                button: binding.name,
+                face: wheel_row(binding),
                 action,
             });
         }
     }
     out
+}
+
+/// Whether `action` is one a grid key does too (so a button doing it types).
+fn typing_action(action: Action) -> bool {
+    !matches!(
+        action,
+        Action::Move(_) | Action::Select | Action::Back | Action::Undo
+    )
+}
+
+/// The stick wheel's row of a face button: its colour.
+fn wheel_row(binding: &Binding) -> Option<usize> {
+    match binding.quick {
+        Some(Quick::WheelRow(row)) => Some(usize::from(row)),
+        _ => None,
+    }
 }
 
 /// Width of the legend in `face`, with `pad` inside button boxes.
@@ -172,4 +185,48 @@ where
         x = end.x + (face.advance() * 2) as i32;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{MONO_128X64, OLED, XBOX360, ZUNE};
+    use std::vec::Vec as StdVec;
+
+    #[test]
+    fn the_legend_names_what_the_binding_table_says() {
+        let entries = entries_for(&XBOX360, Mode::General, 0, Language::English);
+        let said: StdVec<(&str, &str)> = entries.iter().map(|e| (e.button, e.action)).collect();
+        // The table's order, each action once (B, not Back), moves and select left out.
+        assert_eq!(
+            said,
+            [
+                ("X", "Del"),
+                ("Y", "Space"),
+                ("LT", "Shift"),
+                ("RT", "#?!"),
+                ("LB", "«"),
+                ("RB", "»"),
+                ("Start", "Done"),
+                ("B", "Back"),
+            ]
+        );
+        for entry in &entries {
+            let binding = XBOX360
+                .bindings
+                .iter()
+                .find(|b| b.name == entry.button)
+                .expect("a button of the table");
+            assert_eq!(entry.face, wheel_row(binding), "{}", entry.button);
+        }
+        // A face button's colour is its wheel row.
+        assert_eq!(entries[0].face, Some(1));
+        for profile in [&ZUNE, &OLED, &MONO_128X64] {
+            assert!(
+                entries_for(profile, Mode::General, 0, Language::English).is_empty(),
+                "{}: the grid shows every function",
+                profile.name
+            );
+        }
+    }
 }

@@ -25,8 +25,8 @@ pub mod outcome;
 use heapless::String;
 use padlock_protocol::{DenyReason, DisplayName};
 
-use crate::input::Physical;
-use crate::input::{Button, Direction};
+use crate::bindings::Action;
+use crate::input::{Direction, Physical};
 use crate::keyboard::controls;
 use crate::keyboard::{Damage, Keyboard, Mode};
 use crate::profile::Profile;
@@ -505,30 +505,30 @@ impl Ui {
         match self.screen {
             Screen::Account => self.type_into_email(physical),
             Screen::Password => self.on_password(physical),
-            Screen::SigningIn => match physical {
-                Physical::Press(Button::A | Button::B | Button::Back) => {
+            Screen::SigningIn => match self.action(physical) {
+                Some(Action::Select | Action::Back | Action::Undo) => {
                     self.show_password_screen();
                     Effects::request(Request::Cancel)
                 }
                 _ => Effects::default(),
             },
-            // The one button is Cancel or Back: any of A, B and Back goes back to the keyboard.
-            Screen::LinkStarting | Screen::LinkCode => match physical {
-                Physical::Press(Button::A | Button::B | Button::Back) => {
+            // The one button is Cancel or Back: select or back goes back to the keyboard.
+            Screen::LinkStarting | Screen::LinkCode => match self.action(physical) {
+                Some(Action::Select | Action::Back | Action::Undo) => {
                     self.link = None;
                     self.screen = Screen::Account;
                     Effects::request(Request::Cancel)
                 }
                 _ => Effects::default(),
             },
-            Screen::SignedIn => match physical {
-                Physical::Press(Button::A) => {
+            Screen::SignedIn => match self.action(physical) {
+                Some(Action::Select) => {
                     self.password.wipe();
                     self.display_name.clear();
                     self.screen = Screen::Account;
                     Effects::request(Request::SignOut)
                 }
-                Physical::Press(Button::B | Button::Back) => Effects::request(Request::Leave),
+                Some(Action::Back | Action::Undo) => Effects::request(Request::Leave),
                 _ => Effects::default(),
             },
             Screen::Problem(problem) => self.on_problem(problem, physical),
@@ -690,6 +690,15 @@ impl Ui {
         }
     }
 
+    /// What a press means off the keyboard, from the profile's binding table: the stick and
+    /// unbound buttons mean nothing there.
+    fn action(&self, physical: Physical) -> Option<Action> {
+        match physical {
+            Physical::Press(button) => self.config.profile.bindings.action(button),
+            Physical::Stick(_) => None,
+        }
+    }
+
     fn type_into_email(&mut self, physical: Physical) -> Effects {
         let Some(input) = controls::map(self.config.profile, &self.email, physical) else {
             return Effects::default();
@@ -765,18 +774,18 @@ impl Ui {
                 redraw: Redraw::Keyboard(change.damage),
             };
         }
-        let Physical::Press(button) = physical else {
+        let Some(action) = self.action(physical) else {
             return Effects::default();
         };
-        let focus = match (self.focus, button.direction(), button) {
-            (Focus::Remember, Some(Direction::Up), _) => Focus::Keyboard,
-            (Focus::Remember, Some(Direction::Down | Direction::Right), _) => Focus::SignIn,
-            (Focus::SignIn, Some(Direction::Up | Direction::Left), _) => Focus::Remember,
-            (Focus::Remember, None, Button::A) => {
+        let focus = match (self.focus, action) {
+            (Focus::Remember, Action::Move(Direction::Up)) => Focus::Keyboard,
+            (Focus::Remember, Action::Move(Direction::Down | Direction::Right)) => Focus::SignIn,
+            (Focus::SignIn, Action::Move(Direction::Up | Direction::Left)) => Focus::Remember,
+            (Focus::Remember, Action::Select) => {
                 self.remember = !self.remember;
                 Focus::Remember
             }
-            (Focus::SignIn, None, Button::A | Button::Start) => {
+            (Focus::SignIn, Action::Select | Action::Done) => {
                 if self.password.text().is_empty() {
                     Focus::Keyboard
                 } else {
@@ -786,8 +795,8 @@ impl Ui {
                     return Effects::request(Request::SignIn);
                 }
             }
-            (_, None, Button::B | Button::Back) => Focus::Keyboard,
-            (focus, _, _) => focus,
+            (_, Action::Back | Action::Undo) => Focus::Keyboard,
+            (focus, _) => focus,
         };
         self.focus = focus;
         Effects {
@@ -800,30 +809,30 @@ impl Ui {
         let choices = self.choices();
         // Every problem screen has at least one button.
         let count = (choices.iter().flatten().count() as u8).max(1);
-        let Physical::Press(button) = physical else {
+        let Some(action) = self.action(physical) else {
             return Effects::default();
         };
-        let chosen = match button {
-            Button::Up | Button::Left => {
+        let chosen = match action {
+            Action::Move(Direction::Up | Direction::Left) => {
                 self.choice = (self.choice + count - 1) % count;
                 return Effects {
                     request: None,
                     redraw: Redraw::Controls,
                 };
             }
-            Button::Down | Button::Right => {
+            Action::Move(Direction::Down | Direction::Right) => {
                 self.choice = (self.choice + 1) % count;
                 return Effects {
                     request: None,
                     redraw: Redraw::Controls,
                 };
             }
-            Button::A | Button::Start => choices
+            Action::Select | Action::Done => choices
                 .get(usize::from(self.choice))
                 .copied()
                 .flatten()
                 .unwrap_or(Choice::Ok),
-            Button::B | Button::Back => choices
+            Action::Back | Action::Undo => choices
                 .iter()
                 .flatten()
                 .last()

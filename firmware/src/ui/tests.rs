@@ -1,7 +1,9 @@
 use super::*;
+use crate::bindings::Quick;
+use crate::input::Button;
 use crate::keyboard::planner::plan;
 use crate::keyboard::typing::keystrokes_into;
-use crate::profile::{OLED, XBOX360, ZUNE};
+use crate::profile::{OLED, QuickEntry, XBOX360, ZUNE};
 
 const URL: &str = "https://account.example.com/security";
 
@@ -62,11 +64,17 @@ fn press_on_screen(ui: &mut Ui, key: crate::keyboard::Key) {
         press(ui, Button::Start);
         return;
     };
-    if ui.config().profile.quick_entry == crate::profile::QuickEntry::TwoStroke {
+    if ui.config().profile.quick_entry == QuickEntry::TwoStroke {
         // The row's stroke, then the column's.
-        use crate::keyboard::controls::STROKES;
-        press(ui, STROKES[usize::from(target.row)]);
-        press(ui, STROKES[usize::from(target.col)]);
+        let bindings = ui.config().profile.bindings;
+        let stroke = |i| {
+            bindings
+                .for_quick(Quick::Stroke(i))
+                .expect("a stroke")
+                .button
+        };
+        press(ui, stroke(target.row));
+        press(ui, stroke(target.col));
         return;
     }
     // Walk there: down then right; the grid wraps, so this always arrives.
@@ -521,6 +529,93 @@ fn every_screen_fits_its_content() {
         (account.text, account.fit),
         ("alex@outlook.com", Fit::Ellipsis)
     );
+}
+
+/// Every profile with a table of its own, the board templates' included.
+const ALL_TABLES: [&Profile; 4] = [&XBOX360, &ZUNE, &OLED, &crate::profile::MONO_128X64];
+
+#[test]
+fn every_button_does_on_the_screens_what_its_binding_says() {
+    for profile in ALL_TABLES {
+        for binding in profile.bindings.iter() {
+            // Signed in: Select signs out, Back (or Undo) leaves, the rest does nothing.
+            let mut ui = new_ui(profile, Some("alex@outlook.com"));
+            ui.start();
+            ui.outcome(Outcome::Granted {
+                display_name: "Alex".try_into().unwrap(),
+            });
+            let expected = match binding.action {
+                Action::Select => Some(Request::SignOut),
+                Action::Back | Action::Undo => Some(Request::Leave),
+                _ => None,
+            };
+            assert_eq!(
+                press(&mut ui, binding.button).request,
+                expected,
+                "{}: {binding:?} when signed in",
+                profile.name
+            );
+            // A problem screen with two buttons: moves select, Back takes the last.
+            let mut ui = new_ui(profile, Some("alex@outlook.com"));
+            ui.start();
+            ui.outcome(Outcome::CannotReach);
+            let effects = press(&mut ui, binding.button);
+            let (choice, request) = match binding.action {
+                Action::Move(_) => (1, None),
+                Action::Select | Action::Done => (0, Some(Request::Resume)),
+                Action::Back | Action::Undo => (0, None),
+                _ => (0, None),
+            };
+            assert_eq!(
+                (ui.choice(), effects.request),
+                (choice, request),
+                "{}: {binding:?} on a problem",
+                profile.name
+            );
+            if matches!(binding.action, Action::Back | Action::Undo) {
+                assert_eq!(ui.screen(), Screen::Password, "Use password, the last");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_button_does_on_the_keyboard_what_its_binding_says() {
+    use crate::keyboard::KeyInput;
+    use crate::keyboard::controls::map;
+    for profile in ALL_TABLES {
+        let ui = new_ui(profile, None);
+        let empty = ui.email();
+        let typed = empty.clone().with_text("a");
+        for binding in profile.bindings.iter() {
+            let press = Physical::Press(binding.button);
+            let expected = match (profile.quick_entry, binding.quick, binding.action) {
+                (QuickEntry::TwoStroke, Some(Quick::Stroke(s)), _) => KeyInput::Group(Some(s)),
+                (_, _, Action::Move(direction)) => KeyInput::Move(direction),
+                (_, _, Action::Select) => KeyInput::Press,
+                (_, _, Action::Back | Action::Undo) => KeyInput::Back,
+                (_, _, Action::Backspace) => KeyInput::Backspace,
+                (_, _, Action::Space) => KeyInput::Space,
+                (_, _, Action::CursorLeft) => KeyInput::CursorLeft,
+                (_, _, Action::CursorRight) => KeyInput::CursorRight,
+                (_, _, Action::Shift) => KeyInput::Shift,
+                (_, _, Action::Symbols) => KeyInput::Symbols,
+                (_, _, Action::Done) => KeyInput::Done,
+            };
+            assert_eq!(
+                map(profile, empty, press),
+                Some(expected),
+                "{}: {binding:?}",
+                profile.name
+            );
+            if binding.action == Action::Undo {
+                assert_eq!(map(profile, &typed, press), Some(KeyInput::Backspace));
+            }
+        }
+        for button in Button::ALL.into_iter().filter(|b| !profile.has(*b)) {
+            assert_eq!(map(profile, empty, Physical::Press(button)), None);
+        }
+    }
 }
 
 /// The phone choice: Done on the empty email keyboard, the fewest presses to it.
