@@ -194,6 +194,11 @@ impl Gateway {
         })
     }
 
+    /// The account's id (how the web page and its link approvals name it).
+    pub fn account_id(&self, email: &str) -> Result<i64, Error> {
+        Ok(self.account_named(email)?.id)
+    }
+
     /// The account's app passwords, oldest first.
     pub fn app_passwords(&self, email: &str) -> Result<Vec<AppPasswordInfo>, Error> {
         let account = self.account_named(email)?;

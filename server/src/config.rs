@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use crate::link::rules::LinkPolicy;
 use crate::pace::{self, Pace};
+use padlock_protocol::LinkAddress;
 
 /// Argon2id cost parameters for primary passwords.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,12 @@ pub struct GatewayConfig {
     /// A seed for the gateway's random generator (ChaCha20): the simulator replays a scenario
     /// bit for bit with it. `None`: seeded from the operating system.
     pub seed: Option<[u8; 32]>,
+    /// The phone link's rules ([`crate::link`]).
+    pub link: LinkPolicy,
+    /// The address of the page where players enter a link code (`serve --link-address`, e.g.
+    /// `https://gw.example/link`). `None`: this gateway offers no phone link, and answers link
+    /// requests `Denied { UnsupportedVersion }` (docs/protocol.md section 9).
+    pub link_address: Option<LinkAddress>,
 }
 
 impl Default for GatewayConfig {
@@ -61,6 +69,8 @@ impl Default for GatewayConfig {
             sign_in_pace: pace::SIGN_INS,
             resume_pace: pace::RESUMES,
             seed: None,
+            link: LinkPolicy::default(),
+            link_address: None,
         }
     }
 }
@@ -70,6 +80,14 @@ impl GatewayConfig {
     pub fn fast_hashing(self) -> Self {
         Self {
             argon2: Argon2Params::FAST,
+            ..self
+        }
+    }
+
+    /// Offers the phone link, with its page at `address` (`https://gw.example/link`).
+    pub fn with_link_address(self, address: LinkAddress) -> Self {
+        Self {
+            link_address: Some(address),
             ..self
         }
     }

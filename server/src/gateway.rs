@@ -55,6 +55,8 @@ pub struct Gateway {
     pub(crate) pacer: Pacer,
     /// Granted sign-ins so far (to prune the remembered ones now and then).
     pub(crate) grants: std::sync::atomic::AtomicU64,
+    /// Held while a link starts, so that its caps hold between count and insert.
+    pub(crate) link_starts: Mutex<()>,
     rng: Mutex<ChaCha20Rng>,
 }
 
@@ -134,6 +136,7 @@ impl Gateway {
             throttle: Throttle::default(),
             pacer,
             grants: std::sync::atomic::AtomicU64::new(0),
+            link_starts: Mutex::new(()),
             rng: Mutex::new(rng),
         })
     }
@@ -253,6 +256,11 @@ impl Gateway {
         Staged::Reply(Reply { frame, hold_for })
     }
 
+    /// The write calls its store has made since it was opened ([`Store::writes`]).
+    pub fn store_writes(&self) -> crate::store::WriteCount {
+        self.store.writes()
+    }
+
     /// Makes every granted sign-in's replay record so far durable, in one batch with one sync
     /// (group commit); returns the number up to which held replies may be sent
     /// ([`Reply::hold_for`]). Callers at once share a batch.
@@ -322,12 +330,10 @@ impl Gateway {
             }
             Request::Resume { token } => self.resume(&token, device_key, &message_1, now).map(Some),
             Request::SignOut { token } => self.sign_out(&token, device_key).map(Some),
-            // Not offered by this gateway yet: the version rule's answer, after which a device
-            // hides its phone choice (docs/protocol.md section 9).
-            Request::LinkStart { .. } | Request::LinkPoll { .. } => Ok(Some(Response::Denied {
-                reason: DenyReason::UnsupportedVersion,
-                retry_after_secs: 0,
-            })),
+            Request::LinkStart { device } => {
+                self.link_start(&device, device_key, rng, now).map(Some)
+            }
+            Request::LinkPoll { code } => self.link_poll(&code, device_key, now).map(Some),
         }
     }
 }

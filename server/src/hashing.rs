@@ -56,6 +56,12 @@ pub(crate) mod domain {
     pub const RECOVERY_CODE: &[u8] = b"padlock recovery code v1";
     /// The key that seals authenticator secrets in the store (derived, no input).
     pub const TOTP_SEAL: &[u8] = b"padlock totp seal key v1";
+    /// The token an approved phone link gives, from the link's seed ([`crate::link`]).
+    pub const LINK_TOKEN: &[u8] = b"padlock link token v1";
+    /// A link approval's credential: random bytes nobody keeps, so it never signs in by itself.
+    pub const LINK_CREDENTIAL: &[u8] = b"padlock link credential v1";
+    /// The throttling subjects of link codes typed on the page (an account, a source address).
+    pub const LINK_SUBJECT: &[u8] = b"padlock throttle link code v1";
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

@@ -58,6 +58,7 @@ mod files;
 pub mod gateway;
 pub mod hashing;
 pub mod keys;
+pub mod link;
 pub mod pace;
 pub mod rules;
 pub mod serve;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use padlock_protocol::LinkAddress;
 use padlock_server::serve::{ServeConfig, serve, shutdown_signal};
 use padlock_server::terminal::for_terminal;
 use padlock_server::{Error, Gateway, GatewayConfig, UnixMillis, web};
@@ -46,6 +47,9 @@ enum Command {
     /// The gateway's static key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Phone links waiting for approval, for support staff.
+    #[command(subcommand)]
+    Link(LinkCommand),
 }
 
 #[derive(Args)]
@@ -114,6 +118,11 @@ struct ServeArgs {
     /// address makes its cookies Secure. Default: http:// and the --web address.
     #[arg(long, value_name = "URL", requires = "web")]
     public_url: Option<String>,
+    /// Offer sign-in with a phone: the address of the page's link entry that devices show
+    /// and put in their QR code, such as https://gw.example/link (at most 48 characters of
+    /// printable ASCII; the page's `/link`). Without it, devices hide the phone choice.
+    #[arg(long, value_name = "URL", requires = "web")]
+    link_address: Option<String>,
 }
 
 /// The listener's defaults, shown in `serve --help` (one home: [`ServeConfig::default`]).
@@ -221,6 +230,12 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum LinkCommand {
+    /// List the links waiting for approval: code, device, age, expiry.
+    List(Db),
+}
+
+#[derive(Subcommand)]
 enum KeyCommand {
     /// Print the gateway's static public key as devices are provisioned with it (64 hex digits).
     Show(Db),
@@ -246,6 +261,7 @@ fn run(command: Command) -> CommandResult {
         Command::Account(command) => account(command),
         Command::AppPassword(command) => app_password(command),
         Command::Token(command) => token(command),
+        Command::Link(LinkCommand::List(db)) => link_list(&db.db),
         Command::Key(KeyCommand::Show(db)) => {
             println!("{}", open_existing(&db.db)?.public_key());
             Ok(())
@@ -397,9 +413,39 @@ fn token(command: TokenCommand) -> CommandResult {
     Ok(())
 }
 
+/// `link list`: what a support agent needs to find a player's code. Device text is escaped
+/// for the terminal (it came from the device).
+fn link_list(db: &Path) -> CommandResult {
+    let gateway = open_existing(db)?;
+    let now = UnixMillis::now();
+    let links = gateway.pending_links(now).map_err(|e| e.to_string())?;
+    println!("code\tdevice\tage\texpires");
+    for link in links {
+        println!(
+            "{}\t{}\t{}s\t{}",
+            link.code,
+            for_terminal(&link.description()),
+            now.since(link.created).as_secs(),
+            utc(link.expires),
+        );
+    }
+    Ok(())
+}
+
 fn run_serve(args: ServeArgs) -> CommandResult {
     init_logs();
-    let gateway = Arc::new(open_or_create(&args.db.db)?);
+    let link_address = match &args.link_address {
+        Some(text) => Some(LinkAddress::new(text).ok_or_else(|| {
+            format!("--link-address {text:?}: at most 48 characters of printable ASCII, no space")
+        })?),
+        None => None,
+    };
+    let config = GatewayConfig {
+        link_address,
+        ..GatewayConfig::default()
+    };
+    let gateway =
+        Arc::new(Gateway::open(&args.db.db, config).map_err(|e| open_failed(&args.db.db, &e))?);
     match gateway.outdated_password_hashes() {
         Ok(0) => {}
         Ok(outdated) => tracing::warn!(

@@ -20,14 +20,16 @@
 //! therefore grows with the number of active device keys, not with their traffic.
 //!
 //! The budgets are [`GatewayConfig::sign_in_pace`](crate::GatewayConfig) and
-//! [`GatewayConfig::resume_pace`](crate::GatewayConfig). They live in memory (a restart refills them; restarts are the operator's), keyed by
-//! device key; only devices that succeeded are entered, and at most [`MAX_PACED`] at once:
-//! beyond that, new device keys wait until old entries drain, which fails closed.
+//! [`GatewayConfig::resume_pace`](crate::GatewayConfig). They live in the store
+//! ([`PaceStore`]), keyed by kind and device key, so that a device cannot multiply its budget
+//! by the number of gateways sharing a database; only devices that succeeded are entered, and a
+//! budget that is full again is forgotten with the other housekeeping of [`crate::rules`], so
+//! the table holds the devices that succeeded lately, no more.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::error::Error;
+use crate::store::PaceStore;
 use crate::time::UnixMillis;
 
 /// A success budget: `burst` at once, then one per `every`.
@@ -59,11 +61,8 @@ pub const RESUMES: Pace = Pace {
     every: Duration::from_secs(60),
 };
 
-/// The most device keys paced at once.
-pub const MAX_PACED: usize = 1 << 18;
-
 /// What is paced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Granted `SignIn`s.
     SignIn,
@@ -71,24 +70,32 @@ pub(crate) enum Kind {
     Resume,
 }
 
-/// The budgets of every device key that succeeded lately.
+/// The success budgets of a gateway (its [`GatewayConfig`](crate::GatewayConfig)'s), kept in
+/// its store.
 pub(crate) struct Pacer {
     sign_ins: Pace,
     resumes: Pace,
-    /// Per device key and kind, the time at which its budget is full again (the "theoretical
-    /// arrival time" of the generic cell rate algorithm): each success moves it one interval
-    /// later, and a success is allowed while it is at most `burst - 1` intervals ahead of now.
-    full_at: Mutex<HashMap<([u8; 32], Kind), UnixMillis>>,
+}
+
+/// What a budget is stored under: the kind's byte and the device key. Per device key and kind,
+/// the store keeps the time at which its budget is full again (the "theoretical arrival time"
+/// of the generic cell rate algorithm): each success moves it one interval later, and a
+/// success is allowed while it is at most `burst - 1` intervals ahead of now.
+fn subject(kind: Kind, device: &[u8; 32]) -> [u8; 33] {
+    let mut subject = [0u8; 33];
+    let (head, tail) = subject.split_at_mut(1);
+    head.copy_from_slice(&[match kind {
+        Kind::SignIn => b's',
+        Kind::Resume => b'r',
+    }]);
+    tail.copy_from_slice(device);
+    subject
 }
 
 impl Pacer {
     /// A pacer with these budgets (a gateway's are in its [`GatewayConfig`](crate::GatewayConfig)).
     pub fn new(sign_ins: Pace, resumes: Pace) -> Self {
-        Self {
-            sign_ins,
-            resumes,
-            full_at: Mutex::default(),
-        }
+        Self { sign_ins, resumes }
     }
 
     fn pace(&self, kind: Kind) -> Pace {
@@ -99,30 +106,27 @@ impl Pacer {
     }
 
     /// How long `device` must wait before its next `kind` success, if at all.
-    pub fn wait(&self, kind: Kind, device: &[u8; 32], now: UnixMillis) -> Option<Duration> {
-        let mut map = self.lock();
-        if let Some(full_at) = map.get(&(*device, kind)) {
-            return overdue(self.pace(kind), *full_at, now);
-        }
-        if map.len() >= MAX_PACED {
-            // Entries whose budget is full again say nothing: drop them to make room.
-            map.retain(|_, full_at| *full_at > now);
-        }
-        (map.len() >= MAX_PACED).then_some(self.pace(kind).every)
+    pub fn wait(
+        &self,
+        store: &dyn PaceStore,
+        kind: Kind,
+        device: &[u8; 32],
+        now: UnixMillis,
+    ) -> Result<Option<Duration>, Error> {
+        Ok(store
+            .pace_full_at(&subject(kind, device))?
+            .and_then(|full_at| overdue(self.pace(kind), full_at, now)))
     }
 
     /// Spends one `kind` success of `device`'s budget at `now`.
-    pub fn spend(&self, kind: Kind, device: &[u8; 32], now: UnixMillis) {
-        let mut map = self.lock();
-        let every = self.pace(kind).every;
-        let full_at = map.entry((*device, kind)).or_insert(now);
-        *full_at = (*full_at).max(now).plus(every);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<([u8; 32], Kind), UnixMillis>> {
-        self.full_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    pub fn spend(
+        &self,
+        store: &dyn PaceStore,
+        kind: Kind,
+        device: &[u8; 32],
+        now: UnixMillis,
+    ) -> Result<(), Error> {
+        store.spend_pace(&subject(kind, device), now, self.pace(kind).every)
     }
 }
 
@@ -137,30 +141,34 @@ fn overdue(pace: Pace, full_at: UnixMillis, now: UnixMillis) -> Option<Duration>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStore;
 
     #[test]
     fn a_burst_then_one_per_interval() {
+        let store = SqliteStore::in_memory().unwrap();
         let pacer = Pacer::new(SIGN_INS, RESUMES);
+        let wait = |kind, key: &[u8; 32], at| pacer.wait(&store, kind, key, at).unwrap();
+        let spend = |kind, key: &[u8; 32], at| pacer.spend(&store, kind, key, at).unwrap();
         let key = [1; 32];
         let start = UnixMillis(1_000_000);
         for _ in 0..SIGN_INS.burst {
-            assert_eq!(pacer.wait(Kind::SignIn, &key, start), None);
-            pacer.spend(Kind::SignIn, &key, start);
+            assert_eq!(wait(Kind::SignIn, &key, start), None);
+            spend(Kind::SignIn, &key, start);
         }
-        assert_eq!(pacer.wait(Kind::SignIn, &key, start), Some(SIGN_INS.every));
+        assert_eq!(wait(Kind::SignIn, &key, start), Some(SIGN_INS.every));
         // Resumes have their own budget, and other devices theirs.
-        assert_eq!(pacer.wait(Kind::Resume, &key, start), None);
-        assert_eq!(pacer.wait(Kind::SignIn, &[2; 32], start), None);
+        assert_eq!(wait(Kind::Resume, &key, start), None);
+        assert_eq!(wait(Kind::SignIn, &[2; 32], start), None);
         let later = start.plus(SIGN_INS.every);
-        assert_eq!(pacer.wait(Kind::SignIn, &key, later), None);
-        pacer.spend(Kind::SignIn, &key, later);
-        assert!(pacer.wait(Kind::SignIn, &key, later).is_some());
+        assert_eq!(wait(Kind::SignIn, &key, later), None);
+        spend(Kind::SignIn, &key, later);
+        assert!(wait(Kind::SignIn, &key, later).is_some());
         // A quiet spell refills the burst, no more.
         let quiet = later.plus(SIGN_INS.every * 100);
         for _ in 0..SIGN_INS.burst {
-            assert_eq!(pacer.wait(Kind::SignIn, &key, quiet), None);
-            pacer.spend(Kind::SignIn, &key, quiet);
+            assert_eq!(wait(Kind::SignIn, &key, quiet), None);
+            spend(Kind::SignIn, &key, quiet);
         }
-        assert!(pacer.wait(Kind::SignIn, &key, quiet).is_some());
+        assert!(wait(Kind::SignIn, &key, quiet).is_some());
     }
 }

@@ -65,7 +65,7 @@ use crate::time::UnixMillis;
 pub(crate) const LAST_USED_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How stale a known device's "last signed in" may get before a sign-in of it (describing itself
-/// the same way) records it again ([`crate::store::Store::device_signed_in`]): it decides when
+/// the same way) records it again ([`crate::store::DeviceStore::device_signed_in`]): it decides when
 /// an idle known device is forgotten ([`KNOWN_DEVICE_FOR`]), and a device signing in again
 /// within it adds no line to the account's recent activity ([`crate::web`]).
 pub(crate) const KNOWN_DEVICE_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
@@ -116,7 +116,10 @@ impl Gateway {
     ) -> Result<Option<Response>, Error> {
         let key = email_key(account);
         let account_hash = self.keyed.hash(domain::ACCOUNT_SUBJECT, &[key.as_bytes()]);
-        if let Some(wait) = self.pacer.wait(pace::Kind::SignIn, &device_key.0, now) {
+        if let Some(wait) = self
+            .pacer
+            .wait(&*self.store, pace::Kind::SignIn, &device_key.0, now)?
+        {
             tracing::info!(account_ref = %account_ref(&account_hash), outcome = "paced", "sign-in");
             return Ok(Some(throttled(wait)));
         }
@@ -158,7 +161,8 @@ impl Gateway {
             tracing::warn!(account = ?key, outcome = "replayed, closed", "sign-in");
             return Ok(None);
         }
-        self.pacer.spend(pace::Kind::SignIn, &device_key.0, now);
+        self.pacer
+            .spend(&*self.store, pace::Kind::SignIn, &device_key.0, now)?;
         let credential = match &matched {
             Match::AppPassword(app) => Credential::AppPassword(app.id),
             Match::Primary => Credential::Primary,
@@ -200,7 +204,8 @@ impl Gateway {
 
     /// Remembers a granted `SignIn`'s message 1; `false`: it is a replay. Every
     /// [`PRUNE_GRANTS_EVERY`] grants, those older than [`REMEMBER_GRANTED_FOR`] are forgotten,
-    /// and so are known devices idle for [`KNOWN_DEVICE_FOR`] and expired tokens.
+    /// and so are known devices idle for [`KNOWN_DEVICE_FOR`], expired tokens and success
+    /// budgets full again.
     fn remember_granted(&self, message_1: &KeyedHash, now: UnixMillis) -> Result<bool, Error> {
         let fresh = self.store.remember_granted_sign_in(message_1, now)?;
         let grants = self
@@ -217,6 +222,8 @@ impl Gateway {
             tracing::debug!(forgotten, "idle known devices forgotten");
             let forgotten = self.store.forget_tokens_expired_before(now)?;
             tracing::debug!(forgotten, "expired remember-me tokens deleted");
+            let forgotten = self.store.forget_paces_before(now)?;
+            tracing::debug!(forgotten, "refilled success budgets forgotten");
         }
         Ok(fresh)
     }
@@ -312,7 +319,7 @@ pub(crate) fn throttled(wait: std::time::Duration) -> Response {
 
 /// How a device appears in an app password's "last device" and among the account's known
 /// devices.
-fn describe(device: &DeviceInfo) -> String {
+pub(crate) fn describe(device: &DeviceInfo) -> String {
     format!("{:?} {} ({})", device.kind, device.model, device.firmware)
 }
 

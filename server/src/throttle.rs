@@ -39,8 +39,13 @@
 //!
 //! **Concurrency.** Attempts in flight count as failures until they finish, so 64 simultaneous
 //! guesses get no more evaluations than 64 sequential ones: admission and the in-flight count
-//! change under one lock. (A gateway spread over several processes shares the persisted
-//! counters but not the in-flight ones; each process then adds at most its own concurrency.)
+//! change in one store transaction
+//! ([`ThrottleStore::begin_attempt`](crate::store::ThrottleStore::begin_attempt)). Both live in the store,
+//! so several gateway processes on one database share one cap per account: a guess being
+//! evaluated on one holds back the next guess on any other. An attempt in flight has a lease
+//! ([`ATTEMPT_LEASE`], far beyond any answer's deadline): a gateway that crashes mid-attempt
+//! leaves its attempts counting as failures made just now until the lease runs out, which
+//! fails closed.
 //!
 //! **Failing closed.** If the store cannot record a failure, the failure is still counted, in
 //! memory, on top of the store's counters (until it would be forgotten, or the subject
@@ -63,7 +68,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::store::{Store, ThrottleRecord};
+use crate::store::{AttemptId, Store, SubjectCount, ThrottleRecord};
 use crate::time::UnixMillis;
 
 /// Consecutive failures that cost no waiting.
@@ -77,6 +82,10 @@ pub const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
 pub const MAX_GUESSES_PER_DAY: u32 = 40;
 /// The most subjects whose unrecorded failures are remembered one by one (see "Failing closed").
 pub const MAX_UNRECORDED: usize = 4096;
+/// How long an attempt counts in flight if its gateway never ends it (it crashed): far longer
+/// than any answer may take (`serve`'s deadlines are seconds), short enough that a crash does
+/// not hold an account back for long.
+pub const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
 
 /// The wait required after `failures` consecutive failures.
 pub fn delay(failures: u32) -> Duration {
@@ -187,11 +196,10 @@ pub(crate) struct Throttle {
     failures: AtomicU64,
 }
 
-/// What the throttle knows beyond the store's counters, under one lock.
+/// What the throttle knows beyond the store's counters, under one lock: only what makes it
+/// stricter than the store, never laxer.
 #[derive(Default)]
 struct InMemory {
-    /// Attempts admitted and not finished, per subject.
-    in_flight: HashMap<Subject, u32>,
     /// Failures the store failed to record, per subject: counted on top of the store's until
     /// they are [`FORGET_AFTER`] old or the subject succeeds, so a store that cannot write does
     /// not open the throttle. At most [`MAX_UNRECORDED`] subjects.
@@ -200,13 +208,37 @@ struct InMemory {
     overflow: Option<ThrottleRecord>,
 }
 
+impl InMemory {
+    /// The store's counter of `subject` with the failures it could not record on top, `None`
+    /// if forgotten ([`FORGET_AFTER`]). Unrecorded failures later than `now` (the clock was set
+    /// back) are moved back to `now`, as the store does with its own.
+    fn with_unrecorded(
+        &mut self,
+        subject: &Subject,
+        stored: Option<ThrottleRecord>,
+        now: UnixMillis,
+    ) -> Option<ThrottleRecord> {
+        if let Some(record) = self.unrecorded.get_mut(subject) {
+            record.last_failure = record.last_failure.min(now);
+        }
+        if let Some(record) = self.overflow.as_mut() {
+            record.last_failure = record.last_failure.min(now);
+        }
+        let unrecorded = combine(self.unrecorded.get(subject).copied(), self.overflow);
+        combine(stored, unrecorded).filter(|r| now.since(r.last_failure) < FORGET_AFTER)
+    }
+}
+
 /// Every this many failures, counters older than [`FORGET_AFTER`] are deleted, so guesses at
 /// random email addresses cannot grow the table without bound.
 const PRUNE_EVERY: u64 = 1024;
 
-/// An admitted attempt; report its outcome with [`Attempt::failed`] or [`Attempt::succeeded`].
+/// An admitted attempt, counted in flight until it is dropped; report its outcome with
+/// [`Attempt::failed`] or [`Attempt::succeeded`].
 pub(crate) struct Attempt<'t> {
     throttle: &'t Throttle,
+    store: &'t dyn Store,
+    id: AttemptId,
     counted: Vec<Counted>,
 }
 
@@ -228,46 +260,41 @@ impl Throttle {
     /// Admits an attempt by `claimant` at `now`, or says how long to wait.
     pub fn admit<'t>(
         &'t self,
-        store: &dyn Store,
+        store: &'t dyn Store,
         claimant: &Claimant,
         now: UnixMillis,
     ) -> Result<Admission<'t>, Error> {
-        let mut state = self.lock();
-        let mut wait = Duration::ZERO;
         let mut counted = claimant.counted();
-        for entry in &mut counted {
-            let mut stored = store.throttle(&entry.subject)?;
-            if let Some(record) = stored.as_mut().filter(|r| r.last_failure > now) {
-                // The clock was set back: the delay runs from now, not from a future instant.
-                store.rebase_throttle(&entry.subject, now)?;
-                record.last_failure = now;
-            }
-            if let Some(record) = state.unrecorded.get_mut(&entry.subject) {
-                record.last_failure = record.last_failure.min(now);
-            }
-            if let Some(record) = state.overflow.as_mut() {
-                record.last_failure = record.last_failure.min(now);
-            }
-            let unrecorded = combine(
-                state.unrecorded.get(&entry.subject).copied(),
-                state.overflow,
-            );
-            let record =
-                combine(stored, unrecorded).filter(|r| now.since(r.last_failure) < FORGET_AFTER);
-            entry.had_failures = record.is_some();
-            if entry.checked {
-                let pending = state.in_flight.get(&entry.subject).copied().unwrap_or(0);
-                wait = wait.max(required_wait(record, pending, now));
-            }
-        }
-        if !wait.is_zero() {
+        let subjects: Vec<&[u8]> = counted.iter().map(|c| c.subject.as_slice()).collect();
+        let mut wait = Duration::ZERO;
+        let mut had_failures = Vec::with_capacity(counted.len());
+        let begun = store.begin_attempt(
+            &subjects,
+            now,
+            now.plus(ATTEMPT_LEASE),
+            &mut |counts: &[SubjectCount]| {
+                let mut state = self.lock();
+                had_failures.clear();
+                for (entry, count) in counted.iter().zip(counts) {
+                    let record = state.with_unrecorded(&entry.subject, count.record, now);
+                    had_failures.push(record.is_some());
+                    if entry.checked {
+                        wait = wait.max(required_wait(record, count.in_flight, now));
+                    }
+                }
+                wait.is_zero()
+            },
+        )?;
+        let Some(id) = begun else {
             return Ok(Admission::Throttled(wait));
-        }
-        for entry in &counted {
-            *state.in_flight.entry(entry.subject).or_insert(0) += 1;
+        };
+        for (entry, had) in counted.iter_mut().zip(had_failures) {
+            entry.had_failures = had;
         }
         Ok(Admission::Admitted(Attempt {
             throttle: self,
+            store,
+            id,
             counted,
         }))
     }
@@ -395,14 +422,9 @@ impl Attempt<'_> {
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        let mut state = self.throttle.lock();
-        for entry in &self.counted {
-            if let Some(count) = state.in_flight.get_mut(&entry.subject) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    state.in_flight.remove(&entry.subject);
-                }
-            }
+        if let Err(error) = self.store.end_attempt(self.id) {
+            // It keeps counting in flight until its lease runs out: closed, not open.
+            tracing::error!(%error, "attempt not ended; it counts until its lease runs out");
         }
     }
 }

@@ -85,7 +85,7 @@ impl Gateway {
         Ok(inserted.map(|_| token))
     }
 
-    fn token_hash(&self, token: &RememberToken) -> KeyedHash {
+    pub(crate) fn token_hash(&self, token: &RememberToken) -> KeyedHash {
         self.keyed.hash(domain::TOKEN, &[token.as_bytes()])
     }
 
@@ -101,7 +101,10 @@ impl Gateway {
         message_1: &KeyedHash,
         now: UnixMillis,
     ) -> Result<Response, Error> {
-        if let Some(wait) = self.pacer.wait(pace::Kind::Resume, &device_key.0, now) {
+        if let Some(wait) = self
+            .pacer
+            .wait(&*self.store, pace::Kind::Resume, &device_key.0, now)?
+        {
             tracing::info!(outcome = "paced", "resume");
             return Ok(throttled(wait));
         }
@@ -144,7 +147,8 @@ impl Gateway {
                 match self.store.rotate_token(record.id, message_1, &next)? {
                     Some(_) => {
                         tracing::info!(account = ?email, outcome = "granted", "resume");
-                        self.pacer.spend(pace::Kind::Resume, &device_key.0, now);
+                        self.pacer
+                            .spend(&*self.store, pace::Kind::Resume, &device_key.0, now)?;
                         Ok(self.granted(&account, Some(successor), &device_key, now))
                     }
                     // Another thread rotated it between our read and our write: answer as the
@@ -189,7 +193,7 @@ impl Gateway {
             }
             tracing::info!(account = ?email, outcome = "granted again", replay, "resume");
             self.pacer
-                .spend(pace::Kind::Resume, &record.device_key.0, now);
+                .spend(&*self.store, pace::Kind::Resume, &record.device_key.0, now)?;
             let successor = self.successor_of(token);
             return Ok(self.granted(account, Some(successor), &record.device_key, now));
         }

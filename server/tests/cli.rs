@@ -484,8 +484,14 @@ struct Serving {
 
 impl Serving {
     fn start(db: &Db) -> Serving {
+        Self::start_with(db, &[])
+    }
+
+    /// `serve` with `extra` arguments.
+    fn start_with(db: &Db, extra: &[&str]) -> Serving {
         let mut child = padlock_server()
             .args(["serve", "--db", db.arg(), "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -586,4 +592,79 @@ fn serve_stops_cleanly_on_ctrl_c() {
     let (status, log) = serving.stop("-INT");
     assert!(status.success(), "serve exited with {status}: {log}");
     assert!(log.contains("stopped"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_list_shows_pending_links_for_support_with_device_text_escaped() {
+    let db = Db::with_account();
+    let key = PublicKey::from_hex(&ok(&["key", "show", "--db", db.arg()], None)).unwrap();
+    fails(
+        &[
+            "serve",
+            "--db",
+            db.arg(),
+            "--listen",
+            "127.0.0.1:0",
+            "--web",
+            "127.0.0.1:0",
+            "--link-address",
+            "https://gw.example/a link",
+        ],
+        1,
+        "--link-address",
+    );
+    let serving = Serving::start_with(
+        &db,
+        &[
+            "--web",
+            "127.0.0.1:0",
+            "--link-address",
+            "https://gw.example/link",
+        ],
+    );
+    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
+    let request = Request::LinkStart {
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    };
+    let offer = exchange(
+        serving.addr,
+        &console,
+        key,
+        &request,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    let Response::LinkOffer { code, address, .. } = offer else {
+        panic!("expected a LinkOffer, got {offer:?}");
+    };
+    assert_eq!(address.as_str(), "https://gw.example/link");
+    let listing = ok(&["link", "list", "--db", db.arg()], None);
+    let mut lines = listing.lines();
+    assert_eq!(lines.next(), Some("code\tdevice\tage\texpires"));
+    let row: Vec<&str> = lines
+        .next()
+        .expect("one pending link")
+        .split('\t')
+        .collect();
+    assert_eq!(row[0], code.to_string());
+    assert_eq!(row[1], "Zune Zune HD (4.5)");
+    assert!(row[2].ends_with('s') && row[3].ends_with('Z'), "{row:?}");
+    // Device text as a hostile device could have had it stored: printed escaped.
+    rusqlite::Connection::open(&db.path)
+        .unwrap()
+        .execute("UPDATE links SET model = 'Zune\u{1b}[2J'", [])
+        .unwrap();
+    let listing = ok(&["link", "list", "--db", db.arg()], None);
+    assert!(
+        !listing.contains(|c: char| c.is_control() && c != '\t' && c != '\n'),
+        "{listing:?}"
+    );
+    assert!(listing.contains("Zune\\u{1b}[2J"), "{listing:?}");
+    let (status, log) = serving.stop("-TERM");
+    assert!(status.success(), "{log}");
 }

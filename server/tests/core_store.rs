@@ -217,10 +217,10 @@ fn damaged_or_foreign_files_are_clear_errors() {
 fn the_schema_is_versioned() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gateway.db");
-    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 5);
+    assert_eq!(SqliteStore::open(&db).unwrap().schema_version().unwrap(), 7);
     assert_eq!(
         SqliteStore::in_memory().unwrap().schema_version().unwrap(),
-        5
+        7
     );
     // A database from a newer gateway.
     rusqlite::Connection::open(&db)
@@ -233,7 +233,7 @@ fn the_schema_is_versioned() {
             error,
             Error::NewerDatabase {
                 found: 99,
-                supported: 5
+                supported: 7
             }
         ),
         "{error}"
@@ -280,4 +280,104 @@ fn no_secret_is_stored_in_clear() {
 fn make_private(path: &std::path::Path) {
     #[cfg(unix)]
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+}
+
+/// Two gateways on one database file, as two processes on one machine would be: every limit
+/// is the database's, so whichever gateway a request reaches, it meets the same one.
+#[test]
+fn two_gateways_on_one_file_share_every_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gateway.db");
+    let config = || padlock_server::GatewayConfig {
+        sign_in_pace: padlock_server::pace::Pace {
+            burst: 3,
+            every: std::time::Duration::from_secs(300),
+        },
+        ..config()
+    };
+    let a = Gateway::open(&db, config()).unwrap();
+    a.add_account(EMAIL, "Ann", PRIMARY, true).unwrap();
+    let app = a
+        .create_app_password(EMAIL, "Xbox", t(0))
+        .unwrap()
+        .formatted
+        .clone();
+    let b = Gateway::open_existing(&db, config()).unwrap();
+    assert_eq!(a.public_key(), b.public_key(), "one key file");
+
+    // A granted message 1 replayed to the other gateway is closed without a reply.
+    let console = Device::new(1);
+    let (mut initiator, body) = console.request_body(&a, &sign_in(EMAIL, &app, true));
+    let token = granted_token(&read(&mut initiator, &a, &body, t(1)).unwrap());
+    assert_eq!(
+        b.answer(&body, t(2)),
+        None,
+        "a replay, on the other gateway"
+    );
+
+    // A token rotated through A, its successor used through B, and the first presented to B
+    // again: reuse, and the family is revoked, on both.
+    let rotated = granted_token(&console.resume(&a, &token, t(3)));
+    let newest = granted_token(&console.resume(&b, &rotated, t(4)));
+    assert_eq!(
+        console.resume(&b, &token, t(5)),
+        denied(padlock_protocol::DenyReason::TokenInvalid)
+    );
+    assert_eq!(
+        console.resume(&a, &newest, t(6)),
+        denied(padlock_protocol::DenyReason::TokenInvalid),
+        "the family was revoked by the reuse"
+    );
+
+    // The device's success budget (3 at once) is spent across both.
+    for gateway in [&b, &a, &b] {
+        assert!(is_granted(&console.sign_in(
+            gateway,
+            EMAIL,
+            &app,
+            false,
+            t(402)
+        )));
+    }
+    let paced = console.sign_in(&a, EMAIL, &app, false, t(402));
+    assert!(
+        matches!(
+            paced,
+            padlock_protocol::Response::Denied {
+                reason: padlock_protocol::DenyReason::Throttled,
+                ..
+            }
+        ),
+        "{paced:?}"
+    );
+
+    // Strangers' guesses spread over both gateways meet one counter.
+    let free = padlock_server::throttle::FREE_FAILURES;
+    for n in 0..free {
+        let gateway = if n % 2 == 0 { &a } else { &b };
+        let guess = Device::new(10 + u8::try_from(n).unwrap()).sign_in(
+            gateway,
+            EMAIL,
+            "guess",
+            false,
+            t(500),
+        );
+        assert_eq!(
+            guess,
+            denied(padlock_protocol::DenyReason::WrongCredentials)
+        );
+    }
+    for gateway in [&a, &b] {
+        let held = Device::new(100).sign_in(gateway, EMAIL, "guess", false, t(500));
+        assert!(
+            matches!(
+                held,
+                padlock_protocol::Response::Denied {
+                    reason: padlock_protocol::DenyReason::Throttled,
+                    ..
+                }
+            ),
+            "{held:?}"
+        );
+    }
 }

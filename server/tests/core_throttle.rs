@@ -273,20 +273,25 @@ mod failing_writes {
 
     use padlock_protocol::PublicKey;
     use padlock_server::store::{
-        AccountRecord, AppPasswordRecord, KnownDevice, NewToken, ThrottleRecord, TokenRecord,
+        AccountRecord, AccountStore, AppPasswordRecord, AppPasswordStore, AttemptId, DeviceStore,
+        KnownDevice, NewToken, PaceStore, ReplayStore, SubjectCount, ThrottleRecord, ThrottleStore,
+        TokenRecord, TokenStore,
     };
     use padlock_server::{Error, Store, UnixMillis};
 
     type Hash = [u8; 32];
 
+    /// Each role but the throttle's, passed through to the real store.
     macro_rules! delegate {
-        ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
-            $(fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> { self.0.$name($($arg),*) })*
+        ($($role:ident { $($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)* })*) => {
+            $(impl $role for FailingWrites {
+                $(fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> { self.0.$name($($arg),*) })*
+            })*
         };
     }
 
-    impl Store for FailingWrites {
-        delegate! {
+    delegate! {
+        AccountStore {
             account(email_key: &str) -> Option<AccountRecord>;
             account_by_id(id: i64) -> Option<AccountRecord>;
             accounts() -> Vec<AccountRecord>;
@@ -294,12 +299,16 @@ mod failing_writes {
             set_two_step(account_id: i64, on: bool) -> ();
             set_password_hash(account_id: i64, hash: &str) -> ();
             rehash_password(account_id: i64, old: &str, new: &str) -> bool;
+        }
+        AppPasswordStore {
             insert_app_password(account_id: i64, name: &str, hash: &Hash, now: UnixMillis) -> i64;
             app_password_by_hash(account_id: i64, hash: &Hash) -> Option<(AppPasswordRecord, Hash)>;
             touch_app_password(id: i64, now: UnixMillis, device: &str) -> ();
             app_passwords(account_id: i64) -> Vec<AppPasswordRecord>;
             revoke_app_password(account_id: i64, id: i64) -> bool;
             revoke_all_app_passwords(account_id: i64) -> usize;
+        }
+        TokenStore {
             insert_token(token: &NewToken, hash: &str) -> Option<i64>;
             token_by_hash(hash: &Hash) -> Option<TokenRecord>;
             rotate_token(old: i64, consumed_by: &Hash, next: &NewToken) -> Option<i64>;
@@ -310,24 +319,63 @@ mod failing_writes {
             tokens(account_id: i64, now: UnixMillis) -> Vec<TokenRecord>;
             revoke_all_tokens(account_id: i64) -> usize;
             forget_tokens_expired_before(cutoff: UnixMillis) -> usize;
+        }
+        ReplayStore {
             remember_granted_sign_in(message_1: &Hash, now: UnixMillis) -> bool;
             forget_granted_sign_ins_before(cutoff: UnixMillis) -> usize;
-            throttle(subject: &[u8]) -> Option<ThrottleRecord>;
-            clear_throttle(subject: &[u8]) -> ();
-            rebase_throttle(subject: &[u8], now: UnixMillis) -> ();
-            forget_throttle_before(cutoff: UnixMillis) -> usize;
-            clear_throttle_prefix(prefix: &[u8]) -> usize;
+        }
+        PaceStore {
+            pace_full_at(subject: &[u8]) -> Option<UnixMillis>;
+            spend_pace(subject: &[u8], now: UnixMillis, every: Duration) -> ();
+            forget_paces_before(cutoff: UnixMillis) -> usize;
+        }
+        DeviceStore {
             known_device(account_id: i64, key: &PublicKey) -> Option<KnownDevice>;
             known_devices(account_id: i64) -> Vec<KnownDevice>;
             device_signed_in(account_id: i64, key: &PublicKey, description: &str, now: UnixMillis, resolution: Duration) -> ();
             forget_known_devices_before(cutoff: UnixMillis) -> usize;
         }
+    }
 
+    impl ThrottleStore for FailingWrites {
+        fn throttle(&self, subject: &[u8]) -> Result<Option<ThrottleRecord>, Error> {
+            self.0.throttle(subject)
+        }
+        fn rebase_throttle(&self, subject: &[u8], now: UnixMillis) -> Result<(), Error> {
+            self.0.rebase_throttle(subject, now)
+        }
+        fn clear_throttle(&self, subject: &[u8]) -> Result<(), Error> {
+            self.0.clear_throttle(subject)
+        }
+        fn forget_throttle_before(&self, cutoff: UnixMillis) -> Result<usize, Error> {
+            self.0.forget_throttle_before(cutoff)
+        }
+        fn clear_throttle_prefix(&self, prefix: &[u8]) -> Result<usize, Error> {
+            self.0.clear_throttle_prefix(prefix)
+        }
+        fn begin_attempt(
+            &self,
+            subjects: &[&[u8]],
+            now: UnixMillis,
+            lease_until: UnixMillis,
+            admit: &mut dyn FnMut(&[SubjectCount]) -> bool,
+        ) -> Result<Option<AttemptId>, Error> {
+            self.0.begin_attempt(subjects, now, lease_until, admit)
+        }
+        fn end_attempt(&self, attempt: AttemptId) -> Result<(), Error> {
+            self.0.end_attempt(attempt)
+        }
         fn record_failure(&self, _: &[&[u8]], _: UnixMillis, _: UnixMillis) -> Result<(), Error> {
             Err(Error::Io {
                 path: "gateway.db".into(),
                 source: std::io::Error::other("disk full"),
             })
+        }
+    }
+
+    impl Store for FailingWrites {
+        fn writes(&self) -> padlock_server::store::WriteCount {
+            self.0.writes()
         }
     }
 }

@@ -14,7 +14,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{Device, EMAIL, PRIMARY, config, denied, granted_token, is_granted};
-use padlock_protocol::{DenyReason, Response};
+use padlock_protocol::{
+    DenyReason, DeviceInfo, DeviceKind, LinkAddress, LinkCode, Request as DeviceRequest, Response,
+};
+use padlock_server::web::player::form_encode as encode;
 use padlock_server::web::{self, WebConfig, totp};
 use padlock_server::{Gateway, UnixMillis};
 use tower::ServiceExt;
@@ -57,17 +60,6 @@ impl Page {
     fn shows(&self, text: &str) -> bool {
         self.body.contains(text)
     }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl Browser {
@@ -167,7 +159,8 @@ struct Rig {
 
 impl Rig {
     fn new(two_step: bool) -> Self {
-        let gateway = Arc::new(Gateway::in_memory(config()).unwrap());
+        let link = LinkAddress::new("https://account.example.com/link").unwrap();
+        let gateway = Arc::new(Gateway::in_memory(config().with_link_address(link)).unwrap());
         gateway
             .add_account(EMAIL, "Ann", PRIMARY, two_step)
             .unwrap();
@@ -854,4 +847,188 @@ async fn an_authenticator_set_up_without_the_page_passes_the_second_step() {
     );
     let recovery = &setup.recovery_codes[0];
     assert_eq!(browser.sign_in(PRIMARY, recovery).await.location(), "/");
+}
+
+/// A device asks for a link; its code.
+fn link_code(rig: &Rig, device: &Device, now: UnixMillis) -> LinkCode {
+    let request = DeviceRequest::LinkStart {
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    };
+    match device.exchange(&rig.gateway, &request, now).unwrap() {
+        Response::LinkOffer { code, .. } => code,
+        other => panic!("expected a LinkOffer, got {other:?}"),
+    }
+}
+
+/// The bar for every page: 20 KB with its stylesheet (the page has no script or image).
+fn within_page_weight(page: &Page) {
+    let bytes = page.body.len() + web::STYLESHEET.len();
+    assert!(bytes < 20_000, "{bytes} bytes");
+}
+
+#[tokio::test]
+async fn a_scanned_link_code_signs_in_first_then_shows_the_device_in_dutch() {
+    let rig = Rig::new(false);
+    let device = Device::new(5);
+    let mut browser = rig.browser();
+    browser.accept_language = "nl-NL,nl;q=0.9";
+    let code = link_code(&rig, &device, browser.now());
+    // The QR code's address, signed out: to the sign-in, which says why, and back.
+    let scanned = browser.get(&format!("/link?code={}", code.as_str())).await;
+    assert_eq!(scanned.location(), "/sign-in");
+    let sign_in = browser.get("/sign-in").await;
+    assert!(sign_in.shows("Meld u eerst aan"), "{}", sign_in.body);
+    let signed_in = browser.sign_in(PRIMARY, "").await;
+    assert_eq!(signed_in.location(), "/link");
+    let entry = browser.get("/link").await;
+    assert_eq!(entry.status, StatusCode::OK);
+    assert!(
+        entry.shows(&format!("value=\"{code}\"")),
+        "the code is filled in"
+    );
+    within_page_weight(&entry);
+    let approval = browser
+        .submit("/link", "/link", &[("code", &code.to_string())])
+        .await;
+    assert_eq!(approval.status, StatusCode::OK, "{}", approval.body);
+    for shown in [
+        "Zune HD",
+        "4.5",
+        "Zune",
+        "Keur alleen een apparaat goed dat voor u staat",
+        "Goedkeuren",
+        "Weigeren",
+    ] {
+        assert!(approval.shows(shown), "{shown}: {}", approval.body);
+    }
+    within_page_weight(&approval);
+    let done = browser
+        .submit(
+            "/link",
+            "/link/approve",
+            &[("link_code", &code.to_string())],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.shows("Het apparaat is aangemeld"));
+    within_page_weight(&done);
+    assert!(
+        !browser.cookies.contains_key("padlock_link"),
+        "the code is forgotten"
+    );
+    // Listed as a credential and among the devices, and in the activity.
+    assert!(browser.get("/").await.shows("Link · Zune HD"));
+    let poll = device
+        .exchange(
+            &rig.gateway,
+            &DeviceRequest::LinkPoll { code },
+            browser.now(),
+        )
+        .unwrap();
+    granted_token(&poll);
+    assert!(browser.get("/devices").await.shows("Zune HD"));
+}
+
+#[tokio::test]
+async fn link_codes_typed_on_the_page_are_throttled() {
+    let rig = Rig::new(false);
+    let device = Device::new(5);
+    let mut browser = rig.browser();
+    browser.sign_in(PRIMARY, "").await;
+    let code = link_code(&rig, &device, browser.now());
+    let wrong = if code.as_str() == "BBBBBBBB" {
+        "CCCC-CCCC"
+    } else {
+        "BBBB-BBBB"
+    };
+    for _ in 0..5 {
+        let refused = browser.submit("/link", "/link", &[("code", wrong)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(refused.shows("not valid or has expired"));
+    }
+    // The sixth waits, whatever it is: the right code is not looked at either.
+    let held = browser
+        .submit("/link", "/link", &[("code", &code.to_string())])
+        .await;
+    assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS, "{}", held.body);
+    // Approving directly is the same attempt.
+    let held = browser
+        .submit(
+            "/link",
+            "/link/approve",
+            &[("link_code", &code.to_string())],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS);
+    browser.advance(Duration::from_secs(1));
+    let found = browser
+        .submit("/link", "/link", &[("code", &code.to_string())])
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn approving_a_link_after_a_few_minutes_asks_the_password_and_code_again() {
+    let rig = Rig::new(false);
+    let device = Device::new(5);
+    let mut browser = rig.browser();
+    browser.sign_in(PRIMARY, "").await;
+    let (secret, _) = turn_two_step_on(&mut browser).await;
+    browser.submit("/", "/sign-out", &[]).await;
+    let code = link_code(&rig, &device, browser.now());
+    // Two-step on: the password, then the code, then back to the link.
+    browser.get(&format!("/link?code={code}")).await;
+    assert_eq!(
+        browser.sign_in(PRIMARY, "").await.location(),
+        "/sign-in/code"
+    );
+    browser.advance(Duration::from_secs(30));
+    let next = current_code(&secret, browser.now());
+    let passed = browser
+        .submit("/sign-in/code", "/sign-in/code", &[("code", &next)])
+        .await;
+    assert_eq!(passed.location(), "/link");
+    browser.advance(Duration::from_secs(6 * 60));
+    let approval = browser
+        .submit("/link", "/link", &[("code", code.as_str())])
+        .await;
+    assert!(
+        approval.shows("name=\"password\""),
+        "asks again: {}",
+        approval.body
+    );
+    let refused = browser
+        .submit(
+            "/link",
+            "/link/approve",
+            &[("link_code", code.as_str()), ("password", "not it")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let now_code = current_code(&secret, browser.now());
+    let done = browser
+        .submit(
+            "/link",
+            "/link/approve",
+            &[
+                ("link_code", code.as_str()),
+                ("password", PRIMARY),
+                ("code", &now_code),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    granted_token(
+        &device
+            .exchange(
+                &rig.gateway,
+                &DeviceRequest::LinkPoll { code },
+                browser.now(),
+            )
+            .unwrap(),
+    );
 }

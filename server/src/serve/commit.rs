@@ -4,12 +4,14 @@
 //! A `Granted` must not leave before the record that recognises its replay is on disk
 //! (`docs/protocol.md` section 10), or a crash right after the reply would let the recording
 //! sign in again. An fsync per grant would cap sign-ins at the disk's sync rate, so the answer
-//! threads only claim records in memory ([`crate::Store::remember_granted_sign_in`]), and this
-//! thread writes whatever has accumulated in one transaction with one sync
-//! ([`Gateway::commit_grants`]), then publishes how far records are durable. Batches start at
-//! most every [`MIN_COMMIT_GAP`]: syncs cost the machine CPU as well as time (on a virtual disk
-//! above all), and under load a wider batch serves more replies per sync. A reply waits about
-//! one gap and one sync; no answer thread waits at all.
+//! threads only claim records, unsynced
+//! ([`ReplayStore::remember_granted_sign_in`](crate::store::ReplayStore::remember_granted_sign_in):
+//! the claim is in the database for every gateway at once), and this thread makes whatever has
+//! accumulated durable with one sync ([`Gateway::commit_grants`]), then publishes how far
+//! records are durable. Batches start at most every [`MIN_COMMIT_GAP`]: syncs cost the machine
+//! CPU as well as time (on a virtual disk above all), and under load a wider batch serves more
+//! replies per sync. A reply waits about one gap and one sync; an answer thread waits for no
+//! sync, at most for the store's write lock while one is under way.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};

@@ -1,8 +1,8 @@
 //! What the Security info page keeps beside the device door's state ([`crate::web`]): web
 //! sessions, the authenticator secret and recovery codes of two-step verification, and the
 //! account's recent activity. (The devices it lists are the device door's known devices,
-//! [`Store::known_devices`](super::Store::known_devices), whose sign-ins
-//! [`Store::device_signed_in`](super::Store::device_signed_in) adds to the activity.)
+//! [`DeviceStore::known_devices`](super::DeviceStore::known_devices), whose sign-ins
+//! [`DeviceStore::device_signed_in`](super::DeviceStore::device_signed_in) adds to the activity.)
 //!
 //! A separate role trait, so a store that only answers devices need not keep any of it: the
 //! web door asks [`Store::security`](super::Store::security) and refuses to start without one.
@@ -13,6 +13,9 @@
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
+
+/// How many lines of activity an account keeps; adding one more deletes the oldest.
+pub const ACTIVITY_KEPT: usize = 200;
 
 /// How far a web session got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +174,8 @@ pub trait SecurityStore: Send + Sync {
         keep: &KeyedHash,
     ) -> Result<(), Error>;
 
-    /// Adds a line of activity.
+    /// Adds a line of activity (and deletes the account's lines beyond the newest
+    /// [`ACTIVITY_KEPT`], in the same transaction).
     fn record_activity(
         &self,
         account_id: i64,

@@ -12,6 +12,8 @@
 //! - [`sessions`] and [`csrf`]: who a request is, and that a form came from this page.
 //! - [`totp`] and [`qr`]: authenticator codes (RFC 6238) and the QR code of their secret.
 //! - [`pages`] and [`i18n`]: compiled templates and the words in English and Dutch.
+//! - [`player`]: the player at the page as a program (QA steps and end-to-end tests approve
+//!   a device's link through it, over HTTP).
 //!
 //! **Security.** Every response carries a Content-Security-Policy that allows nothing but this
 //! origin's stylesheet and forms (`default-src 'none'`, no script at all, `frame-ancestors
@@ -30,6 +32,7 @@ pub mod account;
 pub mod csrf;
 pub mod i18n;
 pub mod pages;
+pub mod player;
 pub mod qr;
 pub mod routes;
 pub mod sessions;
@@ -102,6 +105,12 @@ impl WebConfig {
         }
     }
 }
+
+/// The address a request came from (its TCP peer), set by [`serve_router`] on every request:
+/// typed link codes are throttled per source as well as per account ([`crate::link`]). Behind
+/// a reverse proxy every request comes from the proxy, and the per-source cap is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::IpAddr);
 
 /// Where the page reads the time (sessions expire, codes change): the system clock, or a test's.
 pub type Clock = Arc<dyn Fn() -> UnixMillis + Send + Sync>;
@@ -206,14 +215,21 @@ pub async fn serve_router(
             () = &mut shutdown => return,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 tracing::warn!(%error, "web: accept failed");
                 continue;
             }
         };
-        let service = TowerToHyperService::new(router.clone());
+        let ip = peer.ip();
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(PeerAddr(ip));
+                request
+            },
+        ));
         tokio::spawn(async move {
             let _permit = permit;
             let served = hyper::server::conn::http1::Builder::new()

@@ -58,6 +58,7 @@ pub fn layout(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                             a href="/devices" { (t.devices) }
                             a href="/password" { (t.password) }
                             a href="/activity" { (t.recent_activity) }
+                            a href="/link" { (t.link_title) }
                         }
                         form.inline method="post" action="/sign-out" {
                             (token(frame))
@@ -419,6 +420,98 @@ pub fn activity(frame: &Frame<'_>, failed: u32, lines: &[ActivityRecord]) -> Mar
                     }
                 }
             }
+        },
+    )
+}
+
+/// The phone link's first step: the code the device shows (filled in from the QR code's
+/// address when the player scanned it).
+pub fn link_entry(frame: &Frame<'_>, code: &str) -> Markup {
+    let t = frame.t();
+    layout(
+        frame,
+        t.link_title,
+        html! {
+            form.card method="post" action="/link" {
+                (token(frame))
+                p { (t.link_intro) }
+                (field("code", t.link_code, "text", "off", code))
+                button type="submit" { (t.link_next) }
+            }
+        },
+    )
+}
+
+/// The device a link code belongs to, as the approval page shows it.
+pub struct LinkView<'a> {
+    /// The code, as the device shows it (`WDJB-MJHT`).
+    pub code: String,
+    /// The device's kind (index into [`Text::kind_names`]).
+    pub kind: u8,
+    /// Its model, as it described itself.
+    pub model: &'a str,
+    /// Its firmware version, as it described itself.
+    pub firmware: &'a str,
+    /// When it asked.
+    pub asked: UnixMillis,
+    /// Whether the last check of the player is too old: approving asks the password again.
+    pub confirm_first: bool,
+    /// Whether that check asks a code too.
+    pub two_step: bool,
+}
+
+/// The approval: which device asks, the warning, Approve and Decline.
+pub fn link_approval(frame: &Frame<'_>, view: &LinkView<'_>) -> Markup {
+    let t = frame.t();
+    let kind = t
+        .kind_names
+        .get(usize::from(view.kind))
+        .copied()
+        .unwrap_or(t.unknown_device);
+    layout(
+        frame,
+        t.link_title,
+        html! {
+            section {
+                p { (t.link_asks) }
+                dl id="link-device" {
+                    dt { (t.link_code) } dd.key { (view.code) }
+                    dt { (t.link_kind) } dd { (kind) }
+                    dt { (t.link_model) } dd { (view.model) }
+                    dt { (t.link_firmware) } dd { (view.firmware) }
+                    dt { (t.link_asked_at) } dd { (when(view.asked)) }
+                }
+                p.error role="alert" { (t.link_warning) }
+                form.card method="post" action="/link/approve" {
+                    (token(frame))
+                    input type="hidden" name="link_code" value=(view.code);
+                    @if view.confirm_first {
+                        p { (t.confirm_identity) }
+                        (confirm_fields(t, view.two_step))
+                    }
+                    button type="submit" { (t.link_approve) }
+                }
+                form method="post" action="/link/decline" {
+                    (token(frame))
+                    input type="hidden" name="link_code" value=(view.code);
+                    button.quiet type="submit" { (t.link_decline) }
+                }
+            }
+        },
+    )
+}
+
+/// The end of a link: approved or declined.
+pub fn link_done(frame: &Frame<'_>, approved: bool) -> Markup {
+    let t = frame.t();
+    layout(
+        frame,
+        t.link_title,
+        html! {
+            p.info role="status" id="link-outcome" {
+                (if approved { t.link_approved } else { t.link_declined })
+            }
+            p { a href="/devices" { (t.devices) } }
         },
     )
 }

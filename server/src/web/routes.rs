@@ -11,6 +11,7 @@
 //! | `GET /devices`, `POST /devices/{sign-out, sign-out-all}` | remembered devices |
 //! | `GET/POST /password` | the primary password |
 //! | `GET /activity` | recent activity |
+//! | `GET /link[?code=]`, `POST /link[/approve, /decline]` | a device's phone link: code, approval |
 //! | `GET /lang/{en,nl}` | the page's language (a cookie) |
 //!
 //! Order of checks on a `POST`: body size (413), form encoding (415/400), anti-forgery token
@@ -31,15 +32,16 @@ use super::WebConfig;
 use super::account::Checked;
 use super::csrf;
 use super::i18n::Lang;
-use super::pages::{self, AppPasswordsView, DeviceView, Frame, Notice};
+use super::pages::{self, AppPasswordsView, DeviceView, Frame, LinkView, Notice};
 use super::qr;
-use super::sessions::{self, LANG_COOKIE, PRE_COOKIE, SESSION_COOKIE, Session};
+use super::sessions::{self, LANG_COOKIE, LINK_COOKIE, PRE_COOKIE, SESSION_COOKIE, Session};
 use super::totp;
 use crate::account::check_password;
 use crate::error::Error;
 use crate::gateway::Gateway;
-use crate::store::AccountRecord;
+use crate::link::LinkLookup;
 use crate::store::security::{ActivityKind, SessionStage};
+use crate::store::{AccountRecord, LinkRecord};
 use crate::time::UnixMillis;
 
 /// What the routes share.
@@ -109,6 +111,10 @@ impl IntoResponse for Reply {
 /// One request as the handlers see it.
 struct Ctx {
     path: String,
+    /// The query string (only `/link` reads one: `?code=`).
+    query: String,
+    /// Where the request came from (the TCP peer's address), for throttling typed link codes.
+    source: String,
     lang: Lang,
     headers: HeaderMap,
     now: UnixMillis,
@@ -117,6 +123,21 @@ struct Ctx {
 impl Ctx {
     fn cookie(&self, name: &str) -> Option<String> {
         cookie_in(&self.headers, name)
+    }
+
+    /// The link code the player is on: from the QR code's `?code=`, else the cookie the
+    /// signed-out `/link` set before sending them to sign in.
+    fn link_code(&self) -> Option<padlock_protocol::LinkCode> {
+        let from_query = self
+            .query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "code")
+            .and_then(|(_, value)| padlock_protocol::LinkCode::parse(value));
+        from_query.or_else(|| {
+            self.cookie(LINK_COOKIE)
+                .and_then(|value| padlock_protocol::LinkCode::parse(&value))
+        })
     }
 }
 
@@ -161,6 +182,11 @@ pub(crate) async fn dispatch(State(app): State<App>, request: Request) -> Respon
     let method = request.method().clone();
     let ctx = Ctx {
         path: request.uri().path().to_owned(),
+        query: request.uri().query().unwrap_or("").to_owned(),
+        source: request
+            .extensions()
+            .get::<super::PeerAddr>()
+            .map_or_else(|| "unknown".to_owned(), |peer| peer.0.to_string()),
         lang: lang_of(request.headers()),
         headers: request.headers().clone(),
         now: (app.clock)(),
@@ -294,12 +320,21 @@ fn get(app: &App, ctx: &Ctx) -> Result<Reply, Error> {
         "/devices" => page(None).devices(),
         "/password" => page(None).password(StatusCode::OK),
         "/activity" => page(None).activity(),
+        "/link" => page(None).link_entry(StatusCode::OK, ""),
         _ => Ok(not_found(ctx)),
     }
 }
 
 /// A signed-out browser: the sign-in form (with its `pre` cookie), or a redirect to it.
 fn signed_out_get(app: &App, ctx: &Ctx) -> Result<Reply, Error> {
+    if ctx.path == "/link" {
+        // Sign in first, then back here (signed_in) with the code kept in a cookie.
+        let reply = Reply::redirect("/sign-in");
+        return Ok(match ctx.link_code() {
+            Some(code) => reply.with_cookie(link_cookie(app, code.as_str())),
+            None => reply,
+        });
+    }
     if ctx.path != "/sign-in" {
         return Ok(match ctx.path.as_str() {
             "/" | "/two-step" | "/devices" | "/password" | "/activity" | "/sign-in/code" => {
@@ -308,7 +343,15 @@ fn signed_out_get(app: &App, ctx: &Ctx) -> Result<Reply, Error> {
             _ => not_found(ctx),
         });
     }
-    Ok(sign_in_page(app, ctx, StatusCode::OK, "", None))
+    let notice = ctx
+        .cookie(LINK_COOKIE)
+        .map(|_| Notice::Info(ctx.lang.text().link_sign_in_first.into()));
+    Ok(sign_in_page(app, ctx, StatusCode::OK, "", notice))
+}
+
+/// The cookie that keeps a link code across the sign-in (15 minutes, longer than a code lives).
+fn link_cookie(app: &App, code: &str) -> String {
+    sessions::set_cookie(LINK_COOKIE, code, 900, secure(app))
 }
 
 fn sign_in_page(
@@ -474,7 +517,13 @@ fn signed_in(
     app.gateway
         .security()?
         .record_activity(account_id, ActivityKind::WebSignIn, "", ctx.now)?;
-    Ok(Reply::redirect("/").with_cookie(session_cookie(app, &cookie)))
+    // Back to the device's link, if that is what the player came for.
+    let home = if ctx.cookie(LINK_COOKIE).is_some() {
+        "/link"
+    } else {
+        "/"
+    };
+    Ok(Reply::redirect(home).with_cookie(session_cookie(app, &cookie)))
 }
 
 fn second_step(
@@ -717,6 +766,9 @@ impl Page<'_> {
                 Ok(Reply::redirect("/devices"))
             }
             "/password" => self.change_password(fields),
+            "/link" => self.link_lookup(field(fields, "code")),
+            "/link/approve" => self.link_approve(fields),
+            "/link/decline" => self.link_decline(field(fields, "link_code")),
             _ => Ok(not_found(self.ctx)),
         }
     }
@@ -812,6 +864,109 @@ impl Page<'_> {
             }
             None => self.begin_two_step(Some(Notice::Error(t.wrong_code.into()))),
         }
+    }
+
+    /// The code form, with `code` (or the one the player came with) filled in.
+    fn link_entry(&self, status: StatusCode, code: &str) -> Result<Reply, Error> {
+        let shown = match self.ctx.link_code() {
+            Some(code) if status == StatusCode::OK => code.to_string(),
+            _ => code.to_owned(),
+        };
+        Ok(Reply::page(
+            status,
+            pages::link_entry(&self.frame(), &shown),
+        ))
+    }
+
+    /// The pending link with the typed `code` (a throttled attempt, see [`crate::link`]), or
+    /// the code form again with the reason.
+    fn find_link(&self, code: &str) -> Result<Result<LinkRecord, Reply>, Error> {
+        let t = self.ctx.lang.text();
+        let found =
+            self.gateway()
+                .find_link(self.account.id, &self.ctx.source, code, self.ctx.now)?;
+        let (status, notice) = match found {
+            LinkLookup::Found(link) => return Ok(Ok(link)),
+            LinkLookup::Throttled(secs) => refusal(t, Checked::Throttled(secs), t.link_wrong),
+            LinkLookup::NotFound => (StatusCode::BAD_REQUEST, Notice::Error(t.link_wrong.into())),
+        };
+        let page = Page {
+            app: self.app,
+            ctx: self.ctx,
+            session: self.session,
+            account: self.account,
+            notice: Some(notice),
+        };
+        Ok(Err(page.link_entry(status, code)?))
+    }
+
+    fn link_approval(&self, status: StatusCode, link: &LinkRecord) -> Result<Reply, Error> {
+        let view = LinkView {
+            code: link.code.to_string(),
+            kind: link.kind,
+            model: &link.model,
+            firmware: &link.firmware,
+            asked: link.created,
+            confirm_first: !self.fresh(),
+            two_step: self.gateway().has_authenticator(self.account.id)?,
+        };
+        Ok(Reply::page(
+            status,
+            pages::link_approval(&self.frame(), &view),
+        ))
+    }
+
+    fn link_lookup(self, code: &str) -> Result<Reply, Error> {
+        match self.find_link(code)? {
+            Ok(link) => self.link_approval(StatusCode::OK, &link),
+            Err(reply) => Ok(reply),
+        }
+    }
+
+    /// Approves: a credential like an app password, so an old sign-in asks the password
+    /// (and code) again first, as creating an app password does.
+    fn link_approve(self, fields: &[(String, String)]) -> Result<Reply, Error> {
+        let link = match self.find_link(field(fields, "link_code"))? {
+            Ok(link) => link,
+            Err(reply) => return Ok(reply),
+        };
+        if !self.fresh() {
+            if let Err((status, notice)) = self.confirmed(fields)? {
+                return self.with(notice).link_approval(status, &link);
+            }
+            self.gateway()
+                .security()?
+                .reauthenticated(&self.session.hash, self.ctx.now)?;
+        }
+        if !self
+            .gateway()
+            .approve_link(self.account.id, &link, self.ctx.now)?
+        {
+            let t = self.ctx.lang.text();
+            return self
+                .with(Notice::Error(t.link_wrong.into()))
+                .link_entry(StatusCode::BAD_REQUEST, "");
+        }
+        self.record(
+            ActivityKind::AppPasswordCreated,
+            &format!("Link · {}", link.model),
+        )?;
+        Ok(
+            Reply::page(StatusCode::OK, pages::link_done(&self.frame(), true))
+                .with_cookie(sessions::set_cookie(LINK_COOKIE, "", 0, secure(self.app))),
+        )
+    }
+
+    fn link_decline(self, code: &str) -> Result<Reply, Error> {
+        let link = match self.find_link(code)? {
+            Ok(link) => link,
+            Err(reply) => return Ok(reply),
+        };
+        self.gateway().decline_link(&link, self.ctx.now)?;
+        Ok(
+            Reply::page(StatusCode::OK, pages::link_done(&self.frame(), false))
+                .with_cookie(sessions::set_cookie(LINK_COOKIE, "", 0, secure(self.app))),
+        )
     }
 
     fn change_password(self, fields: &[(String, String)]) -> Result<Reply, Error> {

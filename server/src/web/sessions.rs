@@ -27,6 +27,8 @@ pub const SESSION_COOKIE: &str = "padlock_session";
 pub const PRE_COOKIE: &str = "padlock_pre";
 /// The language cookie's name.
 pub const LANG_COOKIE: &str = "lang";
+/// The cookie that keeps a phone link code while the player signs in first.
+pub const LINK_COOKIE: &str = "padlock_link";
 
 /// A session found for a request.
 #[derive(Debug, Clone)]

@@ -4,11 +4,13 @@
 
 use rusqlite::{Row, params};
 
-use super::{SqliteStore, revoke_primary_password_tokens, write_transaction};
+use super::tokens::revoke_primary_password_tokens;
+use super::{SqliteStore, write_transaction};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::store::security::{
-    ActivityKind, ActivityRecord, SecurityStore, SessionStage, TotpRecord, WebSessionRecord,
+    ACTIVITY_KEPT, ActivityKind, ActivityRecord, SecurityStore, SessionStage, TotpRecord,
+    WebSessionRecord,
 };
 use crate::time::UnixMillis;
 
@@ -236,9 +238,6 @@ impl SecurityStore for SqliteStore {
     }
 }
 
-/// How many lines of activity an account keeps; older ones are deleted as new ones come.
-const ACTIVITY_KEPT: i64 = 200;
-
 /// Adds a line of activity, and deletes the account's lines beyond the newest [`ACTIVITY_KEPT`].
 pub(super) fn insert_activity(
     connection: &rusqlite::Connection,
@@ -257,6 +256,6 @@ pub(super) fn insert_activity(
             "DELETE FROM activity WHERE account_id = ?1 AND id NOT IN \
              (SELECT id FROM activity WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
         )?
-        .execute([account_id, ACTIVITY_KEPT])?;
+        .execute([account_id, super::limit(ACTIVITY_KEPT)])?;
     Ok(())
 }

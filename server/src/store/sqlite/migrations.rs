@@ -148,4 +148,51 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activity_by_account ON activity(account_id, id);
     ",
+    // 6: what several gateway processes on one database must share (crate::store's "What
+    // lives where"): password attempts in flight, per throttling subject, each with a lease so
+    // that a crashed gateway's attempts stop counting; the success budgets of device keys
+    // (crate::pace), as the instant each is full again; and a counter that the group commit of
+    // granted sign-ins' claims bumps in the one synced transaction of each batch.
+    "
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY,
+        lease_until INTEGER NOT NULL
+    );
+    CREATE INDEX attempts_by_lease ON attempts(lease_until);
+    CREATE TABLE attempt_subjects (
+        subject BLOB NOT NULL,
+        attempt INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+        PRIMARY KEY (subject, attempt)
+    ) WITHOUT ROWID;
+    CREATE INDEX attempt_subjects_by_attempt ON attempt_subjects(attempt);
+    CREATE TABLE pace (
+        subject BLOB PRIMARY KEY,
+        full_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX pace_by_full_at ON pace(full_at);
+    CREATE TABLE grant_batches (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        batches INTEGER NOT NULL
+    );
+    INSERT INTO grant_batches (id, batches) VALUES (1, 0);
+    ",
+    // 7: phone links waiting for approval (crate::link), by code (its 8 letters), bound to the
+    // device key that asked; `state` 0 pending, 1 approved, 2 declined. Deleted once expired.
+    "
+    CREATE TABLE links (
+        code          BLOB PRIMARY KEY,
+        device_key    BLOB NOT NULL,
+        kind          INTEGER NOT NULL,
+        model         TEXT NOT NULL,
+        firmware      TEXT NOT NULL,
+        created       INTEGER NOT NULL,
+        expires       INTEGER NOT NULL,
+        interval_secs INTEGER NOT NULL,
+        last_poll     INTEGER,
+        state         INTEGER NOT NULL,
+        seed          BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX links_by_device ON links(device_key, expires);
+    CREATE INDEX links_by_expiry ON links(expires);
+    ",
 ];
