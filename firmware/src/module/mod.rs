@@ -318,13 +318,7 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                     Some(Pending::Resume | Pending::SignIn { remember: true })
                 );
                 match (keep, remember) {
-                    (true, Some(token)) => {
-                        let email = self.ui.email().text();
-                        if self.vault.store(email, &token, &mut self.rng).is_err() {
-                            // Signed in all the same; the next start will ask for the password.
-                            padlock_fmt::warn!("vault: could not store the token");
-                        }
-                    }
+                    (true, Some(token)) => self.keep(&token),
                     (false, _) => self.forget(),
                     (true, None) => {}
                 }
@@ -378,12 +372,8 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                 ..
             }) => {
                 match remember {
-                    Some(token) => {
-                        if self.vault.store("", &token, &mut self.rng).is_err() {
-                            // Signed in all the same; the next start will ask again.
-                            padlock_fmt::warn!("vault: could not store the token");
-                        }
-                    }
+                    // The email field is empty: the phone choice is only offered then.
+                    Some(token) => self.keep(&token),
                     // A link always gives a token; without one there is nothing to keep.
                     None => self.forget(),
                 }
@@ -411,6 +401,15 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
             }),
             Ok(Response::SignedOut) => LinkAnswer::Failed(Outcome::ProtocolError),
             Err(failure) => LinkAnswer::Failed(failed(failure)),
+        }
+    }
+
+    /// Stores `token` for the account on screen (none, after a phone link).
+    fn keep(&mut self, token: &padlock_protocol::RememberToken) {
+        let email = self.ui.email().text();
+        if self.vault.store(email, token, &mut self.rng).is_err() {
+            // Signed in all the same; the next start will ask again.
+            padlock_fmt::warn!("vault: could not store the token");
         }
     }
 

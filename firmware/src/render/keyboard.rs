@@ -573,7 +573,8 @@ fn label_layout(text: &str, area: Rectangle, face: Face, pad: u32) -> LabelLayou
     let split = text
         .rfind(['.', ' '])
         .filter(|i| *i > 0)
-        .map(|i| text.split_at(i))
+        // Checked: no panic path linked in (see `Keyboard::insert`).
+        .and_then(|i| text.split_at_checked(i))
         .map(|(head, tail)| (head, tail.trim_start()));
     if let Some((head, tail)) = split {
         let two = Face::fitting(

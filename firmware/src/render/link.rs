@@ -106,6 +106,17 @@ fn texts<'c>(content: &'c Content<'_>) -> Vec<Piece<'c>, LINES> {
         .collect()
 }
 
+/// What the QR code of `link` holds; nothing without the QR feature (the board's flash).
+#[cfg(feature = "qr")]
+fn qr_text(link: &crate::ui::Link) -> crate::ui::link::QrText {
+    link.qr_text()
+}
+
+#[cfg(not(feature = "qr"))]
+fn qr_text(_: &crate::ui::Link) -> &'static str {
+    ""
+}
+
 #[cfg(feature = "qr")]
 fn qr_fits(text: &str, side: u32) -> bool {
     super::qr::fits(text, side)
@@ -222,7 +233,7 @@ where
     let Some(link) = ui.link() else {
         return Ok(());
     };
-    let qr_text = link.qr_text();
+    let qr_text = qr_text(link);
     let layout = LinkLayout::new(metrics, body, content, &qr_text);
     for (piece, band) in texts(content).iter().zip(layout.bands.iter()) {
         let color = match piece.part {
@@ -258,7 +269,7 @@ where
         return Ok(());
     };
     let content = Content::of(ui);
-    let layout = LinkLayout::new(metrics, body, &content, &link.qr_text());
+    let layout = LinkLayout::new(metrics, body, &content, &qr_text(link));
     let (Some(piece), Some((area, face))) = (content.first(Part::Hint), layout.countdown()) else {
         return Ok(());
     };

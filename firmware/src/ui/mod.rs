@@ -719,32 +719,17 @@ impl Ui {
         let damage = if phone == self.phone_choice() {
             change.damage
         } else {
-            // The first letter typed or the last one deleted: Done's label changes.
-            change.damage.merge(self.done_damage())
+            // The first letter typed or the last one deleted: Done's label changes, on its key
+            // or in the legend, which are redrawn with every key.
+            Damage {
+                all_keys: true,
+                field: true,
+                ..change.damage
+            }
         };
         Effects {
             request: None,
             redraw: Redraw::Keyboard(damage),
-        }
-    }
-
-    /// What shows Done on the email keyboard: its key where the layout has one, else the
-    /// button legend, which is redrawn with every key.
-    fn done_damage(&self) -> Damage {
-        let keyboard = &self.email;
-        let (rows, cols) = crate::keyboard::Layout::size(keyboard.layout(), keyboard.page());
-        let done = (0..rows)
-            .flat_map(|row| (0..cols).map(move |col| crate::keyboard::Cell { row, col }))
-            .find(|cell| keyboard.key(*cell) == crate::keyboard::Key::Done);
-        match done {
-            Some(cell) => Damage {
-                keys: [Some(cell), None],
-                ..Damage::default()
-            },
-            None => Damage {
-                all_keys: true,
-                ..Damage::default()
-            },
         }
     }
 
