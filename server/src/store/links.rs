@@ -68,7 +68,8 @@ pub trait LinkStore: Send + Sync {
         device_key: &PublicKey,
         now: UnixMillis,
     ) -> Result<(Vec<UnixMillis>, usize), Error>;
-    /// Records a poll of a pending link: its interval from now on, and the time.
+    /// Records a poll of a pending link: its interval from now on, and the time. May be
+    /// written unsynced (lost with the machine, it only forgets a slow-down).
     fn record_link_poll(
         &self,
         code: &LinkCode,

@@ -105,14 +105,16 @@ impl LinkStore for SqliteStore {
         interval_secs: u8,
         now: UnixMillis,
     ) -> Result<(), Error> {
-        let connection = self.lock()?;
-        connection
-            .prepare_cached(&format!(
+        // Unsynced: a poll is the one write of the hottest link path (every device, every few
+        // seconds), and losing its record with the machine only forgets a slow-down.
+        self.write_unsynced(|tx| {
+            tx.prepare_cached(&format!(
                 "UPDATE links SET interval_secs = ?2, last_poll = ?3 \
                  WHERE code = ?1 AND state = {PENDING}"
             ))?
             .execute(params![code.as_bytes(), interval_secs, now.to_sql()])?;
-        Ok(())
+            Ok(())
+        })
     }
 
     fn approve_link(
