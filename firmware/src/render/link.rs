@@ -23,9 +23,9 @@ use embedded_graphics::prelude::{DrawTarget, Point, Size, Transform};
 use embedded_graphics::primitives::Rectangle;
 use heapless::Vec;
 
-use super::face::{FACES, Face, fit};
+use super::face::{FACES, Face};
 use super::layout::Metrics;
-use super::report::{Drawn, How, Report};
+use super::report::{Drawn, Report};
 use super::theme::Themed;
 use crate::ui::{Content, Part, Piece, Ui};
 
@@ -289,16 +289,13 @@ fn line<D: DrawTarget>(
         report.drawn(&Drawn::left_out(piece.part));
         return Ok(());
     };
-    let shown = fit(piece.text, face.columns(area.size.width));
+    // The link screen's pieces are whole or optional, never cut for an ellipsis.
+    let (shown, how) = super::screens::fitted(&piece, face.columns(area.size.width));
     face.draw_centered(target, shown, area, color)?;
     report.drawn(&Drawn {
         part: piece.part,
         shown,
-        how: if shown.len() < piece.text.len() {
-            How::Cut
-        } else {
-            How::Whole
-        },
+        how,
     });
     Ok(())
 }

@@ -1010,13 +1010,7 @@ fn draw_line<D: DrawTarget>(
         report.drawn(&Drawn::left_out(piece.part));
         return Ok(());
     };
-    let columns = face.columns(area.size.width);
-    let whole = piece.text.chars().count() <= columns;
-    let (shown, how) = match (whole, piece.fit) {
-        (true, _) => (piece.text, How::Whole),
-        (false, Fit::Ellipsis) => (fit(piece.text, columns.saturating_sub(1)), How::Ellipsis),
-        (false, _) => (fit(piece.text, columns), How::Cut),
-    };
+    let (shown, how) = fitted(&piece, face.columns(area.size.width));
     let end = face.draw(target, shown, area.top_left, color)?;
     if how == How::Ellipsis {
         face.draw(target, "…", end, color)?;
@@ -1027,6 +1021,17 @@ fn draw_line<D: DrawTarget>(
         how,
     });
     Ok(())
+}
+
+/// What of `piece` shows on one line of `columns` characters, and how it was fitted: whole,
+/// cut, or cut for an ellipsis if the piece asks for one.
+pub(super) fn fitted<'p>(piece: &Piece<'p>, columns: usize) -> (&'p str, How) {
+    let whole = piece.text.chars().count() <= columns;
+    match (whole, piece.fit) {
+        (true, _) => (piece.text, How::Whole),
+        (false, Fit::Ellipsis) => (fit(piece.text, columns.saturating_sub(1)), How::Ellipsis),
+        (false, _) => (fit(piece.text, columns), How::Cut),
+    }
 }
 
 /// Draws nothing, anywhere: the target of [`Renderer::report`].
