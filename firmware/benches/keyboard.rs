@@ -19,7 +19,7 @@ use padlock_firmware::input::Button;
 use padlock_firmware::input::Physical;
 use padlock_firmware::keyboard::layout::anchors::{self, GridLayout};
 use padlock_firmware::keyboard::planner::plan;
-use padlock_firmware::keyboard::{Keyboard, Layout, Mode};
+use padlock_firmware::keyboard::{KeyInput, Keyboard, Layout, Mode};
 use padlock_firmware::profile::{OLED, Profile, QuickEntry, XBOX360, ZUNE};
 use padlock_firmware::render::count::Counting;
 use padlock_firmware::render::{Renderer, Themed};
@@ -34,7 +34,7 @@ const ANCHOR_BUTTONS: &[Binding] = &[
     Binding {
         button: Button::Lt,
         name: "LT",
-        action: Action::Shift,
+        action: Action::Type(KeyInput::Shift),
         quick: None,
     },
     CURSOR.lines()[0],

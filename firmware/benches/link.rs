@@ -17,7 +17,7 @@ use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::{OLED, Profile, XBOX360, ZUNE};
 use padlock_firmware::ui::{Focus, Screen};
 use padlock_server::link::LinkLookup;
-use rig::{EMAIL, Flash, Rig, TestModule, device_keys};
+use rig::{EMAIL, Flash, GatewayPair, TestModule, device_keys};
 
 /// One-way latency of the measured link.
 const LATENCY_MS: u64 = 100;
@@ -26,7 +26,7 @@ const ROUND_TRIP_MS: f64 = 2.0 * LATENCY_MS as f64;
 
 /// Performs `actions`, counting presses as the keyboard benchmarks do: a button press or a
 /// stick move into a sector is one, the stick's return to centre is free.
-fn perform(rig: &Rig, module: &mut TestModule<'_, '_>, actions: &[Physical]) -> u32 {
+fn perform(rig: &GatewayPair, module: &mut TestModule<'_, '_>, actions: &[Physical]) -> u32 {
     let mut presses = 0;
     for action in actions {
         if *action != Physical::Stick(None) {
@@ -37,8 +37,8 @@ fn perform(rig: &Rig, module: &mut TestModule<'_, '_>, actions: &[Physical]) -> 
     presses
 }
 
-fn rig() -> Rig {
-    Rig::with_links(
+fn rig() -> GatewayPair {
+    GatewayPair::with_links(
         1,
         Faults {
             latency_ms: LATENCY_MS,
@@ -48,7 +48,7 @@ fn rig() -> Rig {
 }
 
 /// The player on the phone approves the code on screen.
-fn approve(rig: &Rig, module: &TestModule<'_, '_>) {
+fn approve(rig: &GatewayPair, module: &TestModule<'_, '_>) {
     let code = module.ui().link().expect("a code").shown_code().to_owned();
     let account = rig.gateway.account_id(EMAIL).expect("the account");
     let LinkLookup::Found(link) = rig
@@ -91,7 +91,7 @@ struct Poll {
 
 /// Waits for the next poll and measures it, from the moment it starts until its connection's
 /// last packet.
-fn one_poll(rig: &mut Rig, module: &mut TestModule<'_, '_>) -> Poll {
+fn one_poll(rig: &mut GatewayPair, module: &mut TestModule<'_, '_>) -> Poll {
     assert!(rig.run_until(module, 30_000, |m| m.network().busy()));
     let start = rig.now_ms;
     let wire_before: u64 = rig.wire.delivered().iter().sum();

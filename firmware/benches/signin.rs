@@ -24,7 +24,7 @@ use padlock_firmware::profile::{OLED, XBOX360};
 use padlock_firmware::render::Renderer;
 use padlock_firmware::ui::Screen;
 use padlock_protocol::StaticKeypair;
-use rig::{EMAIL, Flash, Rig, TestModule, device_keys};
+use rig::{EMAIL, Flash, GatewayPair, TestModule, device_keys};
 
 /// One-way latency of the measured link.
 const LATENCY_MS: u64 = 100;
@@ -45,7 +45,7 @@ struct Cost {
 
 /// Measures from now until the module shows the signed-in screen, then lets the connection's
 /// last packets (the gateway's FIN, the device's reset) arrive and counts them too.
-fn measure(rig: &mut Rig, module: &mut TestModule<'_, '_>, start_ms: u64) -> Cost {
+fn measure(rig: &mut GatewayPair, module: &mut TestModule<'_, '_>, start_ms: u64) -> Cost {
     let wire_before: u64 = rig.wire.delivered().iter().sum();
     rig.wire.capture(true);
     let traffic = rig.far_end.traffic();
@@ -76,7 +76,7 @@ fn sign_in_then_resume() -> (Cost, Cost) {
         latency_ms: LATENCY_MS,
         ..Faults::default()
     };
-    let mut rig = Rig::new(1, link);
+    let mut rig = GatewayPair::new(1, link);
     let app_password = rig.app_password();
     let keys = device_keys();
 

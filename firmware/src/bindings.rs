@@ -28,6 +28,7 @@
 //! [`crate::keyboard::layout`]), so every function stays reachable with five buttons.
 
 use crate::input::{Button, ButtonSet, Direction};
+use crate::keyboard::KeyInput;
 
 /// What a button stands for, whatever the screen. Each screen gives it its meaning there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,18 +43,9 @@ pub enum Action {
     /// Take back the last thing done: a first stroke, else a typed character; on an empty
     /// field, or off the keyboard, back out. For a device with one button for all three.
     Undo,
-    /// Delete the character before the text cursor.
-    Backspace,
-    /// Type a space (where the field takes one).
-    Space,
-    /// Move the text cursor left.
-    CursorLeft,
-    /// Move the text cursor right.
-    CursorRight,
-    /// Upper case for the next letter.
-    Shift,
-    /// The keyboard's next page (symbols; on app-password letters, the full keyboard).
-    Symbols,
+    /// An edit only the keyboard knows: delete, space, the text cursor, shift, the next page
+    /// (a [`KeyInput`] the button gives the keyboard as it is).
+    Type(KeyInput),
     /// Finish the field; off the keyboard, press the focused button.
     Done,
 }
@@ -176,12 +168,22 @@ pub const XBOX360: Bindings = Bindings::new(&[
     bind(Button::Left, "D-pad", Action::Move(Direction::Left)),
     bind(Button::Right, "D-pad", Action::Move(Direction::Right)),
     quick(Button::A, "A", Action::Select, Quick::WheelRow(3)),
-    quick(Button::X, "X", Action::Backspace, Quick::WheelRow(1)),
-    quick(Button::Y, "Y", Action::Space, Quick::WheelRow(0)),
-    bind(Button::Lt, "LT", Action::Shift),
-    bind(Button::Rt, "RT", Action::Symbols),
-    bind(Button::Lb, "LB", Action::CursorLeft),
-    bind(Button::Rb, "RB", Action::CursorRight),
+    quick(
+        Button::X,
+        "X",
+        Action::Type(KeyInput::Backspace),
+        Quick::WheelRow(1),
+    ),
+    quick(
+        Button::Y,
+        "Y",
+        Action::Type(KeyInput::Space),
+        Quick::WheelRow(0),
+    ),
+    bind(Button::Lt, "LT", Action::Type(KeyInput::Shift)),
+    bind(Button::Rt, "RT", Action::Type(KeyInput::Symbols)),
+    bind(Button::Lb, "LB", Action::Type(KeyInput::CursorLeft)),
+    bind(Button::Rb, "RB", Action::Type(KeyInput::CursorRight)),
     bind(Button::Start, "Start", Action::Done),
     quick(Button::B, "B", Action::Back, Quick::WheelRow(2)),
     bind(Button::Back, "Back", Action::Back),
@@ -238,7 +240,10 @@ mod tests {
 
     #[test]
     fn lookups_answer_from_the_table() {
-        assert_eq!(XBOX360.action(Button::X), Some(Action::Backspace));
+        assert_eq!(
+            XBOX360.action(Button::X),
+            Some(Action::Type(KeyInput::Backspace))
+        );
         assert_eq!(ZUNE.action(Button::X), None);
         assert_eq!(
             XBOX360.for_action(Action::Back).map(|b| b.button),

@@ -14,7 +14,8 @@ use padlock_firmware::profile::XBOX360;
 use padlock_firmware::ui::{Choice, Problem, Screen};
 use padlock_firmware::vault::Vault;
 use rig::{
-    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, PRIMARY_PASSWORD, Rig, TestModule, device_keys,
+    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, GatewayPair, PRIMARY_PASSWORD, TestModule,
+    device_keys,
 };
 
 /// Seeds of the bad network's losses (odd: the wire's generator takes `seed | 1`).
@@ -23,7 +24,7 @@ const LOSSY_SEEDS: [u64; 6] = [1, 3, 5, 7, 9, 11];
 /// Types the account and `password`, sets "Remember my info" to `remember`, presses Sign in
 /// and waits for the answer.
 fn sign_in_as_player(
-    rig: &mut Rig,
+    rig: &mut GatewayPair,
     module: &mut TestModule<'_, '_>,
     password: &str,
     remember: bool,
@@ -49,7 +50,7 @@ fn remembered(flash: Flash) -> (Option<[u8; 32]>, Flash) {
 }
 
 /// Token families the gateway still honours for the account, each bound to this device.
-fn live_tokens(rig: &Rig) -> usize {
+fn live_tokens(rig: &GatewayPair) -> usize {
     let tokens = rig
         .gateway
         .tokens_at(EMAIL, rig.unix())
@@ -65,7 +66,7 @@ fn live_tokens(rig: &Rig) -> usize {
 /// First sign-in with an app password and "remember": signed in, a token in the vault
 /// (sealed: neither it nor the app password appears in flash), one token on the gateway.
 /// Returns the flash.
-fn first_sign_in(rig: &mut Rig) -> Flash {
+fn first_sign_in(rig: &mut GatewayPair) -> Flash {
     let app_password = rig.app_password();
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
@@ -94,9 +95,9 @@ fn first_sign_in(rig: &mut Rig) -> Flash {
 
 /// Power on with `flash` and let the module do what it does at start.
 fn reboot(
-    rig: &mut Rig,
+    rig: &mut GatewayPair,
     flash: Flash,
-    check: impl FnOnce(&mut Rig, &mut TestModule<'_, '_>),
+    check: impl FnOnce(&mut GatewayPair, &mut TestModule<'_, '_>),
 ) -> Flash {
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
@@ -106,7 +107,7 @@ fn reboot(
     module.into_flash()
 }
 
-fn remember_and_resume(rig: &mut Rig) {
+fn remember_and_resume(rig: &mut GatewayPair) {
     let flash = first_sign_in(rig);
     let (before, flash) = remembered(flash);
     // A new module instance on the same flash: the gateway rotates the token on resume.
@@ -126,7 +127,7 @@ fn remember_and_resume(rig: &mut Rig) {
     });
 }
 
-fn primary_password_on_a_two_step_account(rig: &mut Rig) {
+fn primary_password_on_a_two_step_account(rig: &mut GatewayPair) {
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());
@@ -152,7 +153,7 @@ fn primary_password_on_a_two_step_account(rig: &mut Rig) {
     assert_eq!(module.ui().screen(), Screen::SignedIn);
 }
 
-fn token_revoked_on_the_server(rig: &mut Rig) {
+fn token_revoked_on_the_server(rig: &mut GatewayPair) {
     let flash = first_sign_in(rig);
     assert_eq!(rig.gateway.revoke_all_tokens(EMAIL).expect("revoked"), 1);
     let flash = reboot(rig, flash, |_, module| {
@@ -164,7 +165,7 @@ fn token_revoked_on_the_server(rig: &mut Rig) {
     assert!(flash.image().iter().all(|b| *b == 0xFF), "and erased");
 }
 
-fn sign_out(rig: &mut Rig) {
+fn sign_out(rig: &mut GatewayPair) {
     let flash = first_sign_in(rig);
     let flash = reboot(rig, flash, |rig, module| {
         assert_eq!(module.ui().screen(), Screen::SignedIn);
@@ -183,7 +184,7 @@ fn sign_out(rig: &mut Rig) {
     });
 }
 
-fn gateway_down_at_start(rig: &mut Rig) {
+fn gateway_down_at_start(rig: &mut GatewayPair) {
     let flash = first_sign_in(rig);
     let (before, flash) = remembered(flash);
     // The gateway's host is up but its server is not: connections are refused.
@@ -204,7 +205,7 @@ fn gateway_down_at_start(rig: &mut Rig) {
 }
 
 /// A scenario: a name for the log, and the run.
-type Scenario = (&'static str, fn(&mut Rig));
+type Scenario = (&'static str, fn(&mut GatewayPair));
 
 const SCENARIOS: [Scenario; 5] = [
     ("remember and resume", remember_and_resume),
@@ -219,27 +220,27 @@ const SCENARIOS: [Scenario; 5] = [
 
 #[test]
 fn first_sign_in_with_an_app_password_is_remembered_and_resumes_after_a_reboot() {
-    remember_and_resume(&mut Rig::new(0, Faults::default()));
+    remember_and_resume(&mut GatewayPair::new(0, Faults::default()));
 }
 
 #[test]
 fn the_primary_password_of_a_two_step_account_gets_the_app_password_explanation() {
-    primary_password_on_a_two_step_account(&mut Rig::new(0, Faults::default()));
+    primary_password_on_a_two_step_account(&mut GatewayPair::new(0, Faults::default()));
 }
 
 #[test]
 fn a_token_revoked_on_the_server_leads_to_the_password_screen_and_is_forgotten() {
-    token_revoked_on_the_server(&mut Rig::new(0, Faults::default()));
+    token_revoked_on_the_server(&mut GatewayPair::new(0, Faults::default()));
 }
 
 #[test]
 fn sign_out_revokes_the_token_on_the_server_and_erases_it_from_flash() {
-    sign_out(&mut Rig::new(0, Faults::default()));
+    sign_out(&mut GatewayPair::new(0, Faults::default()));
 }
 
 #[test]
 fn a_gateway_down_at_start_keeps_the_token_and_a_retry_resumes() {
-    gateway_down_at_start(&mut Rig::new(0, Faults::default()));
+    gateway_down_at_start(&mut GatewayPair::new(0, Faults::default()));
 }
 
 #[test]
@@ -247,7 +248,7 @@ fn every_scenario_succeeds_through_10_percent_loss_and_200_ms_latency() {
     let mut lost = 0;
     for seed in LOSSY_SEEDS {
         for (name, scenario) in SCENARIOS {
-            let mut rig = Rig::new(seed, rig::lossy());
+            let mut rig = GatewayPair::new(seed, rig::lossy());
             rig.wire.capture(true);
             scenario(&mut rig);
             let dropped = rig.take_packets(Fate::Lost);

@@ -17,7 +17,7 @@ use padlock_firmware::profile::XBOX360;
 use padlock_firmware::ui::{Choice, Problem, Screen};
 use padlock_protocol::session::{ReplyStatus, write_status};
 use padlock_server::{Gateway, UnixMillis};
-use rig::{DISPLAY_NAME, EMAIL, Flash, Rig, device_keys};
+use rig::{DISPLAY_NAME, EMAIL, Flash, GatewayPair, device_keys};
 
 /// A far end made up in the test: frames in, a reply frame (or nothing) out.
 type Script = Box<dyn FnMut(&[u8], UnixMillis) -> Option<Vec<u8>> + Send>;
@@ -46,7 +46,7 @@ fn a_forged_status_is_a_failed_attempt_and_try_again_signs_in() {
         ReplyStatus::HandshakeRejected,
         ReplyStatus::Busy,
     ] {
-        let mut rig = Rig::scripted(1, Faults::default(), forging(status, 1));
+        let mut rig = GatewayPair::scripted(1, Faults::default(), forging(status, 1));
         let app_password = rig
             .gateway
             .create_app_password(EMAIL, "Xbox 360", rig.unix())

@@ -36,7 +36,9 @@ use padlock_firmware::profile::{
 use padlock_firmware::render::report::{Drawn, How};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
-use padlock_firmware::ui::{Content, Fit, Focus, LinkAnswer, Outcome, Part, Screen, Ui, UiConfig};
+use padlock_firmware::ui::{
+    Choice, Content, Fit, Focus, LinkAnswer, Outcome, Part, Screen, Ui, UiConfig,
+};
 use padlock_protocol::DenyReason;
 
 const URL: &str = "https://account.example.com/security";
@@ -497,4 +499,42 @@ fn a_dropped_text_is_reported_as_not_on_the_display() {
         "{drawn:?}"
     );
     assert!(!drawn.iter().any(|d| d.1.contains("app password")));
+}
+
+#[test]
+fn every_button_label_shown_is_drawn_whole_on_every_display() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            // Every golden screen, and a problem after a sign-in (Try again, Back) besides the
+            // one after a resume (Try again, Use password).
+            let mut after_sign_in = resumed(config(profile, language));
+            after_sign_in.outcome(Outcome::CannotReach);
+            // Use password (the second button), then sign in with an app password.
+            press(&mut after_sign_in, Button::Down);
+            press(&mut after_sign_in, Button::A);
+            type_text(&mut after_sign_in, "abcdabcdabcdabcd");
+            press(&mut after_sign_in, Button::A);
+            after_sign_in.outcome(Outcome::CannotReach);
+            assert_eq!(
+                after_sign_in.choices(),
+                [Some(Choice::Retry), Some(Choice::Back)]
+            );
+            let mut all = screens(profile, language);
+            all.push(("problem-after-sign-in", after_sign_in));
+            for (name, ui) in all {
+                for (part, shown, how) in reported(&ui) {
+                    // Left out while the player types is the content's rule (tested above);
+                    // a button that shows reads whole.
+                    if part == Part::Button {
+                        assert!(
+                            matches!(how, How::Whole | How::LeftOut),
+                            "{}-{}-{name}: the button reads {shown:?}",
+                            profile.name,
+                            language.code()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -13,7 +13,8 @@ use padlock_firmware::ui::{Problem, Screen};
 use padlock_firmware::vault::Vault;
 use padlock_server::link::LinkLookup;
 use rig::{
-    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, LINK_ADDRESS, Rig, TestModule, device_keys, lossy,
+    DEVICE_SECRET, DISPLAY_NAME, EMAIL, Flash, GatewayPair, LINK_ADDRESS, TestModule, device_keys,
+    lossy,
 };
 
 /// A source address for the page's throttle.
@@ -21,7 +22,7 @@ const SOURCE: &str = "192.0.2.7";
 
 /// Presses the phone choice on the empty keyboard and waits for the code screen; returns the
 /// code shown.
-fn show_code(rig: &mut Rig, module: &mut TestModule<'_, '_>) -> String {
+fn show_code(rig: &mut GatewayPair, module: &mut TestModule<'_, '_>) -> String {
     rig.settle(module);
     assert!(module.ui().phone_choice());
     press(module, Physical::Press(Button::Start), rig.now_ms);
@@ -35,7 +36,7 @@ fn show_code(rig: &mut Rig, module: &mut TestModule<'_, '_>) -> String {
 }
 
 /// The player on the page: finds the code as typed and approves or declines it.
-fn answer(rig: &Rig, code: &str, approve: bool) {
+fn answer(rig: &GatewayPair, code: &str, approve: bool) {
     let account = rig.gateway.account_id(EMAIL).expect("the account");
     let now = rig.unix();
     let LinkLookup::Found(link) = rig
@@ -61,7 +62,7 @@ fn remembered(flash: Flash) -> (bool, Flash) {
 
 /// Approved on the phone: signed in with the gateway's remember-me token, which the next
 /// power-on resumes with; revoked later, the device asks again from the keyboard.
-fn approve_and_resume(mut rig: Rig) {
+fn approve_and_resume(mut rig: GatewayPair) {
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());
@@ -111,19 +112,19 @@ fn approve_and_resume(mut rig: Rig) {
 
 #[test]
 fn approved_on_the_phone_the_device_signs_in_and_resumes_later() {
-    approve_and_resume(Rig::with_links(1, Faults::default()));
+    approve_and_resume(GatewayPair::with_links(1, Faults::default()));
 }
 
 #[test]
 fn approved_on_the_phone_over_a_lossy_slow_network() {
     for seed in [3, 5] {
-        approve_and_resume(Rig::with_links(seed, lossy()));
+        approve_and_resume(GatewayPair::with_links(seed, lossy()));
     }
 }
 
 #[test]
 fn declined_on_the_phone_offers_a_new_code() {
-    let mut rig = Rig::with_links(1, Faults::default());
+    let mut rig = GatewayPair::with_links(1, Faults::default());
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());
@@ -141,7 +142,7 @@ fn declined_on_the_phone_offers_a_new_code() {
 
 #[test]
 fn a_code_left_alone_expires_and_back_leaves_no_poll_behind() {
-    let mut rig = Rig::with_links(1, Faults::default());
+    let mut rig = GatewayPair::with_links(1, Faults::default());
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());
@@ -164,7 +165,7 @@ fn a_code_left_alone_expires_and_back_leaves_no_poll_behind() {
 
 #[test]
 fn a_gateway_without_links_hides_the_phone_choice() {
-    let mut rig = Rig::new(1, Faults::default());
+    let mut rig = GatewayPair::new(1, Faults::default());
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());

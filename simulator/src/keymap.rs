@@ -41,6 +41,7 @@
 use minifb::Key;
 use padlock_firmware::bindings::{Action, Binding, Bindings, Quick};
 use padlock_firmware::input::{Button, RawInput};
+use padlock_firmware::keyboard::KeyInput;
 use padlock_firmware::profile::Profile;
 
 /// What a key stands for.
@@ -100,13 +101,13 @@ fn action_keys(action: Action) -> &'static [Key] {
         Action::Select => &[Key::Enter, Key::Space],
         Action::Back => &[Key::Escape],
         Action::Undo => &[Key::Backspace, Key::Escape],
-        Action::Backspace => &[Key::Backspace],
-        Action::CursorLeft => &[Key::Q, Key::PageUp],
-        Action::CursorRight => &[Key::E, Key::PageDown],
-        Action::Shift => &[Key::LeftShift, Key::RightShift],
-        Action::Symbols => &[Key::LeftCtrl, Key::RightCtrl],
+        Action::Type(KeyInput::Backspace) => &[Key::Backspace],
+        Action::Type(KeyInput::CursorLeft) => &[Key::Q, Key::PageUp],
+        Action::Type(KeyInput::CursorRight) => &[Key::E, Key::PageDown],
+        Action::Type(KeyInput::Shift) => &[Key::LeftShift, Key::RightShift],
+        Action::Type(KeyInput::Symbols) => &[Key::LeftCtrl, Key::RightCtrl],
         Action::Done => &[Key::Tab],
-        Action::Move(_) | Action::Space => &[],
+        Action::Move(_) | Action::Type(_) => &[],
     }
 }
 
@@ -130,12 +131,13 @@ fn action_words(action: Action) -> &'static str {
         Action::Select => "select, press the key",
         Action::Back => "back out",
         Action::Undo => "undo a stroke, backspace, back out",
-        Action::Backspace => "backspace",
-        Action::Space => "space",
-        Action::CursorLeft => "text cursor left",
-        Action::CursorRight => "text cursor right",
-        Action::Shift => "shift",
-        Action::Symbols => "symbols",
+        Action::Type(KeyInput::Backspace) => "backspace",
+        Action::Type(KeyInput::Space) => "space",
+        Action::Type(KeyInput::CursorLeft) => "text cursor left",
+        Action::Type(KeyInput::CursorRight) => "text cursor right",
+        Action::Type(KeyInput::Shift) => "shift",
+        Action::Type(KeyInput::Symbols) => "symbols",
+        Action::Type(_) => "a keyboard input",
         Action::Done => "done",
     }
 }
@@ -526,9 +528,9 @@ mod tests {
             for (key, action) in [
                 (Key::Enter, Action::Select),
                 (Key::Escape, Action::Back),
-                (Key::Backspace, Action::Backspace),
+                (Key::Backspace, Action::Type(KeyInput::Backspace)),
                 (Key::Tab, Action::Done),
-                (Key::LeftShift, Action::Shift),
+                (Key::LeftShift, Action::Type(KeyInput::Shift)),
             ] {
                 if let Some(doing) = profile.bindings.for_action(action) {
                     assert_eq!(

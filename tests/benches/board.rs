@@ -12,7 +12,7 @@ use padlock_figures::Report;
 use padlock_firmware::input::Button;
 use padlock_tests::elf::image_size;
 use padlock_tests::qemu;
-use padlock_tests::signin::{Player, Rig, SIGN_IN_TIMEOUT, host_ui};
+use padlock_tests::signin::{BoardAndGateway, Player, SIGN_IN_TIMEOUT, host_ui};
 
 /// Sign-ins timed; the median is reported.
 const SIGN_INS: usize = 5;
@@ -26,7 +26,7 @@ struct Run {
 }
 
 fn run_on_qemu() -> Result<Run, String> {
-    let rig = Rig::start(&qemu::repo_root().join("target/qemu-board/bench"))?;
+    let rig = BoardAndGateway::start(&qemu::repo_root().join("target/qemu-board/bench"))?;
     let mut board = rig.boot("bench")?;
     board.wait_for_log(0, "screen Account", Duration::from_secs(10))?;
     board.arm_buttons()?;

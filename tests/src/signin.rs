@@ -1,6 +1,6 @@
 //! Signing in on the board: the real gateway beside QEMU, and the player's presses.
 //!
-//! [`Rig::start`] builds the image and `padlock-server`, gives the gateway an account with
+//! [`BoardAndGateway::start`] builds the image and `padlock-server`, gives the gateway an account with
 //! two-step verification and a fresh app password, serves it on a loopback port and provisions
 //! the device with its address (10.0.2.2, the host under QEMU's user networking) and key.
 //! [`Player`] presses the board's buttons as the keyboard planner says, keeping a host copy of
@@ -33,7 +33,7 @@ pub const PRIMARY_PASSWORD: &str = "Tulip 2026";
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The board image, a serving gateway, and a provisioned device folder.
-pub struct Rig {
+pub struct BoardAndGateway {
     /// The board image.
     pub elf: PathBuf,
     /// Where QEMU runs (provisioning record, flash file, screendumps, logs).
@@ -47,10 +47,10 @@ pub struct Rig {
     _serving: Serving,
 }
 
-/// The link page a gateway of [`Rig::start_with_links`] offers devices.
+/// The link page a gateway of [`BoardAndGateway::start_with_links`] offers devices.
 pub const LINK_ADDRESS: &str = "https://gw.example/link";
 
-impl Rig {
+impl BoardAndGateway {
     /// Builds everything and starts the gateway; `dir` is emptied first.
     pub fn start(dir: &Path) -> Result<Self, String> {
         Self::start_with(dir, false)

@@ -20,11 +20,11 @@ use padlock_server::web::player::{LinkChoice, PlayerLogin, answer_link};
 use padlock_tests::qemu;
 use padlock_tests::screen::Frame;
 use padlock_tests::signin::{
-    EMAIL, LINK_ADDRESS, NAME, PRIMARY_PASSWORD, Player, Rig, SIGN_IN_TIMEOUT, host_ui,
+    BoardAndGateway, EMAIL, LINK_ADDRESS, NAME, PRIMARY_PASSWORD, Player, SIGN_IN_TIMEOUT, host_ui,
 };
 
 /// The code of the one pending link, from `link list` (a header line, then `CODE\tdevice...`).
-fn pending_code(rig: &Rig) -> String {
+fn pending_code(rig: &BoardAndGateway) -> String {
     let listed = rig.server.admin(&["link", "list"]).expect("link list");
     let codes: Vec<&str> = listed
         .lines()
@@ -44,7 +44,7 @@ fn signs_in_by_phone_link_approved_on_the_page() {
     if !qemu::present_or_skip() {
         return;
     }
-    let rig = Rig::start_with_links(&qemu::repo_root().join("target/qemu-board/link"))
+    let rig = BoardAndGateway::start_with_links(&qemu::repo_root().join("target/qemu-board/link"))
         .expect("image, gateway with links and provisioning");
     let page = rig.page.expect("the page is served");
     let mut board = rig.boot("1-link").expect("QEMU boots the image");

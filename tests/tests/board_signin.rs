@@ -25,7 +25,9 @@ use padlock_firmware::ui::{Outcome, Screen, Ui};
 use padlock_protocol::{DenyReason, DisplayName};
 use padlock_tests::qemu::{self, Qemu};
 use padlock_tests::screen::Frame;
-use padlock_tests::signin::{EMAIL, NAME, PRIMARY_PASSWORD, Player, Rig, SIGN_IN_TIMEOUT, host_ui};
+use padlock_tests::signin::{
+    BoardAndGateway, EMAIL, NAME, PRIMARY_PASSWORD, Player, SIGN_IN_TIMEOUT, host_ui,
+};
 
 /// The board's screen, saved as `name`, must equal the host's rendering of `ui`.
 fn screen_is(board: &mut Qemu, ui: &Ui, name: &str) {
@@ -85,7 +87,7 @@ fn signs_in_resumes_and_explains_app_passwords() {
     if !qemu::present_or_skip() {
         return;
     }
-    let rig = Rig::start(&qemu::repo_root().join("target/qemu-board/signin"))
+    let rig = BoardAndGateway::start(&qemu::repo_root().join("target/qemu-board/signin"))
         .expect("image, gateway and provisioning");
 
     // First sign-in: address, app password, remember, Sign in.

@@ -35,7 +35,7 @@ use padlock_firmware::profile::XBOX360;
 use padlock_firmware::ui::Screen;
 use padlock_server::UnixMillis;
 use padlock_server::web::{self, WebConfig, totp};
-use rig::{EMAIL, Flash, PRIMARY_PASSWORD, Rig, device_keys};
+use rig::{EMAIL, Flash, GatewayPair, PRIMARY_PASSWORD, device_keys};
 
 /// The bars the page must meet (the issue's): bytes per page, actions to an app password.
 const MAX_PAGE_BYTES: usize = 20 * 1024;
@@ -216,7 +216,7 @@ fn current_code(secret: &[u8], clock: &AtomicU64) -> String {
 }
 
 /// Types the account and `password` on the device, ticks "Remember my info", signs in.
-fn sign_in_on_the_device(rig: &mut Rig, flash: Flash, password: &str) -> Flash {
+fn sign_in_on_the_device(rig: &mut GatewayPair, flash: Flash, password: &str) -> Flash {
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, flash);
@@ -232,7 +232,7 @@ fn sign_in_on_the_device(rig: &mut Rig, flash: Flash, password: &str) -> Flash {
 }
 
 /// Starts the device on `flash` and lets it do what it does at power-up; its screen then.
-fn start_device(rig: &mut Rig, flash: Flash) -> (Screen, Flash) {
+fn start_device(rig: &mut GatewayPair, flash: Flash) -> (Screen, Flash) {
     let keys = device_keys();
     let mut buffers = NetBuffers::new();
     let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, flash);
@@ -248,10 +248,10 @@ fn start_device(rig: &mut Rig, flash: Flash) -> (Screen, Flash) {
 )]
 fn a_player_makes_an_app_password_in_chromium_and_the_device_signs_in_with_it() {
     let (chromium, chromedriver) = (program("chromium"), program("chromedriver"));
-    let mut rig = Rig::new(13, Faults::default());
+    let mut rig = GatewayPair::new(13, Faults::default());
     // The page reads the rig's virtual clock, so the device, the gateway and the page agree.
     let clock = Arc::new(AtomicU64::new(rig.unix().0));
-    let sync = |rig: &Rig| clock.store(rig.unix().0, Ordering::SeqCst);
+    let sync = |rig: &GatewayPair| clock.store(rig.unix().0, Ordering::SeqCst);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -49,13 +49,9 @@ fn typing<L: Layout>(keyboard: &Keyboard<L>, action: Action) -> KeyInput {
         Action::Back => KeyInput::Back,
         Action::Undo if keyboard.group().is_some() => KeyInput::Group(None),
         Action::Undo if keyboard.text().is_empty() => KeyInput::Back,
-        Action::Undo | Action::Backspace => KeyInput::Backspace,
-        Action::Space => KeyInput::Space,
-        Action::CursorLeft => KeyInput::CursorLeft,
-        Action::CursorRight => KeyInput::CursorRight,
-        Action::Shift => KeyInput::Shift,
-        Action::Symbols => KeyInput::Symbols,
+        Action::Undo => KeyInput::Backspace,
         Action::Done => KeyInput::Done,
+        Action::Type(input) => input,
     }
 }
 

@@ -20,7 +20,7 @@ use crate::profile::Profile;
 
 /// A minimal way to type a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub struct TypingPlan {
     /// The physical actions, in order.
     pub actions: Vec<Physical>,
     /// Presses they cost (stick returns to centre are free).
@@ -33,7 +33,7 @@ pub fn plan<L: Layout + Clone>(
     profile: &Profile,
     start: &Keyboard<L>,
     target: &str,
-) -> Option<Plan> {
+) -> Option<TypingPlan> {
     let typed = start.text().len();
     if !target.starts_with(start.text()) || start.text_cursor() != typed {
         return None;
@@ -84,7 +84,7 @@ pub fn plan<L: Layout + Clone>(
 
 /// The fewest presses that finish the field (Done, by button or on-screen key) from `start`,
 /// without changing its text: what a player does after typing.
-pub fn plan_done<L: Layout + Clone>(profile: &Profile, start: &Keyboard<L>) -> Option<Plan> {
+pub fn plan_done<L: Layout + Clone>(profile: &Profile, start: &Keyboard<L>) -> Option<TypingPlan> {
     let mut best: HashMap<Nav, (u32, Option<(Nav, Physical)>)> = HashMap::new();
     best.insert(start.nav(), (0, None));
     let mut queue = VecDeque::from([start.nav()]);
@@ -109,7 +109,7 @@ pub fn plan_done<L: Layout + Clone>(profile: &Profile, start: &Keyboard<L>) -> O
                 }
                 actions.reverse();
                 actions.push(action);
-                return Some(Plan {
+                return Some(TypingPlan {
                     actions,
                     presses: cost + price,
                 });
@@ -134,12 +134,12 @@ pub fn plan_done<L: Layout + Clone>(profile: &Profile, start: &Keyboard<L>) -> O
 
 type Trail = HashMap<(Nav, usize), (u32, Option<((Nav, usize), Physical)>)>;
 
-fn unwind(best: &Trail, mut state: (Nav, usize), presses: u32) -> Plan {
+fn unwind(best: &Trail, mut state: (Nav, usize), presses: u32) -> TypingPlan {
     let mut actions = Vec::new();
     while let Some((_, Some((previous, action)))) = best.get(&state) {
         actions.push(*action);
         state = *previous;
     }
     actions.reverse();
-    Plan { actions, presses }
+    TypingPlan { actions, presses }
 }

@@ -46,7 +46,7 @@ use smoltcp::phy::Device;
 use crate::input::{Controller, RawInput};
 use crate::net::{Failure, Finished, NetBuffers, NetConfig, Network};
 use crate::profile::ProfileError;
-use crate::ui::{Effects, LinkAnswer, Outcome, Redraw, Request as UiRequest, Ui, UiConfig};
+use crate::ui::{Effects, LinkAnswer, Outcome, Redraw, Ui, UiConfig, UiRequest};
 use crate::vault::Vault;
 
 /// What the module tells the platform besides what to redraw.

@@ -1,6 +1,16 @@
 //! A minimal gateway for the client's tests: a smoltcp interface on the far end of a virtual
 //! wire, a listening socket, and `padlock-protocol`'s responder answering from a fixed script.
 //! It isolates the client; the end-to-end tests run the real gateway.
+//!
+//! **Why it runs its own loop** ([`TestGatewayLink::run`]) instead of the one every other
+//! two-party test shares (`padlock-pair`'s `Pair`): these are the firmware's *unit* tests,
+//! compiled as a second copy of this crate. `padlock-pair` links the firmware library (and the
+//! server's smoltcp host), so its `WireEnd`, `Network` and `Module` are the other copy's types
+//! and cannot be handed to it from here; and the firmware must not depend on the server to
+//! make them one. Sharing the loop would mean moving it out of `padlock-pair` into this crate
+//! (a `Party` trait and the clock over `net::wire`, which `Pair` would then wrap): the loop
+//! here is ten lines, polls the client under test directly and jumps by its own `poll_delay`,
+//! so it stays, and the end-to-end tests (the real gateway, the real module) use `Pair`.
 
 use super::wire::{Faults, GATEWAY_ADDRESS, GATEWAY_PORT, Wire, WireEnd, device_config};
 use super::*;
@@ -149,7 +159,8 @@ pub(crate) fn sign_in() -> Request {
     }
 }
 
-pub(crate) struct Rig {
+/// The client's end of a virtual wire, this scripted gateway on the other, and the clock.
+pub(crate) struct TestGatewayLink {
     pub(crate) wire: Wire,
     pub(crate) device_end: WireEnd,
     pub(crate) gateway_end: WireEnd,
@@ -157,7 +168,7 @@ pub(crate) struct Rig {
     pub(crate) now_ms: u64,
 }
 
-impl Rig {
+impl TestGatewayLink {
     pub(crate) fn new(listening: bool, behaviour: Behaviour, faults: Faults) -> Self {
         Self::seeded(7, listening, behaviour, faults)
     }

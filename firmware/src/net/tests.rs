@@ -1,6 +1,6 @@
 //! The sign-in client against the minimal test gateway on a virtual wire.
 
-use super::test_gateway::{Behaviour, Rig, sign_in};
+use super::test_gateway::{Behaviour, TestGatewayLink, sign_in};
 use super::wire::Faults;
 use super::*;
 use padlock_protocol::RememberToken;
@@ -9,7 +9,7 @@ use rand_core::OsRng;
 /// One attempt with `request` from a fresh device, run on virtual time for at most
 /// `limit_ms`. `setup` adjusts the configuration and the network before the start.
 fn attempt(
-    rig: &mut Rig,
+    rig: &mut TestGatewayLink,
     request: Request,
     limit_ms: u64,
     setup: impl FnOnce(&mut NetConfig),
@@ -37,13 +37,13 @@ fn attempt(
     done
 }
 
-fn plain(rig: &mut Rig, request: Request, limit_ms: u64) -> Option<Finished> {
+fn plain(rig: &mut TestGatewayLink, request: Request, limit_ms: u64) -> Option<Finished> {
     attempt(rig, request, limit_ms, |_| {}, |_| {})
 }
 
 #[test]
 fn signs_in() {
-    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::Answer, Faults::default());
     let done = plain(&mut rig, sign_in(), 20_000).expect("finishes");
     assert!(matches!(done, Ok(Response::Granted { .. })), "{done:?}");
     assert_eq!(rig.gateway.requests, [sign_in()]);
@@ -57,7 +57,7 @@ fn signs_in_through_loss_and_latency() {
         ..Faults::default()
     };
     for seed in 0..5 {
-        let mut rig = Rig::seeded(seed, true, Behaviour::Answer, faults);
+        let mut rig = TestGatewayLink::seeded(seed, true, Behaviour::Answer, faults);
         let patient = |config: &mut NetConfig| {
             config.exchange_timeout_ms = 30_000;
             config.connect_timeout_ms = 15_000;
@@ -72,7 +72,7 @@ fn signs_in_through_loss_and_latency() {
 
 #[test]
 fn nobody_listening_is_cannot_reach_after_bounded_retries() {
-    let mut rig = Rig::new(false, Behaviour::Answer, Faults::default());
+    let mut rig = TestGatewayLink::new(false, Behaviour::Answer, Faults::default());
     assert_eq!(
         plain(&mut rig, sign_in(), 20_000),
         Some(Err(Failure::CannotReach))
@@ -87,7 +87,7 @@ fn a_dead_wire_times_out() {
         down: true,
         ..Faults::default()
     };
-    let mut rig = Rig::new(true, Behaviour::Answer, down);
+    let mut rig = TestGatewayLink::new(true, Behaviour::Answer, down);
     assert_eq!(
         plain(&mut rig, sign_in(), 60_000),
         Some(Err(Failure::TimedOut))
@@ -96,7 +96,7 @@ fn a_dead_wire_times_out() {
 
 #[test]
 fn link_down_is_no_network() {
-    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::Answer, Faults::default());
     let done = attempt(
         &mut rig,
         sign_in(),
@@ -110,7 +110,7 @@ fn link_down_is_no_network() {
 #[cfg(feature = "dhcp")]
 #[test]
 fn no_dhcp_answer_is_no_network() {
-    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::Answer, Faults::default());
     let dhcp = |config: &mut NetConfig| config.ip = IpConfig::Dhcp;
     let done = attempt(&mut rig, sign_in(), 30_000, dhcp, |_| {});
     assert_eq!(done, Some(Err(Failure::NoNetwork)));
@@ -119,7 +119,7 @@ fn no_dhcp_answer_is_no_network() {
 
 #[test]
 fn a_hang_up_after_the_request_is_retried_once_then_connection_lost() {
-    let mut rig = Rig::new(true, Behaviour::HangUpAfterRequest, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::HangUpAfterRequest, Faults::default());
     assert_eq!(
         plain(&mut rig, sign_in(), 30_000),
         Some(Err(Failure::ConnectionLost))
@@ -133,7 +133,7 @@ fn requests_sent(
     behaviour: Behaviour,
     exchange_timeout_ms: u64,
 ) -> (Option<Finished>, usize) {
-    let mut rig = Rig::new(true, behaviour, Faults::default());
+    let mut rig = TestGatewayLink::new(true, behaviour, Faults::default());
     let slow = |config: &mut NetConfig| config.exchange_timeout_ms = exchange_timeout_ms;
     let done = attempt(&mut rig, request, 200_000, slow, |_| {});
     (done, rig.gateway.frames)
@@ -157,14 +157,14 @@ fn a_lost_resume_is_retried_only_inside_the_grace_window() {
 
 #[test]
 fn a_garbage_reply_is_a_protocol_error() {
-    let mut rig = Rig::new(true, Behaviour::Garbage, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::Garbage, Faults::default());
     let done = plain(&mut rig, sign_in(), 20_000);
     assert!(matches!(done, Some(Err(Failure::Protocol(_)))), "{done:?}");
 }
 
 #[test]
 fn cancel_stops_the_attempt() {
-    let mut rig = Rig::new(true, Behaviour::Answer, Faults::default());
+    let mut rig = TestGatewayLink::new(true, Behaviour::Answer, Faults::default());
     let keys = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
     let mut buffers = NetBuffers::new();
     let mut net = Network::new(

@@ -20,7 +20,7 @@ use heapless::Vec;
 use super::face::Face;
 use super::theme::Themed;
 use crate::bindings::{Action, Binding, Quick};
-use crate::keyboard::{Keyboard, Layout, Mode};
+use crate::keyboard::{KeyInput, Keyboard, Layout, Mode};
 use crate::profile::{Profile, QuickEntry};
 use crate::text::{Language, Text};
 
@@ -72,15 +72,19 @@ pub fn entries_for(
             continue;
         }
         let action = match binding.action {
-            Action::Backspace => Some(Text::KeyBackspace.get(language)),
-            Action::Space => (mode == Mode::General).then(|| Text::KeySpace.get(language)),
-            Action::Shift => (mode != Mode::AppPassword).then(|| Text::KeyShift.get(language)),
-            Action::Symbols => Some(symbols.get(language)),
-            Action::CursorLeft => Some("«"),
-            Action::CursorRight => Some("»"),
+            Action::Type(KeyInput::Backspace) => Some(Text::KeyBackspace.get(language)),
+            Action::Type(KeyInput::Space) => {
+                (mode == Mode::General).then(|| Text::KeySpace.get(language))
+            }
+            Action::Type(KeyInput::Shift) => {
+                (mode != Mode::AppPassword).then(|| Text::KeyShift.get(language))
+            }
+            Action::Type(KeyInput::Symbols) => Some(symbols.get(language)),
+            Action::Type(KeyInput::CursorLeft) => Some("«"),
+            Action::Type(KeyInput::CursorRight) => Some("»"),
             Action::Done => Some(Text::KeyDone.get(language)),
             Action::Back | Action::Undo => Some(Text::Back.get(language)),
-            Action::Move(_) | Action::Select => None,
+            Action::Move(_) | Action::Select | Action::Type(_) => None,
         };
         if let Some(action) = action {
             let _ = out.push(Entry {

@@ -30,7 +30,7 @@ pub struct Renderer {
 
 /// Where the parts of the screen shown go.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
+pub struct ScreenLayout {
     /// The title line, if there is room.
     pub title: Option<Rectangle>,
     /// The field's label, if there is room.
@@ -73,7 +73,7 @@ impl Renderer {
     }
 
     /// Where the parts of `ui`'s screen go.
-    pub fn plan(&self, ui: &Ui) -> Plan {
+    pub fn plan(&self, ui: &Ui) -> ScreenLayout {
         let m = &self.metrics;
         let inner = Rectangle::new(
             m.screen.top_left + Point::new(m.margin as i32, m.margin as i32),
@@ -106,7 +106,7 @@ impl Renderer {
                 })
                 .flatten();
             let controls = stack.bottom(m.boxed(controls_face));
-            return Plan {
+            return ScreenLayout {
                 title,
                 label: None,
                 account: None,
@@ -145,7 +145,7 @@ impl Renderer {
             let field = stack.top(field_h);
             let controls = stack.rest();
             let none = Rectangle::new(controls.top_left, Size::zero());
-            return Plan {
+            return ScreenLayout {
                 title: None,
                 label: None,
                 account,
@@ -235,7 +235,7 @@ impl Renderer {
         };
         let legend = legend.map(|face| (stack.bottom(face.height()), face));
         let grid = Grid::new(stack.rest(), rows, cols, quick != QuickEntry::None);
-        Plan {
+        ScreenLayout {
             title,
             label,
             account,
@@ -442,7 +442,7 @@ impl Renderer {
         &self,
         target: &mut D,
         ui: &Ui,
-        plan: &Plan,
+        plan: &ScreenLayout,
         hint: Piece<'_>,
         report: &mut dyn Report,
     ) -> Result<(), D::Error>
@@ -548,7 +548,12 @@ impl Renderer {
     }
 
     /// The notice inside the empty field, after the field was redrawn.
-    fn redraw_placeholder<D>(&self, target: &mut D, ui: &Ui, plan: &Plan) -> Result<(), D::Error>
+    fn redraw_placeholder<D>(
+        &self,
+        target: &mut D,
+        ui: &Ui,
+        plan: &ScreenLayout,
+    ) -> Result<(), D::Error>
     where
         D: DrawTarget,
         D::Color: Themed,
@@ -577,7 +582,7 @@ impl Renderer {
         target: &mut D,
         content: &Content<'_>,
         ui: &Ui,
-        plan: &Plan,
+        plan: &ScreenLayout,
         hidden: bool,
         report: &mut dyn Report,
     ) -> Result<(), D::Error>
@@ -688,7 +693,7 @@ impl Renderer {
     fn draw_buttons<D>(
         &self,
         target: &mut D,
-        plan: &Plan,
+        plan: &ScreenLayout,
         content: &Content<'_>,
         report: &mut dyn Report,
     ) -> Result<(), D::Error>
@@ -904,7 +909,7 @@ impl Renderer {
         &self,
         target: &mut D,
         content: &Content<'_>,
-        plan: &Plan,
+        plan: &ScreenLayout,
         report: &mut dyn Report,
     ) -> Result<(), D::Error>
     where

@@ -14,7 +14,7 @@
 //! ```
 //!
 //! [`Ui`] takes physical input ([`Physical`]), sign-in [`Outcome`]s and the time, and answers
-//! with [`Effects`]: a [`Request`] for the sign-in below (sign in, resume, cancel, sign out) and
+//! with [`Effects`]: a [`UiRequest`] for the sign-in below (sign in, resume, cancel, sign out) and
 //! what to [`Redraw`]. It draws nothing and opens no socket; the renderer reads its state
 //! through the accessors, the sign-in client reads the fields when asked to sign in.
 
@@ -326,7 +326,7 @@ pub enum Focus {
 /// What the screens ask of the sign-in below them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Request {
+pub enum UiRequest {
     /// Sign in with [`Ui::email`], [`Ui::password`] and [`Ui::remember`].
     SignIn,
     /// Sign in with the remembered token.
@@ -343,10 +343,10 @@ pub enum Request {
     LinkPoll,
 }
 
-impl Request {
+impl UiRequest {
     /// Whether this is a request of the phone link.
     const fn is_link(self) -> bool {
-        matches!(self, Request::LinkStart | Request::LinkPoll)
+        matches!(self, UiRequest::LinkStart | UiRequest::LinkPoll)
     }
 }
 
@@ -389,7 +389,7 @@ impl Redraw {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Effects {
     /// A request for the sign-in below.
-    pub request: Option<Request>,
+    pub request: Option<UiRequest>,
     /// What to redraw.
     pub redraw: Redraw,
 }
@@ -402,7 +402,7 @@ impl Effects {
         }
     }
 
-    fn request(request: Request) -> Self {
+    fn request(request: UiRequest) -> Self {
         Self {
             request: Some(request),
             redraw: Redraw::Screen,
@@ -451,7 +451,7 @@ pub struct Ui {
     /// Selected button on a problem screen (index into [`Ui::choices`]).
     choice: u8,
     /// The request in flight or last made, for Try again.
-    last: Request,
+    last: UiRequest,
     display_name: DisplayName,
     notice: Option<Text>,
     frame: u8,
@@ -480,7 +480,7 @@ impl Ui {
             remember: false,
             focus: Focus::Keyboard,
             choice: 0,
-            last: Request::Resume,
+            last: UiRequest::Resume,
             display_name: DisplayName::new(),
             notice: None,
             frame: 0,
@@ -493,8 +493,8 @@ impl Ui {
     /// The first effects: a resume when starting on a remembered account.
     pub fn start(&mut self) -> Effects {
         if self.screen == Screen::SigningIn {
-            self.last = Request::Resume;
-            Effects::request(Request::Resume)
+            self.last = UiRequest::Resume;
+            Effects::request(UiRequest::Resume)
         } else {
             Effects::screen()
         }
@@ -508,7 +508,7 @@ impl Ui {
             Screen::SigningIn => match self.action(physical) {
                 Some(Action::Select | Action::Back | Action::Undo) => {
                     self.show_password_screen();
-                    Effects::request(Request::Cancel)
+                    Effects::request(UiRequest::Cancel)
                 }
                 _ => Effects::default(),
             },
@@ -517,7 +517,7 @@ impl Ui {
                 Some(Action::Select | Action::Back | Action::Undo) => {
                     self.link = None;
                     self.screen = Screen::Account;
-                    Effects::request(Request::Cancel)
+                    Effects::request(UiRequest::Cancel)
                 }
                 _ => Effects::default(),
             },
@@ -526,9 +526,9 @@ impl Ui {
                     self.password.wipe();
                     self.display_name.clear();
                     self.screen = Screen::Account;
-                    Effects::request(Request::SignOut)
+                    Effects::request(UiRequest::SignOut)
                 }
-                Some(Action::Back | Action::Undo) => Effects::request(Request::Leave),
+                Some(Action::Back | Action::Undo) => Effects::request(UiRequest::Leave),
                 _ => Effects::default(),
             },
             Screen::Problem(problem) => self.on_problem(problem, physical),
@@ -636,8 +636,8 @@ impl Ui {
         self.link = None;
         self.notice = None;
         self.screen = Screen::LinkStarting;
-        self.last = Request::LinkStart;
-        Effects::request(Request::LinkStart)
+        self.last = UiRequest::LinkStart;
+        Effects::request(UiRequest::LinkStart)
     }
 
     /// Advances the progress animation and the link code's countdown, and polls for the
@@ -669,13 +669,13 @@ impl Ui {
                 redraw: Redraw::Countdown,
             },
             link::Due::Poll => Effects {
-                request: Some(Request::LinkPoll),
+                request: Some(UiRequest::LinkPoll),
                 redraw: Redraw::Nothing,
             },
             link::Due::Expired => {
                 let polling = link.polling();
                 let mut effects = self.show_problem(Problem::LinkExpired);
-                effects.request = polling.then_some(Request::Cancel);
+                effects.request = polling.then_some(UiRequest::Cancel);
                 effects
             }
         }
@@ -706,7 +706,7 @@ impl Ui {
         let phone = self.phone_choice();
         let change = self.email.handle(input);
         if change.back {
-            return Effects::request(Request::Leave);
+            return Effects::request(UiRequest::Leave);
         }
         if change.done && phone {
             return self.start_link();
@@ -776,8 +776,8 @@ impl Ui {
                 } else {
                     self.screen = Screen::SigningIn;
                     self.notice = None;
-                    self.last = Request::SignIn;
-                    return Effects::request(Request::SignIn);
+                    self.last = UiRequest::SignIn;
+                    return Effects::request(UiRequest::SignIn);
                 }
             }
             (_, Action::Back | Action::Undo) => Focus::Keyboard,
@@ -864,7 +864,7 @@ impl Ui {
                 Problem::Throttled { .. } | Problem::UpdateNeeded => [Some(Choice::Back), None],
                 _ => [Some(Choice::NewCode), Some(Choice::Back)],
             },
-            Screen::Problem(p) if p.retryable() && self.last == Request::Resume => {
+            Screen::Problem(p) if p.retryable() && self.last == UiRequest::Resume => {
                 [Some(Choice::Retry), Some(Choice::UsePassword)]
             }
             Screen::Problem(p) if p.retryable() => [Some(Choice::Retry), Some(Choice::Back)],
@@ -937,7 +937,7 @@ impl Ui {
 
     /// Whether the signing-in screen is a resume ("Signing in as …").
     pub fn resuming(&self) -> bool {
-        self.last == Request::Resume
+        self.last == UiRequest::Resume
     }
 
     /// The remember checkbox's label for this kind of device.

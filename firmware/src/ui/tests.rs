@@ -93,7 +93,7 @@ fn first_sign_in_on_every_profile() {
         let mut ui = new_ui(profile, None);
         assert_eq!(ui.start(), Effects::screen());
         let effects = sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-        assert_eq!(effects.request, Some(Request::SignIn), "{}", profile.name);
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{}", profile.name);
         assert_eq!(ui.screen(), Screen::SigningIn);
         assert_eq!(ui.email().text(), "alex@outlook.com");
         assert_eq!(ui.password().text(), "abcdefghijklmnop");
@@ -119,7 +119,7 @@ fn remember_checkbox_is_reached_and_toggled() {
     press(&mut ui, Button::A);
     assert!(ui.remember());
     press(&mut ui, Button::Down);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn network_failures_offer_retry_which_asks_again() {
         assert!(matches!(ui.screen(), Screen::Problem(_)), "{outcome:?}");
         assert_eq!(ui.choices(), [Some(Choice::Retry), Some(Choice::Back)]);
         let effects = press(&mut ui, Button::A);
-        assert_eq!(effects.request, Some(Request::SignIn), "{outcome:?}");
+        assert_eq!(effects.request, Some(UiRequest::SignIn), "{outcome:?}");
         assert_eq!(
             ui.password().text(),
             "abcdefghijklmnop",
@@ -218,7 +218,7 @@ fn network_failures_offer_retry_which_asks_again() {
 fn remembered_account_resumes_silently() {
     let mut ui = new_ui(&XBOX360, Some("alex@outlook.com"));
     assert_eq!(ui.screen(), Screen::SigningIn);
-    assert_eq!(ui.start().request, Some(Request::Resume));
+    assert_eq!(ui.start().request, Some(UiRequest::Resume));
     assert!(ui.resuming());
     assert_eq!(ui.signing_in_line(), "Signing in as alex@outlook.com");
     ui.outcome(Outcome::Granted {
@@ -226,7 +226,7 @@ fn remembered_account_resumes_silently() {
     });
     assert_eq!(ui.screen(), Screen::SignedIn);
     // Sign out forgets, and the next player starts at the account with the email kept.
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignOut));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignOut));
     assert_eq!(ui.screen(), Screen::Account);
     assert_eq!(ui.email().text(), "alex@outlook.com");
 }
@@ -253,7 +253,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
         ui.choices(),
         [Some(Choice::Retry), Some(Choice::UsePassword)]
     );
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Resume));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Resume));
     ui.outcome(Outcome::CannotReach);
     press(&mut ui, Button::B);
     assert_eq!(ui.screen(), Screen::Password);
@@ -263,7 +263,7 @@ fn unreachable_on_resume_offers_retry_or_password() {
 fn cancel_and_late_answers() {
     let mut ui = new_ui(&OLED, None);
     sign_in(&mut ui, "alex@outlook.com", "abcdefghijklmnop");
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
     assert_eq!(ui.screen(), Screen::Password);
     let late = ui.outcome(Outcome::Granted {
         display_name: "Alex".try_into().unwrap(),
@@ -275,7 +275,7 @@ fn cancel_and_late_answers() {
 #[test]
 fn back_always_leads_somewhere() {
     let mut ui = new_ui(&XBOX360, None);
-    assert_eq!(press(&mut ui, Button::B).request, Some(Request::Leave));
+    assert_eq!(press(&mut ui, Button::B).request, Some(UiRequest::Leave));
     type_text(&mut ui, "a@b.c");
     press(&mut ui, Button::Start);
     assert_eq!(press(&mut ui, Button::B).redraw, Redraw::Screen);
@@ -348,7 +348,7 @@ fn refused_then_ok(profile: &'static Profile) -> Ui {
     assert_eq!(ui.password().mode(), crate::keyboard::Mode::General);
     press_on_screen(&mut ui, crate::keyboard::Key::Done);
     assert_eq!(ui.focus(), Focus::SignIn);
-    assert_eq!(press(&mut ui, Button::A).request, Some(Request::SignIn));
+    assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::SignIn));
     ui.outcome(Outcome::Denied {
         reason: DenyReason::WrongCredentials,
         retry_after_secs: 0,
@@ -375,7 +375,7 @@ fn app_password_then_a(ui: &mut Ui) {
     );
     assert_eq!(
         press(ui, Button::A).request,
-        Some(Request::SignIn),
+        Some(UiRequest::SignIn),
         "{name}: A signs in"
     );
     assert_eq!(ui.password().text(), APP_PASSWORD, "{name}");
@@ -419,7 +419,7 @@ fn every_way_to_the_password_screen_opens_on_the_app_password_letters() {
         press_on_screen(&mut ui, crate::keyboard::Key::Done);
         press(&mut ui, Button::A);
         assert_eq!(ui.screen(), Screen::SigningIn);
-        assert_eq!(press(&mut ui, Button::A).request, Some(Request::Cancel));
+        assert_eq!(press(&mut ui, Button::A).request, Some(UiRequest::Cancel));
         app_password_then_a(&mut ui);
     }
 }
@@ -545,8 +545,8 @@ fn every_button_does_on_the_screens_what_its_binding_says() {
                 display_name: "Alex".try_into().unwrap(),
             });
             let expected = match binding.action {
-                Action::Select => Some(Request::SignOut),
-                Action::Back | Action::Undo => Some(Request::Leave),
+                Action::Select => Some(UiRequest::SignOut),
+                Action::Back | Action::Undo => Some(UiRequest::Leave),
                 _ => None,
             };
             assert_eq!(
@@ -562,7 +562,7 @@ fn every_button_does_on_the_screens_what_its_binding_says() {
             let effects = press(&mut ui, binding.button);
             let (choice, request) = match binding.action {
                 Action::Move(_) => (1, None),
-                Action::Select | Action::Done => (0, Some(Request::Resume)),
+                Action::Select | Action::Done => (0, Some(UiRequest::Resume)),
                 Action::Back | Action::Undo => (0, None),
                 _ => (0, None),
             };
@@ -594,12 +594,7 @@ fn every_button_does_on_the_keyboard_what_its_binding_says() {
                 (_, _, Action::Move(direction)) => KeyInput::Move(direction),
                 (_, _, Action::Select) => KeyInput::Press,
                 (_, _, Action::Back | Action::Undo) => KeyInput::Back,
-                (_, _, Action::Backspace) => KeyInput::Backspace,
-                (_, _, Action::Space) => KeyInput::Space,
-                (_, _, Action::CursorLeft) => KeyInput::CursorLeft,
-                (_, _, Action::CursorRight) => KeyInput::CursorRight,
-                (_, _, Action::Shift) => KeyInput::Shift,
-                (_, _, Action::Symbols) => KeyInput::Symbols,
+                (_, _, Action::Type(input)) => input,
                 (_, _, Action::Done) => KeyInput::Done,
             };
             assert_eq!(
@@ -641,7 +636,7 @@ fn offer(expires_in_secs: u16, poll_interval_secs: u8) -> LinkAnswer {
 fn showing_code(profile: &'static Profile, now: u64) -> Ui {
     let mut ui = new_ui(profile, None);
     let effects = choose_phone(&mut ui);
-    assert_eq!(effects.request, Some(Request::LinkStart));
+    assert_eq!(effects.request, Some(UiRequest::LinkStart));
     assert_eq!(ui.screen(), Screen::LinkStarting);
     let effects = ui.link_answer(offer(600, 5), now);
     assert_eq!(effects.redraw, Redraw::Screen);
@@ -661,7 +656,7 @@ fn the_phone_choice_is_done_on_the_empty_keyboard_and_asks_for_a_code() {
         let effects = choose_phone(&mut ui);
         assert_eq!(
             effects.request,
-            Some(Request::LinkStart),
+            Some(UiRequest::LinkStart),
             "{}",
             profile.name
         );
@@ -686,7 +681,7 @@ fn the_code_screen_polls_at_the_interval_and_slows_down_when_told() {
     assert_eq!(ui.next_tick(), Some(2_000), "the countdown's next second");
     assert_eq!(ui.tick(2_000).redraw, Redraw::Countdown);
     assert_eq!(ui.tick(5_999).request, None);
-    assert_eq!(ui.tick(6_000).request, Some(Request::LinkPoll));
+    assert_eq!(ui.tick(6_000).request, Some(UiRequest::LinkPoll));
     // One poll at a time.
     assert_eq!(ui.tick(9_000).request, None);
     ui.link_answer(
@@ -697,7 +692,7 @@ fn the_code_screen_polls_at_the_interval_and_slows_down_when_told() {
     );
     assert_eq!(ui.screen(), Screen::LinkCode);
     assert_eq!(ui.tick(18_999).request, None);
-    assert_eq!(ui.tick(19_000).request, Some(Request::LinkPoll));
+    assert_eq!(ui.tick(19_000).request, Some(UiRequest::LinkPoll));
     let effects = ui.link_answer(
         LinkAnswer::Granted {
             display_name: "Alex".try_into().unwrap(),
@@ -713,14 +708,14 @@ fn the_code_screen_polls_at_the_interval_and_slows_down_when_told() {
 #[test]
 fn a_code_expires_on_the_device_clock_and_a_new_one_is_one_press() {
     let mut ui = showing_code(&ZUNE, 0);
-    assert_eq!(ui.tick(5_000).request, Some(Request::LinkPoll));
+    assert_eq!(ui.tick(5_000).request, Some(UiRequest::LinkPoll));
     // Past expiry with a poll in flight: the poll is cancelled, the problem shown.
     let effects = ui.tick(600_000);
-    assert_eq!(effects.request, Some(Request::Cancel));
+    assert_eq!(effects.request, Some(UiRequest::Cancel));
     assert_eq!(ui.screen(), Screen::Problem(Problem::LinkExpired));
     assert_eq!(ui.choices(), [Some(Choice::NewCode), Some(Choice::Back)]);
     let effects = press(&mut ui, Button::A);
-    assert_eq!(effects.request, Some(Request::LinkStart));
+    assert_eq!(effects.request, Some(UiRequest::LinkStart));
     assert_eq!(ui.screen(), Screen::LinkStarting);
 }
 
@@ -766,10 +761,10 @@ fn back_cancels_the_link_at_any_time() {
     for button in [Button::A, Button::B, Button::Back] {
         let mut ui = new_ui(&XBOX360, None);
         choose_phone(&mut ui);
-        assert_eq!(press(&mut ui, button).request, Some(Request::Cancel));
+        assert_eq!(press(&mut ui, button).request, Some(UiRequest::Cancel));
         assert_eq!(ui.screen(), Screen::Account);
         let mut ui = showing_code(&XBOX360, 0);
-        assert_eq!(press(&mut ui, button).request, Some(Request::Cancel));
+        assert_eq!(press(&mut ui, button).request, Some(UiRequest::Cancel));
         assert_eq!(ui.screen(), Screen::Account);
         assert!(ui.link().is_none());
         // A late answer to the cancelled link changes nothing.
@@ -828,7 +823,7 @@ fn answers_out_of_turn_are_protocol_errors() {
 #[test]
 fn a_sign_in_remembered_by_link_resumes_without_an_address() {
     let mut ui = new_ui(&XBOX360, Some(""));
-    assert_eq!(ui.start().request, Some(Request::Resume));
+    assert_eq!(ui.start().request, Some(UiRequest::Resume));
     assert_eq!(
         Content::of(&ui).first(Part::Message).map(|p| p.text),
         Some(Text::SigningIn.get(Language::English))

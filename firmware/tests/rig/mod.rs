@@ -69,13 +69,13 @@ pub fn device_keys() -> StaticKeypair {
 /// dereferences to: `rig.now_ms`, `rig.wire`, `rig.far_end`, `rig.run_until`), and the gateway
 /// core for its admin API. `S` answers the device's frames on the gateway's side (the gateway
 /// itself, or a script in front of it that plays a misbehaving peer).
-pub struct Rig<S: FrameService = Arc<Gateway>> {
+pub struct GatewayPair<S: FrameService = Arc<Gateway>> {
     pair: Pair<S>,
     /// The gateway core, for its admin API.
     pub gateway: Arc<Gateway>,
 }
 
-impl<S: FrameService> Deref for Rig<S> {
+impl<S: FrameService> Deref for GatewayPair<S> {
     type Target = Pair<S>;
 
     fn deref(&self) -> &Self::Target {
@@ -83,16 +83,16 @@ impl<S: FrameService> Deref for Rig<S> {
     }
 }
 
-impl<S: FrameService> DerefMut for Rig<S> {
+impl<S: FrameService> DerefMut for GatewayPair<S> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.pair
     }
 }
 
-/// The link page a gateway with links offers ([`Rig::with_links`]).
+/// The link page a gateway with links offers ([`GatewayPair::with_links`]).
 pub const LINK_ADDRESS: &str = "https://gw.example/link";
 
-impl Rig {
+impl GatewayPair {
     /// A fresh gateway with one two-step account ([`EMAIL`]), on a wire with `faults` whose
     /// random choices follow `seed`.
     pub fn new(seed: u64, faults: Faults) -> Self {
@@ -111,8 +111,8 @@ impl Rig {
     }
 }
 
-impl<S: FrameService> Rig<S> {
-    /// As [`Rig::new`], with the device's frames answered by what `script` makes of the
+impl<S: FrameService> GatewayPair<S> {
+    /// As [`GatewayPair::new`], with the device's frames answered by what `script` makes of the
     /// gateway.
     pub fn scripted(seed: u64, faults: Faults, script: impl FnOnce(Arc<Gateway>) -> S) -> Self {
         Self::configured(seed, faults, |config| config, script)
