@@ -121,6 +121,24 @@ pub enum Text {
     /// Keyboard key: type another kind of password (switch from app-password letters to the
     /// full keyboard).
     KeyOtherPassword,
+    /// The phone choice on an empty email field (the key or button that is Done otherwise).
+    KeyPhone,
+    /// Title of the link screens: sign in by approving the device on a phone.
+    LinkTitle,
+    /// Link screen: where to go; the short address follows.
+    LinkGoTo,
+    /// Link screen: what to do there; the code follows.
+    LinkEnterCode,
+    /// Link screen: how long the code stays valid, `{}` is a duration (`9:58`).
+    LinkValidFor,
+    /// Asking the gateway for a code.
+    LinkAsking,
+    /// The code expired before it was approved.
+    LinkExpired,
+    /// The player declined the sign-in on the phone.
+    LinkDeclined,
+    /// Button: ask for a new code.
+    NewCode,
 }
 
 impl Text {
@@ -177,6 +195,15 @@ const fn english(text: Text) -> &'static str {
         Text::KeyDone => "Done",
         Text::KeySpace => "Space",
         Text::KeyOtherPassword => "#?! Other",
+        Text::KeyPhone => "Phone",
+        Text::LinkTitle => "Sign in by phone",
+        Text::LinkGoTo => "On your phone, go to",
+        Text::LinkEnterCode => "and enter this code:",
+        Text::LinkValidFor => "Code valid for {}",
+        Text::LinkAsking => "Getting a code",
+        Text::LinkExpired => "The code expired before it was approved.",
+        Text::LinkDeclined => "The sign-in was declined on the phone.",
+        Text::NewCode => "New code",
     }
 }
 
@@ -224,6 +251,15 @@ const fn dutch(text: Text) -> &'static str {
         Text::KeyDone => "Klaar",
         Text::KeySpace => "Spatie",
         Text::KeyOtherPassword => "#?! Ander",
+        Text::KeyPhone => "Telefoon",
+        Text::LinkTitle => "Aanmelden via telefoon",
+        Text::LinkGoTo => "Ga op uw telefoon naar",
+        Text::LinkEnterCode => "en voer deze code in:",
+        Text::LinkValidFor => "Code geldig: nog {}",
+        Text::LinkAsking => "Bezig met code ophalen",
+        Text::LinkExpired => "De code is verlopen voordat deze werd goedgekeurd.",
+        Text::LinkDeclined => "De aanmelding is op de telefoon geweigerd.",
+        Text::NewCode => "Nieuwe code",
     }
 }
 

@@ -36,11 +36,16 @@ use padlock_firmware::profile::{
 use padlock_firmware::render::report::{Drawn, How};
 use padlock_firmware::render::{Renderer, Themed};
 use padlock_firmware::text::Language;
-use padlock_firmware::ui::{Choice, Content, Fit, Focus, Outcome, Part, Screen, Ui, UiConfig};
+use padlock_firmware::ui::{
+    Choice, Content, Fit, Focus, LinkAnswer, Outcome, Part, Screen, Ui, UiConfig,
+};
 use padlock_protocol::DenyReason;
 
 const URL: &str = "https://account.example.com/security";
 const EMAIL: &str = "alex.morgan@outlook.com";
+/// The gateway's link page, and what the QR code of the code on screen holds.
+const LINK_ADDRESS: &str = "https://gw.example/link";
+const LINK_QR: &str = "https://gw.example/link?code=WDJBMJHT";
 
 fn config(profile: &'static Profile, language: Language) -> UiConfig {
     UiConfig {
@@ -111,6 +116,37 @@ fn press_key(ui: &mut Ui, key: Key, button: Button) {
         press(ui, Button::Right);
     }
     press(ui, Button::A);
+}
+
+/// Picks "sign in with your phone" on the empty email keyboard: the fewest presses to its
+/// Done, which is the phone choice while the field is empty.
+fn choose_phone(ui: &mut Ui) {
+    assert!(ui.phone_choice());
+    let presses = padlock_firmware::keyboard::typing::finish(ui.config().profile, ui.email())
+        .expect("the email keyboard has a Done");
+    for action in presses {
+        ui.input(action);
+    }
+    assert_eq!(ui.screen(), Screen::LinkStarting);
+}
+
+/// The link code screen, two seconds after the code came.
+fn link_code(c: UiConfig) -> Ui {
+    let mut ui = Ui::new(c, None);
+    ui.start();
+    choose_phone(&mut ui);
+    ui.link_answer(
+        LinkAnswer::Offer {
+            code: *b"WDJBMJHT",
+            address: LINK_ADDRESS.try_into().unwrap(),
+            expires_in_secs: 600,
+            poll_interval_secs: 5,
+        },
+        0,
+    );
+    ui.tick(2_000);
+    assert_eq!(ui.screen(), Screen::LinkCode);
+    ui
 }
 
 fn resumed(c: UiConfig) -> Ui {
@@ -197,6 +233,19 @@ fn screens(profile: &'static Profile, language: Language) -> Vec<(&'static str, 
     let mut ui = resumed(c);
     ui.outcome(Outcome::CannotReach);
     out.push(("problem-cannot-reach", ui));
+
+    let mut ui = Ui::new(c, None);
+    ui.start();
+    choose_phone(&mut ui);
+    out.push(("link-starting", ui));
+    let ui = link_code(c);
+    out.push(("link-code", ui.clone()));
+    let mut expired = ui.clone();
+    expired.tick(600_000);
+    out.push(("problem-link-expired", expired));
+    let mut declined = ui;
+    declined.link_answer(LinkAnswer::Declined, 7_000);
+    out.push(("problem-link-declined", declined));
     out
 }
 
@@ -323,6 +372,32 @@ fn the_app_password_qr_code_in_the_goldens_reads_back_as_the_url() {
                 assert!(codes.is_empty(), "{file}: {codes:?}");
             } else {
                 assert_eq!(codes, [URL], "{file}: one code, dark on light, read back");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_link_qr_code_reads_back_as_the_address_with_the_code() {
+    for profile in [&XBOX360, &ZUNE, &OLED] {
+        for language in Language::ALL {
+            let file = format!("{}-{}-link-code.png", profile.name, language.code());
+            let golden = SimulatorDisplay::<Rgb888>::load_png(golden_dir().join(&file))
+                .unwrap_or_else(|e| panic!("{file}: {e:?}"));
+            let codes = decoded_qr_codes(&golden);
+            if profile.display.height < 100 {
+                // Two pixels a module do not fit the address and code: they are written out.
+                assert!(codes.is_empty(), "{file}: {codes:?}");
+            } else {
+                assert_eq!(codes, [LINK_QR], "{file}: one code, read back");
+            }
+            // The code and the address are on every display, whole.
+            let drawn = reported(&link_code(config(profile, language)));
+            for (part, text) in [(Part::Code, "WDJB-MJHT"), (Part::Link, "gw.example/link")] {
+                assert!(
+                    drawn.contains(&(part, text.to_owned(), How::Whole)),
+                    "{file}: {drawn:?}"
+                );
             }
         }
     }

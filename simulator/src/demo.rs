@@ -25,6 +25,18 @@ pub const PASSWORD: &str = "couch-potato-42";
 /// The name of the app password made for the simulated device.
 pub const APP_PASSWORD_NAME: &str = "Padlock simulator";
 
+/// The page where the embedded gateway's links are approved, as devices show it. Scenarios
+/// approve links on the page served in-process (`approve link`), whatever this says.
+pub const LINK_ADDRESS: &str = "https://padlock.example/link";
+
+/// `config` offering links at [`LINK_ADDRESS`].
+pub fn with_links(config: GatewayConfig) -> GatewayConfig {
+    match padlock_protocol::LinkAddress::new(LINK_ADDRESS) {
+        Some(address) => config.with_link_address(address),
+        None => config,
+    }
+}
+
 /// The demo account, as seeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoAccount {
@@ -71,7 +83,8 @@ pub fn embedded_gateway(rng_seed: u64) -> Result<(Gateway, DemoAccount), padlock
     for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
         chunk.copy_from_slice(&word.to_le_bytes());
     }
-    let gateway = Gateway::in_memory(GatewayConfig::default().fast_hashing().seeded(bytes))?;
+    let config = with_links(GatewayConfig::default().fast_hashing().seeded(bytes));
+    let gateway = Gateway::in_memory(config)?;
     let demo = seed(&gateway, EPOCH)?;
     Ok((gateway, demo))
 }
@@ -94,7 +107,7 @@ pub const KEPT_APP_PASSWORD_FILE: &str = "demo-app-password";
 pub fn kept_gateway(dir: &Path, now: UnixMillis) -> Result<(Gateway, String), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let db = dir.join("gateway.sqlite");
-    let gateway = Gateway::open(&db, GatewayConfig::default().fast_hashing())
+    let gateway = Gateway::open(&db, with_links(GatewayConfig::default().fast_hashing()))
         .map_err(|e| format!("embedded gateway ({}): {e}", db.display()))?;
     let account = |e: padlock_server::Error| format!("demo account: {e}");
     let known = gateway

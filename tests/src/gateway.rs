@@ -78,11 +78,17 @@ impl Server {
 
     /// Starts `serve` on a free loopback port; its log goes to `log`.
     pub fn serve(&self, log: &Path) -> Result<Serving, String> {
+        self.serve_with(log, &[])
+    }
+
+    /// [`Server::serve`] with more of `serve`'s options (`--web ADDR`, `--link-address URL`).
+    pub fn serve_with(&self, log: &Path, options: &[String]) -> Result<Serving, String> {
         let mut child = Command::new(&self.binary)
             .arg("serve")
             .arg("--db")
             .arg(&self.db)
             .args(["--listen", "127.0.0.1:0"])
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

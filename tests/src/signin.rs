@@ -42,12 +42,27 @@ pub struct BoardAndGateway {
     pub app_password: String,
     /// The gateway's database and command line.
     pub server: Server,
+    /// Its Security info page, where phone links are approved ([`Rig::start_with_links`]).
+    pub page: Option<std::net::SocketAddr>,
     _serving: Serving,
 }
+
+/// The link page a gateway of [`BoardAndGateway::start_with_links`] offers devices.
+pub const LINK_ADDRESS: &str = "https://gw.example/link";
 
 impl BoardAndGateway {
     /// Builds everything and starts the gateway; `dir` is emptied first.
     pub fn start(dir: &Path) -> Result<Self, String> {
+        Self::start_with(dir, false)
+    }
+
+    /// [`Rig::start`], the gateway also serving its Security info page on a free loopback
+    /// port and offering phone links ([`LINK_ADDRESS`]).
+    pub fn start_with_links(dir: &Path) -> Result<Self, String> {
+        Self::start_with(dir, true)
+    }
+
+    fn start_with(dir: &Path, links: bool) -> Result<Self, String> {
         let elf = qemu::build_image()?;
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -79,13 +94,30 @@ impl BoardAndGateway {
             return Err(format!("not an app password: {app_password:?}"));
         }
         let key = server.admin(&["key", "show"])?;
-        let serving = server.serve(&dir.join("gateway.log"))?;
+        let page = if links {
+            // A free port: bound by the test for a moment, then given to the gateway.
+            let free = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            Some(free.local_addr().map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let options: Vec<String> = match page {
+            Some(page) => vec![
+                "--web".into(),
+                page.to_string(),
+                "--link-address".into(),
+                LINK_ADDRESS.into(),
+            ],
+            None => Vec::new(),
+        };
+        let serving = server.serve_with(&dir.join("gateway.log"), &options)?;
         qemu::provision(dir, &format!("10.0.2.2:{}", serving.port()), &key)?;
         Ok(Self {
             elf,
             dir: dir.to_path_buf(),
             app_password,
             server,
+            page,
             _serving: serving,
         })
     }

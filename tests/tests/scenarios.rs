@@ -63,6 +63,9 @@ scenarios! {
     a_power_cut_during_the_token_write_leaves_the_old_token_or_the_new_one => "power-cut-token-write",
     the_demo_plays_through => "demo",
     a_resume_two_minutes_late_gets_the_same_successor => "late-resume",
+    the_xbox_360_signs_in_by_phone_link_and_resumes => "phone-link-xbox360",
+    the_zune_declined_then_approved_by_phone_link => "phone-link-zune",
+    the_board_profile_signs_in_by_phone_link_without_a_qr_code => "phone-link-oled",
 }
 
 #[test]

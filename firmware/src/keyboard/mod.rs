@@ -451,7 +451,11 @@ impl<L: Layout> Keyboard<L> {
             return false;
         }
         let mut rebuilt: String<MAX_TEXT_LEN> = String::new();
-        let (before, after) = self.text.split_at(self.cursor);
+        // The cursor is always on a character boundary; checked all the same, so no panic
+        // path (and its message formatting, about 3 KB of a board's flash) is linked in.
+        let Some((before, after)) = self.text.split_at_checked(self.cursor) else {
+            return false;
+        };
         let ok = rebuilt.push_str(before).is_ok()
             && rebuilt.push(c).is_ok()
             && rebuilt.push_str(after).is_ok();

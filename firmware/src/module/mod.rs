@@ -37,14 +37,16 @@
 
 use embedded_storage::nor_flash::NorFlash;
 use padlock_protocol::session::SessionError;
-use padlock_protocol::{DenyReason, DeviceInfo, Password, Request, Response, StaticKeypair};
+use padlock_protocol::{
+    DenyReason, DeviceInfo, LinkCode, Password, Request, Response, StaticKeypair,
+};
 use rand_core::{CryptoRng, RngCore};
 use smoltcp::phy::Device;
 
 use crate::input::{Controller, RawInput};
 use crate::net::{Failure, Finished, NetBuffers, NetConfig, Network};
 use crate::profile::ProfileError;
-use crate::ui::{Effects, Outcome, Redraw, Ui, UiConfig, UiRequest};
+use crate::ui::{Effects, LinkAnswer, Outcome, Redraw, Ui, UiConfig, UiRequest};
 use crate::vault::Vault;
 
 /// What the module tells the platform besides what to redraw.
@@ -86,9 +88,13 @@ impl From<ProfileError> for StartError {
 /// Which request is in flight, for what to do with its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
-    SignIn { remember: bool },
+    SignIn {
+        remember: bool,
+    },
     Resume,
     SignOut,
+    /// A link request: `LinkStart` or `LinkPoll`.
+    Link,
 }
 
 /// The sign-in module over flash `F` and random generator `R`.
@@ -269,6 +275,23 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                 self.forget();
             }
             Some(UiRequest::Leave) => step.leave = true,
+            Some(UiRequest::LinkStart) => {
+                self.pending = Some(Pending::Link);
+                self.net.start(
+                    Request::LinkStart {
+                        device: self.device.clone(),
+                    },
+                    now_ms,
+                );
+            }
+            Some(UiRequest::LinkPoll) => {
+                let Some(code) = self.ui.link().and_then(|l| LinkCode::from_bytes(*l.code()))
+                else {
+                    return step;
+                };
+                self.pending = Some(Pending::Link);
+                self.net.start(Request::LinkPoll { code }, now_ms);
+            }
         }
         step
     }
@@ -278,6 +301,11 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
         if pending == Some(Pending::SignOut) {
             // Best effort: the vault is already erased and the screens have moved on.
             return Step::default();
+        }
+        if pending == Some(Pending::Link) {
+            let answer = self.link_answer(finished);
+            let effects = self.ui.link_answer(answer, now_ms);
+            return self.apply(effects, now_ms);
         }
         let outcome = match finished {
             Ok(Response::Granted {
@@ -290,13 +318,7 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                     Some(Pending::Resume | Pending::SignIn { remember: true })
                 );
                 match (keep, remember) {
-                    (true, Some(token)) => {
-                        let email = self.ui.email().text();
-                        if self.vault.store(email, &token, &mut self.rng).is_err() {
-                            // Signed in all the same; the next start will ask for the password.
-                            padlock_fmt::warn!("vault: could not store the token");
-                        }
-                    }
+                    (true, Some(token)) => self.keep(&token),
                     (false, _) => self.forget(),
                     (true, None) => {}
                 }
@@ -315,19 +337,80 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
                 }
             }
             Ok(Response::SignedOut) => return Step::default(),
-            Err(failure) => match failure {
-                Failure::NoNetwork => Outcome::NoNetwork,
-                Failure::CannotReach => Outcome::CannotReach,
-                Failure::TimedOut => Outcome::TimedOut,
-                Failure::ConnectionLost => Outcome::ConnectionLost,
-                Failure::Protocol(SessionError::Busy) => Outcome::Busy,
-                // Every other plain status (unsupported version, handshake rejected) included:
-                // unauthenticated, so only a failed attempt (docs/protocol.md section 4.2).
-                Failure::Protocol(_) => Outcome::ProtocolError,
-            },
+            // Link answers to a sign-in: the gateway answered something else than was asked.
+            Ok(Response::LinkOffer { .. } | Response::LinkWaiting { .. }) => Outcome::ProtocolError,
+            Err(failure) => failed(failure),
         };
         let effects = self.ui.outcome(outcome);
         self.apply(effects, now_ms)
+    }
+
+    /// What the screens hear of a link request's answer; an approval's remember-me token is
+    /// stored first, like a remembered sign-in's (with no address: the player typed none).
+    fn link_answer(&mut self, finished: Finished) -> LinkAnswer {
+        match finished {
+            Ok(Response::LinkOffer {
+                code,
+                address,
+                expires_in_secs,
+                poll_interval_secs,
+            }) => match address.as_str().try_into() {
+                Ok(address) => LinkAnswer::Offer {
+                    code: *code.as_bytes(),
+                    address,
+                    expires_in_secs,
+                    poll_interval_secs,
+                },
+                Err(_) => LinkAnswer::Failed(Outcome::ProtocolError),
+            },
+            Ok(Response::LinkWaiting { poll_interval_secs }) => {
+                LinkAnswer::Waiting { poll_interval_secs }
+            }
+            Ok(Response::Granted {
+                display_name,
+                remember,
+                ..
+            }) => {
+                match remember {
+                    // The email field is empty: the phone choice is only offered then.
+                    Some(token) => self.keep(&token),
+                    // A link always gives a token; without one there is nothing to keep.
+                    None => self.forget(),
+                }
+                LinkAnswer::Granted { display_name }
+            }
+            Ok(Response::Denied {
+                reason: DenyReason::LinkDeclined,
+                ..
+            }) => LinkAnswer::Declined,
+            Ok(Response::Denied {
+                reason: DenyReason::LinkExpired,
+                ..
+            }) => LinkAnswer::Expired,
+            // Authenticated: this gateway does not know link requests.
+            Ok(Response::Denied {
+                reason: DenyReason::UnsupportedVersion,
+                ..
+            }) => LinkAnswer::Unsupported,
+            Ok(Response::Denied {
+                reason,
+                retry_after_secs,
+            }) => LinkAnswer::Failed(Outcome::Denied {
+                reason,
+                retry_after_secs,
+            }),
+            Ok(Response::SignedOut) => LinkAnswer::Failed(Outcome::ProtocolError),
+            Err(failure) => LinkAnswer::Failed(failed(failure)),
+        }
+    }
+
+    /// Stores `token` for the account on screen (none, after a phone link).
+    fn keep(&mut self, token: &padlock_protocol::RememberToken) {
+        let email = self.ui.email().text();
+        if self.vault.store(email, token, &mut self.rng).is_err() {
+            // Signed in all the same; the next start will ask again.
+            padlock_fmt::warn!("vault: could not store the token");
+        }
     }
 
     fn forget(&mut self) {
@@ -339,6 +422,20 @@ impl<'a, 'k, F: NorFlash, R: RngCore + CryptoRng> Module<'a, 'k, F, R> {
     /// Takes the module apart (for a simulated reboot): the vault's flash.
     pub fn into_flash(self) -> F {
         self.vault.into_flash()
+    }
+}
+
+/// What the player is told of an exchange that failed below the answer.
+fn failed(failure: Failure) -> Outcome {
+    match failure {
+        Failure::NoNetwork => Outcome::NoNetwork,
+        Failure::CannotReach => Outcome::CannotReach,
+        Failure::TimedOut => Outcome::TimedOut,
+        Failure::ConnectionLost => Outcome::ConnectionLost,
+        Failure::Protocol(SessionError::Busy) => Outcome::Busy,
+        // Every other plain status (unsupported version, handshake rejected) included:
+        // unauthenticated, so only a failed attempt (docs/protocol.md section 4.2).
+        Failure::Protocol(_) => Outcome::ProtocolError,
     }
 }
 

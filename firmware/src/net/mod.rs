@@ -499,7 +499,12 @@ impl<'a, 'k> Network<'a, 'k> {
     fn lost_after_send(&mut self, failure: Failure, now_ms: u64) -> Option<Finished> {
         let attempt = self.attempt.as_mut()?;
         let safe = match attempt.request {
-            Request::SignIn { .. } | Request::SignOut { .. } => true,
+            // A poll is answered the same again (the gateway keeps an approval's token until it
+            // is used); a second LinkStart at worst leaves one more pending link to expire.
+            Request::SignIn { .. }
+            | Request::SignOut { .. }
+            | Request::LinkStart { .. }
+            | Request::LinkPoll { .. } => true,
             Request::Resume { .. } => attempt
                 .first_sent_ms
                 .is_none_or(|sent| now_ms.saturating_sub(sent) <= RESUME_RETRY_WINDOW_MS),

@@ -103,6 +103,9 @@ pub struct KeyboardView {
     pub profile: &'static Profile,
     /// The button legend's band and face, where there is one.
     pub legend: Option<(Rectangle, Face)>,
+    /// Done is the phone choice ([`crate::ui::Ui::phone_choice`]): its key and its legend
+    /// entry say "Phone".
+    pub phone: bool,
 }
 
 impl KeyboardView {
@@ -141,7 +144,13 @@ impl KeyboardView {
         L: Layout,
     {
         if let Some((area, face)) = self.legend {
-            let entries = super::legend::entries(self.profile, keyboard, self.language);
+            let mut entries = super::legend::entries(self.profile, keyboard, self.language);
+            if self.phone {
+                let done = Text::KeyDone.get(self.language);
+                for entry in entries.iter_mut().filter(|entry| entry.action == done) {
+                    entry.action = Text::KeyPhone.get(self.language);
+                }
+            }
             super::legend::draw(target, &entries, area, face, self.pad)?;
         }
         for col in 0..self.grid.cols {
@@ -207,7 +216,13 @@ impl KeyboardView {
     /// Whether the key at `cell` is too small to show its whole label.
     pub fn cut<L: Layout>(&self, keyboard: &Keyboard<L>, cell: Cell) -> bool {
         let mut buf = [0u8; 4];
-        let text = label_text(keyboard, keyboard.key(cell), self.language, &mut buf);
+        let text = label_text(
+            keyboard,
+            keyboard.key(cell),
+            self.language,
+            self.phone,
+            &mut buf,
+        );
         let area = self.grid.key(cell.row, cell.col);
         matches!(
             label_layout(text, area, self.grid.key_face, self.grid.gap),
@@ -291,7 +306,7 @@ impl KeyboardView {
         };
         target.fill_solid(&area, fill)?;
         let mut buf = [0u8; 4];
-        let text = label_text(keyboard, key, self.language, &mut buf);
+        let text = label_text(keyboard, key, self.language, self.phone, &mut buf);
         draw_label(target, text, area, self.grid.key_face, self.grid.gap, ink)
     }
 
@@ -469,6 +484,7 @@ impl KeyboardView {
                 keyboard,
                 keyboard.key(keyboard.cell()),
                 self.language,
+                self.phone,
                 &mut buf,
             );
             let tip_face = Face::fitting(face.height(), inner_w / 2, &[text]);
@@ -519,13 +535,18 @@ impl KeyboardView {
     }
 }
 
-/// The text of `key`'s label (a character is written into `buf`).
+/// The text of `key`'s label (a character is written into `buf`); Done is "Phone" while it is
+/// the `phone` choice.
 fn label_text<'a, L: Layout>(
     keyboard: &Keyboard<L>,
     key: Key,
     language: Language,
+    phone: bool,
     buf: &'a mut [u8; 4],
 ) -> &'a str {
+    if phone && key == Key::Done {
+        return Text::KeyPhone.get(language);
+    }
     match label(keyboard, key, language) {
         Label::Char(c) => c.encode_utf8(buf),
         Label::Str(s) => s,
@@ -552,7 +573,8 @@ fn label_layout(text: &str, area: Rectangle, face: Face, pad: u32) -> LabelLayou
     let split = text
         .rfind(['.', ' '])
         .filter(|i| *i > 0)
-        .map(|i| text.split_at(i))
+        // Checked: no panic path linked in (see `Keyboard::insert`).
+        .and_then(|i| text.split_at_checked(i))
         .map(|(head, tail)| (head, tail.trim_start()));
     if let Some((head, tail)) = split {
         let two = Face::fitting(

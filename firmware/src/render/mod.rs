@@ -25,7 +25,8 @@
 //! - [`screens`]: every [`crate::ui::Screen`], full and partial redraws, its words taken from
 //!   the screen's [`crate::ui::Content`]; [`report`]: what a draw put on the display, piece by
 //!   piece, and how each was fitted;
-//! - `qr` (feature `qr`, on by default): the QR code of the app-password page;
+//! - [`link`]: the phone link's code screen (code, address, countdown, QR code);
+//! - `qr` (feature `qr`, on by default): the QR codes of the app-password page and the link;
 //! - [`count`]: a counting `DrawTarget`, the proof that partial redraws are partial;
 //! - [`mono_frame`]: a frame buffer for 128-pixel-wide 1-bit panels (SSD1306, SH1106) that
 //!   sends only the pages that changed.
@@ -71,6 +72,7 @@ pub mod glyph;
 pub mod keyboard;
 pub mod layout;
 pub mod legend;
+pub mod link;
 pub mod mono_frame;
 #[cfg(feature = "qr")]
 pub mod qr;

@@ -163,6 +163,7 @@ impl Renderer {
                     masked: true,
                     profile: ui.config().profile,
                     legend: None,
+                    phone: false,
                 }),
                 controls,
                 controls_face: Face::fitting(
@@ -251,6 +252,7 @@ impl Renderer {
                 masked: password,
                 profile: ui.config().profile,
                 legend,
+                phone: ui.phone_choice(),
             }),
             controls,
             controls_face,
@@ -391,7 +393,7 @@ impl Renderer {
                 }
                 Ok(())
             }
-            Screen::SigningIn => {
+            Screen::SigningIn | Screen::LinkStarting => {
                 let rest = self.draw_paragraphs(
                     target,
                     plan.body,
@@ -421,6 +423,10 @@ impl Renderer {
                         report,
                     )?;
                 }
+                self.draw_buttons(target, &plan, &content, report)
+            }
+            Screen::LinkCode => {
+                super::link::draw(target, m, ui, &content, plan.body, report)?;
                 self.draw_buttons(target, &plan, &content, report)
             }
             Screen::Problem(_) => {
@@ -533,6 +539,10 @@ impl Renderer {
                 let plan = self.plan(ui);
                 let rest = self.paragraphs_end(ui, plan.body);
                 self.draw_progress(target, ui, rest)
+            }
+            Redraw::Countdown => {
+                let plan = self.plan(ui);
+                super::link::redraw_countdown(target, &self.metrics, ui, plan.body)
             }
         }
     }
@@ -935,7 +945,7 @@ impl Renderer {
 /// The QR code of `url` in `area`: dark modules on a light field. Every palette is a dark
 /// theme, so its text colour is the light field and its background the dark modules.
 #[cfg(feature = "qr")]
-fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
+pub(super) fn draw_qr<D>(target: &mut D, url: &str, area: Rectangle) -> Result<bool, D::Error>
 where
     D: DrawTarget,
     D::Color: Themed,
@@ -1005,13 +1015,7 @@ fn draw_line<D: DrawTarget>(
         report.drawn(&Drawn::left_out(piece.part));
         return Ok(());
     };
-    let columns = face.columns(area.size.width);
-    let whole = piece.text.chars().count() <= columns;
-    let (shown, how) = match (whole, piece.fit) {
-        (true, _) => (piece.text, How::Whole),
-        (false, Fit::Ellipsis) => (fit(piece.text, columns.saturating_sub(1)), How::Ellipsis),
-        (false, _) => (fit(piece.text, columns), How::Cut),
-    };
+    let (shown, how) = fitted(&piece, face.columns(area.size.width));
     let end = face.draw(target, shown, area.top_left, color)?;
     if how == How::Ellipsis {
         face.draw(target, "…", end, color)?;
@@ -1022,6 +1026,17 @@ fn draw_line<D: DrawTarget>(
         how,
     });
     Ok(())
+}
+
+/// What of `piece` shows on one line of `columns` characters, and how it was fitted: whole,
+/// cut, or cut for an ellipsis if the piece asks for one.
+pub(super) fn fitted<'p>(piece: &Piece<'p>, columns: usize) -> (&'p str, How) {
+    let whole = piece.text.chars().count() <= columns;
+    match (whole, piece.fit) {
+        (true, _) => (piece.text, How::Whole),
+        (false, Fit::Ellipsis) => (fit(piece.text, columns.saturating_sub(1)), How::Ellipsis),
+        (false, _) => (fit(piece.text, columns), How::Cut),
+    }
 }
 
 /// Draws nothing, anywhere: the target of [`Renderer::report`].

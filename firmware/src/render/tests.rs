@@ -142,10 +142,19 @@ fn a_typed_character_redraws_the_field_only() {
         let renderer = Renderer::new(size(&ui));
         let field = renderer.plan(&ui).keyboard.unwrap().field;
         let mut d = display::<Rgb565>(&ui);
+        // The first character also turns the phone choice back into Done (its key or legend).
+        let effects = ui.input(press(Button::A));
+        assert!(!ui.phone_choice());
+        assert!(
+            matches!(effects.redraw, Redraw::Keyboard(damage) if damage.field && damage.all_keys),
+            "{}: {:?}",
+            profile.name,
+            effects.redraw
+        );
         renderer.draw(&mut d, &ui).unwrap();
         d.reset();
         let effects = ui.input(press(Button::A));
-        assert_eq!(ui.email().text(), "a");
+        assert_eq!(ui.email().text(), "aa");
         renderer.redraw(&mut d, &ui, effects.redraw).unwrap();
         let bounds = d.bounds().unwrap();
         assert_eq!(field.intersection(&bounds), bounds, "{}", profile.name);

@@ -39,8 +39,10 @@ pub enum Part {
     Alert,
     /// A message: progress, welcome, an explanation.
     Message,
-    /// An address the player may type elsewhere (the Security info page).
+    /// An address the player may type elsewhere (the Security info page, the link page).
     Link,
+    /// A code the player types elsewhere: the phone link's code, in large letters.
+    Code,
     /// The remember checkbox's label.
     Checkbox,
     /// A button's label.
@@ -139,7 +141,8 @@ impl<'a> Content<'a> {
             }
             Screen::SigningIn => {
                 title(&mut content);
-                if ui.resuming() {
+                // A sign-in remembered by a phone link has no address to show.
+                if ui.resuming() && !ui.email().text().is_empty() {
                     content.fill(Text::SigningInAs, ui.email().text());
                 } else {
                     content.text(Part::Message, Text::SigningIn, Fit::Whole);
@@ -150,6 +153,27 @@ impl<'a> Content<'a> {
             Screen::SignedIn => {
                 content.fill(Text::Welcome, ui.display_name());
                 content.text(Part::Button, Text::SignOutButton, Fit::Whole);
+                content.select(true);
+            }
+            Screen::LinkStarting => {
+                content.text(Part::Title, Text::LinkTitle, Fit::Optional);
+                content.text(Part::Message, Text::LinkAsking, Fit::Whole);
+                content.text(Part::Button, Text::Cancel, Fit::Whole);
+                content.select(true);
+            }
+            Screen::LinkCode => {
+                content.text(Part::Title, Text::LinkTitle, Fit::Optional);
+                if let Some(link) = ui.link() {
+                    content.text(Part::Message, Text::LinkGoTo, Fit::Optional);
+                    content.push(Part::Link, Words::Str(link.short_address()), Fit::Whole);
+                    content.text(Part::Message, Text::LinkEnterCode, Fit::Optional);
+                    content.push(Part::Code, Words::Str(link.shown_code()), Fit::Whole);
+                    let mut left: String<8> = String::new();
+                    let _ = super::link::clock(&mut left, link.shown_secs());
+                    let _ = text::fill(&mut content.line, Text::LinkValidFor.get(language), &left);
+                    content.push(Part::Hint, Words::Line, Fit::Whole);
+                }
+                content.text(Part::Button, Text::Back, Fit::Whole);
                 content.select(true);
             }
             Screen::Problem(problem) => {

@@ -8,6 +8,9 @@
 //!  start with a remembered account: SigningIn ("Signing in as …") ──Granted──▶ SignedIn
 //!                                   token no longer valid ──▶ Password, email filled in
 //!                                   unreachable ──▶ Problem [Try again] [Use password]
+//!
+//!  Account ──Phone (Done on an empty field)──▶ LinkStarting ──▶ LinkCode ──approved──▶ SignedIn
+//!                                                (see [`link`]: polling, expiry, the ways on)
 //! ```
 //!
 //! [`Ui`] takes physical input ([`Physical`]), sign-in [`Outcome`]s and the time, and answers
@@ -16,6 +19,7 @@
 //! through the accessors, the sign-in client reads the fields when asked to sign in.
 
 pub mod content;
+pub mod link;
 pub mod outcome;
 
 use heapless::String;
@@ -28,6 +32,7 @@ use crate::keyboard::{Damage, Keyboard, Mode};
 use crate::profile::Profile;
 use crate::text::{Language, Text};
 pub use content::{Content, Fit, Part, Piece};
+pub use link::{Link, LinkAnswer};
 pub use outcome::Outcome;
 
 /// What every problem screen's slug starts with.
@@ -62,6 +67,10 @@ pub enum Screen {
     SigningIn,
     /// Signed in; Sign out button.
     SignedIn,
+    /// Asking the gateway for a link code (sign in with your phone).
+    LinkStarting,
+    /// The link code, its address and QR code, and how long it stays valid; polling.
+    LinkCode,
     /// Something went wrong; one or two buttons.
     Problem(Problem),
 }
@@ -91,15 +100,21 @@ pub enum Problem {
     UpdateNeeded,
     /// The gateway failed or is busy.
     ServiceUnavailable,
+    /// The link code expired before the player approved it.
+    LinkExpired,
+    /// The player declined the link on the phone.
+    LinkDeclined,
 }
 
 impl Screen {
     /// The screens without a problem, in the order a sign-in meets them.
-    const FLOW: [Screen; 4] = [
+    const FLOW: [Screen; 6] = [
         Screen::Account,
         Screen::Password,
         Screen::SigningIn,
         Screen::SignedIn,
+        Screen::LinkStarting,
+        Screen::LinkCode,
     ];
 
     /// Every screen, once (a throttled problem with no wait stands for all waits).
@@ -118,6 +133,8 @@ impl Screen {
             Screen::Password => "password",
             Screen::SigningIn => "signing-in",
             Screen::SignedIn => "signed-in",
+            Screen::LinkStarting => "link-starting",
+            Screen::LinkCode => "link-code",
             Screen::Problem(problem) => problem.screen_slug(),
         }
     }
@@ -180,7 +197,7 @@ impl Ending {
 
 impl Problem {
     /// Every problem, once (throttled with no wait stands for all waits).
-    pub const ALL: [Problem; 9] = [
+    pub const ALL: [Problem; 11] = [
         Problem::WrongCredentials,
         Problem::Throttled {
             retry_after_secs: 0,
@@ -192,6 +209,8 @@ impl Problem {
         Problem::ProtocolError,
         Problem::UpdateNeeded,
         Problem::ServiceUnavailable,
+        Problem::LinkExpired,
+        Problem::LinkDeclined,
     ];
 
     /// The slug of the problem's screen: `problem-` and the problem's own slug.
@@ -206,6 +225,8 @@ impl Problem {
             Problem::ProtocolError => "problem-protocol-error",
             Problem::UpdateNeeded => "problem-update-needed",
             Problem::ServiceUnavailable => "problem-service-unavailable",
+            Problem::LinkExpired => "problem-link-expired",
+            Problem::LinkDeclined => "problem-link-declined",
         }
     }
 
@@ -228,6 +249,8 @@ impl Problem {
             Problem::ProtocolError => Text::ProtocolError,
             Problem::UpdateNeeded => Text::UpdateNeeded,
             Problem::ServiceUnavailable => Text::ServiceUnavailable,
+            Problem::LinkExpired => Text::LinkExpired,
+            Problem::LinkDeclined => Text::LinkDeclined,
         }
     }
 
@@ -235,8 +258,56 @@ impl Problem {
     const fn retryable(self) -> bool {
         !matches!(
             self,
-            Problem::WrongCredentials | Problem::Throttled { .. } | Problem::UpdateNeeded
+            Problem::WrongCredentials
+                | Problem::Throttled { .. }
+                | Problem::UpdateNeeded
+                | Problem::LinkExpired
+                | Problem::LinkDeclined
         )
+    }
+
+    /// The problem an attempt's `outcome` is, if it is one: not a grant, and not the
+    /// remembered token's refusal (which asks for the password instead).
+    fn of(outcome: Outcome) -> Option<Problem> {
+        Some(match outcome {
+            Outcome::Granted { .. }
+            | Outcome::Denied {
+                reason: DenyReason::TokenInvalid,
+                ..
+            } => return None,
+            Outcome::Denied {
+                reason: DenyReason::WrongCredentials,
+                ..
+            } => Problem::WrongCredentials,
+            Outcome::Denied {
+                reason: DenyReason::Throttled,
+                retry_after_secs,
+            } => Problem::Throttled { retry_after_secs },
+            // Only from an authenticated reply: a plain status frame saying the same is a
+            // `ProtocolError`, which anyone on the path could forge.
+            Outcome::Denied {
+                reason: DenyReason::UnsupportedVersion,
+                ..
+            } => Problem::UpdateNeeded,
+            Outcome::Denied {
+                reason: DenyReason::LinkExpired,
+                ..
+            } => Problem::LinkExpired,
+            Outcome::Denied {
+                reason: DenyReason::LinkDeclined,
+                ..
+            } => Problem::LinkDeclined,
+            Outcome::Denied {
+                reason: DenyReason::ServerError,
+                ..
+            }
+            | Outcome::Busy => Problem::ServiceUnavailable,
+            Outcome::NoNetwork => Problem::NoNetwork,
+            Outcome::CannotReach => Problem::CannotReach,
+            Outcome::TimedOut => Problem::TimedOut,
+            Outcome::ConnectionLost => Problem::ConnectionLost,
+            Outcome::ProtocolError => Problem::ProtocolError,
+        })
     }
 }
 
@@ -266,6 +337,17 @@ pub enum UiRequest {
     SignOut,
     /// The player left the sign-in (back from the first screen): the device's own menu.
     Leave,
+    /// Ask the gateway for a link code (sign in with your phone).
+    LinkStart,
+    /// Ask whether the link with [`Ui::link`]'s code is approved yet.
+    LinkPoll,
+}
+
+impl UiRequest {
+    /// Whether this is a request of the phone link.
+    const fn is_link(self) -> bool {
+        matches!(self, UiRequest::LinkStart | UiRequest::LinkPoll)
+    }
 }
 
 /// What to redraw.
@@ -283,6 +365,8 @@ pub enum Redraw {
     Controls,
     /// The progress animation advanced.
     Progress,
+    /// The link code's countdown shows another second.
+    Countdown,
 }
 
 impl Redraw {
@@ -338,6 +422,8 @@ pub enum Choice {
     Ok,
     /// Back to the screen before.
     Back,
+    /// Ask for a new link code.
+    NewCode,
 }
 
 impl Choice {
@@ -348,6 +434,7 @@ impl Choice {
             Choice::UsePassword => Text::UsePassword,
             Choice::Ok => Text::Ok,
             Choice::Back => Text::Back,
+            Choice::NewCode => Text::NewCode,
         }
     }
 }
@@ -369,6 +456,10 @@ pub struct Ui {
     notice: Option<Text>,
     frame: u8,
     next_frame_ms: u64,
+    /// The link code on screen, while [`Screen::LinkCode`] shows.
+    link: Option<Link>,
+    /// Whether the gateway offers links (until it answers a `LinkStart` it does not know).
+    links: bool,
 }
 
 impl Ui {
@@ -394,6 +485,8 @@ impl Ui {
             notice: None,
             frame: 0,
             next_frame_ms: 0,
+            link: None,
+            links: true,
         }
     }
 
@@ -419,6 +512,15 @@ impl Ui {
                 }
                 _ => Effects::default(),
             },
+            // The one button is Cancel or Back: select or back goes back to the keyboard.
+            Screen::LinkStarting | Screen::LinkCode => match self.action(physical) {
+                Some(Action::Select | Action::Back | Action::Undo) => {
+                    self.link = None;
+                    self.screen = Screen::Account;
+                    Effects::request(UiRequest::Cancel)
+                }
+                _ => Effects::default(),
+            },
             Screen::SignedIn => match self.action(physical) {
                 Some(Action::Select) => {
                     self.password.wipe();
@@ -439,57 +541,113 @@ impl Ui {
             // A late answer to a cancelled attempt: nothing to show.
             return Effects::default();
         }
-        let problem = match outcome {
-            Outcome::Granted { display_name } => {
-                self.display_name = display_name;
-                self.password.wipe();
-                self.screen = Screen::SignedIn;
+        let problem = match Problem::of(outcome.clone()) {
+            Some(problem) => problem,
+            None => {
+                if let Outcome::Granted { display_name } = outcome {
+                    self.signed_in(display_name);
+                } else if self.email.text().is_empty() {
+                    // Remembered by a phone link: no address to ask a password for.
+                    self.notice = Some(Text::TokenInvalid);
+                    self.screen = Screen::Account;
+                } else {
+                    self.notice = Some(Text::TokenInvalid);
+                    self.show_password_screen();
+                }
                 return Effects::screen();
             }
-            Outcome::Denied {
-                reason: DenyReason::TokenInvalid,
-                ..
-            } => {
-                self.notice = Some(Text::TokenInvalid);
-                self.show_password_screen();
-                return Effects::screen();
-            }
-            Outcome::Denied {
-                reason: DenyReason::WrongCredentials,
-                ..
-            } => Problem::WrongCredentials,
-            Outcome::Denied {
-                reason: DenyReason::Throttled,
-                retry_after_secs,
-            } => Problem::Throttled { retry_after_secs },
-            // Only from an authenticated reply: a plain status frame saying the same is a
-            // `ProtocolError`, which anyone on the path could forge.
-            Outcome::Denied {
-                reason: DenyReason::UnsupportedVersion,
-                ..
-            } => Problem::UpdateNeeded,
-            Outcome::Denied {
-                reason: DenyReason::ServerError,
-                ..
-            }
-            | Outcome::Busy => Problem::ServiceUnavailable,
-            Outcome::NoNetwork => Problem::NoNetwork,
-            Outcome::CannotReach => Problem::CannotReach,
-            Outcome::TimedOut => Problem::TimedOut,
-            Outcome::ConnectionLost => Problem::ConnectionLost,
-            Outcome::ProtocolError => Problem::ProtocolError,
         };
         if problem == Problem::WrongCredentials {
             self.password.wipe();
         }
+        self.show_problem(problem)
+    }
+
+    /// Reacts to the gateway's answer to a link request, which arrived at `now_ms`.
+    pub fn link_answer(&mut self, answer: LinkAnswer, now_ms: u64) -> Effects {
+        if !matches!(self.screen, Screen::LinkStarting | Screen::LinkCode) {
+            // A late answer to a cancelled link: nothing to show.
+            return Effects::default();
+        }
+        match answer {
+            LinkAnswer::Offer {
+                code,
+                address,
+                expires_in_secs,
+                poll_interval_secs,
+            } if self.screen == Screen::LinkStarting => {
+                let offered =
+                    Link::new(code, &address, expires_in_secs, poll_interval_secs, now_ms);
+                match offered {
+                    Some(link) => {
+                        self.link = Some(link);
+                        self.screen = Screen::LinkCode;
+                        Effects::screen()
+                    }
+                    None => self.show_problem(Problem::ProtocolError),
+                }
+            }
+            LinkAnswer::Waiting { poll_interval_secs } if self.screen == Screen::LinkCode => {
+                if let Some(link) = &mut self.link {
+                    link.waiting(poll_interval_secs, now_ms);
+                }
+                Effects::default()
+            }
+            // An offer while polling, or a poll's answer while asking for a code: the gateway
+            // answered something else than was asked.
+            LinkAnswer::Offer { .. } | LinkAnswer::Waiting { .. } => {
+                self.show_problem(Problem::ProtocolError)
+            }
+            LinkAnswer::Granted { display_name } => {
+                self.signed_in(display_name);
+                Effects::screen()
+            }
+            LinkAnswer::Declined => self.show_problem(Problem::LinkDeclined),
+            LinkAnswer::Expired => self.show_problem(Problem::LinkExpired),
+            LinkAnswer::Unsupported => {
+                self.links = false;
+                self.link = None;
+                self.screen = Screen::Account;
+                Effects::screen()
+            }
+            LinkAnswer::Failed(outcome) => {
+                let problem = Problem::of(outcome).unwrap_or(Problem::ProtocolError);
+                self.show_problem(problem)
+            }
+        }
+    }
+
+    fn signed_in(&mut self, display_name: DisplayName) {
+        self.display_name = display_name;
+        self.password.wipe();
+        self.link = None;
+        self.screen = Screen::SignedIn;
+    }
+
+    fn show_problem(&mut self, problem: Problem) -> Effects {
+        self.link = None;
         self.screen = Screen::Problem(problem);
         self.choice = 0;
         Effects::screen()
     }
 
-    /// Advances the progress animation; call from the main loop.
+    /// Asks for a link code: the phone choice, or a new code.
+    fn start_link(&mut self) -> Effects {
+        self.link = None;
+        self.notice = None;
+        self.screen = Screen::LinkStarting;
+        self.last = UiRequest::LinkStart;
+        Effects::request(UiRequest::LinkStart)
+    }
+
+    /// Advances the progress animation and the link code's countdown, and polls for the
+    /// link's approval when due; call from the main loop.
     pub fn tick(&mut self, now_ms: u64) -> Effects {
-        if self.screen != Screen::SigningIn || now_ms < self.next_frame_ms {
+        if self.screen == Screen::LinkCode {
+            return self.tick_link(now_ms);
+        }
+        let animated = matches!(self.screen, Screen::SigningIn | Screen::LinkStarting);
+        if !animated || now_ms < self.next_frame_ms {
             return Effects::default();
         }
         self.frame = (self.frame + 1) % PROGRESS_FRAMES;
@@ -500,9 +658,36 @@ impl Ui {
         }
     }
 
+    fn tick_link(&mut self, now_ms: u64) -> Effects {
+        let Some(link) = &mut self.link else {
+            return Effects::default();
+        };
+        match link.due(now_ms) {
+            link::Due::Nothing => Effects::default(),
+            link::Due::Countdown => Effects {
+                request: None,
+                redraw: Redraw::Countdown,
+            },
+            link::Due::Poll => Effects {
+                request: Some(UiRequest::LinkPoll),
+                redraw: Redraw::Nothing,
+            },
+            link::Due::Expired => {
+                let polling = link.polling();
+                let mut effects = self.show_problem(Problem::LinkExpired);
+                effects.request = polling.then_some(UiRequest::Cancel);
+                effects
+            }
+        }
+    }
+
     /// When [`Ui::tick`] next has something to do, for the platform's sleep.
     pub fn next_tick(&self) -> Option<u64> {
-        (self.screen == Screen::SigningIn).then_some(self.next_frame_ms)
+        match self.screen {
+            Screen::SigningIn | Screen::LinkStarting => Some(self.next_frame_ms),
+            Screen::LinkCode => self.link.as_ref().map(Link::next_due),
+            _ => None,
+        }
     }
 
     /// What a press means off the keyboard, from the profile's binding table: the stick and
@@ -518,18 +703,33 @@ impl Ui {
         let Some(input) = controls::map(self.config.profile, &self.email, physical) else {
             return Effects::default();
         };
+        let phone = self.phone_choice();
         let change = self.email.handle(input);
         if change.back {
             return Effects::request(UiRequest::Leave);
+        }
+        if change.done && phone {
+            return self.start_link();
         }
         if change.done && !self.email.text().is_empty() {
             self.notice = None;
             self.show_password_screen();
             return Effects::screen();
         }
+        let damage = if phone == self.phone_choice() {
+            change.damage
+        } else {
+            // The first letter typed or the last one deleted: Done's label changes, on its key
+            // or in the legend, which are redrawn with every key.
+            Damage {
+                all_keys: true,
+                field: true,
+                ..change.damage
+            }
+        };
         Effects {
             request: None,
-            redraw: Redraw::Keyboard(change.damage),
+            redraw: Redraw::Keyboard(damage),
         }
     }
 
@@ -626,6 +826,11 @@ impl Ui {
             _ => return Effects::default(),
         };
         match chosen {
+            Choice::NewCode => self.start_link(),
+            Choice::Back if self.last.is_link() => {
+                self.screen = Screen::Account;
+                Effects::screen()
+            }
             Choice::Retry if problem.retryable() => {
                 self.screen = Screen::SigningIn;
                 Effects::request(self.last)
@@ -654,6 +859,11 @@ impl Ui {
     /// The buttons of the problem screen shown, first selected by default.
     pub fn choices(&self) -> [Option<Choice>; 2] {
         match self.screen {
+            // A link's problems: a new code, or back to the keyboard.
+            Screen::Problem(p) if self.last.is_link() => match p {
+                Problem::Throttled { .. } | Problem::UpdateNeeded => [Some(Choice::Back), None],
+                _ => [Some(Choice::NewCode), Some(Choice::Back)],
+            },
             Screen::Problem(p) if p.retryable() && self.last == UiRequest::Resume => {
                 [Some(Choice::Retry), Some(Choice::UsePassword)]
             }
@@ -707,6 +917,17 @@ impl Ui {
     /// A line to show on the password screen (why the player is asked again), if any.
     pub fn notice(&self) -> Option<Text> {
         self.notice
+    }
+
+    /// The link code on screen ([`Screen::LinkCode`]).
+    pub fn link(&self) -> Option<&Link> {
+        self.link.as_ref()
+    }
+
+    /// Whether Done on the email keyboard is the phone choice now: the field is empty and the
+    /// gateway has not said it has no links. The key's label and the legend say "Phone" then.
+    pub fn phone_choice(&self) -> bool {
+        self.links && self.screen == Screen::Account && self.email.text().is_empty()
     }
 
     /// The progress animation's frame, `0..PROGRESS_FRAMES`.

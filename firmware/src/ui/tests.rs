@@ -470,7 +470,7 @@ fn screens_and_endings_have_one_slug_each_that_reads_back() {
             Some(ending.slug())
         );
     }
-    assert_eq!(screens.len(), 13);
+    assert_eq!(screens.len(), 17);
     assert_eq!(
         Screen::Problem(Problem::Throttled {
             retry_after_secs: 300
@@ -611,4 +611,248 @@ fn every_button_does_on_the_keyboard_what_its_binding_says() {
             assert_eq!(map(profile, empty, Physical::Press(button)), None);
         }
     }
+}
+
+/// The phone choice: Done on the empty email keyboard, the fewest presses to it.
+fn choose_phone(ui: &mut Ui) -> Effects {
+    let presses = crate::keyboard::typing::finish(ui.config().profile, ui.email()).unwrap();
+    let mut effects = Effects::default();
+    for action in presses {
+        effects = ui.input(action);
+    }
+    effects
+}
+
+fn offer(expires_in_secs: u16, poll_interval_secs: u8) -> LinkAnswer {
+    LinkAnswer::Offer {
+        code: *b"WDJBMJHT",
+        address: "https://gw.example/link".try_into().unwrap(),
+        expires_in_secs,
+        poll_interval_secs,
+    }
+}
+
+/// A fresh device showing a link code offered at `now`.
+fn showing_code(profile: &'static Profile, now: u64) -> Ui {
+    let mut ui = new_ui(profile, None);
+    let effects = choose_phone(&mut ui);
+    assert_eq!(effects.request, Some(UiRequest::LinkStart));
+    assert_eq!(ui.screen(), Screen::LinkStarting);
+    let effects = ui.link_answer(offer(600, 5), now);
+    assert_eq!(effects.redraw, Redraw::Screen);
+    assert_eq!(ui.screen(), Screen::LinkCode);
+    ui
+}
+
+#[test]
+fn the_phone_choice_is_done_on_the_empty_keyboard_and_asks_for_a_code() {
+    // Start on the Xbox 360, two strokes on the Zune (its Done key), the cursor to the Done
+    // key on the board, whose five buttons all belong to the keyboard.
+    for (profile, most) in [(&XBOX360, 1), (&ZUNE, 2), (&OLED, 4)] {
+        let mut ui = new_ui(profile, None);
+        assert!(ui.phone_choice());
+        let presses = crate::keyboard::typing::finish(profile, ui.email()).unwrap();
+        assert!(presses.len() <= most, "{}: {presses:?}", profile.name);
+        let effects = choose_phone(&mut ui);
+        assert_eq!(
+            effects.request,
+            Some(UiRequest::LinkStart),
+            "{}",
+            profile.name
+        );
+        assert_eq!(ui.screen(), Screen::LinkStarting);
+    }
+}
+
+#[test]
+fn done_on_a_typed_address_still_goes_to_the_password() {
+    let mut ui = new_ui(&XBOX360, None);
+    type_text(&mut ui, "a");
+    assert!(!ui.phone_choice());
+    press(&mut ui, Button::Start);
+    assert_eq!(ui.screen(), Screen::Password);
+}
+
+#[test]
+fn the_code_screen_polls_at_the_interval_and_slows_down_when_told() {
+    let mut ui = showing_code(&XBOX360, 1_000);
+    let link = ui.link().unwrap();
+    assert_eq!(link.shown_code(), "WDJB-MJHT");
+    assert_eq!(ui.next_tick(), Some(2_000), "the countdown's next second");
+    assert_eq!(ui.tick(2_000).redraw, Redraw::Countdown);
+    assert_eq!(ui.tick(5_999).request, None);
+    assert_eq!(ui.tick(6_000).request, Some(UiRequest::LinkPoll));
+    // One poll at a time.
+    assert_eq!(ui.tick(9_000).request, None);
+    ui.link_answer(
+        LinkAnswer::Waiting {
+            poll_interval_secs: 10,
+        },
+        9_000,
+    );
+    assert_eq!(ui.screen(), Screen::LinkCode);
+    assert_eq!(ui.tick(18_999).request, None);
+    assert_eq!(ui.tick(19_000).request, Some(UiRequest::LinkPoll));
+    let effects = ui.link_answer(
+        LinkAnswer::Granted {
+            display_name: "Alex".try_into().unwrap(),
+        },
+        19_500,
+    );
+    assert_eq!(effects.redraw, Redraw::Screen);
+    assert_eq!(ui.screen(), Screen::SignedIn);
+    assert_eq!(ui.display_name(), "Alex");
+    assert!(ui.link().is_none());
+}
+
+#[test]
+fn a_code_expires_on_the_device_clock_and_a_new_one_is_one_press() {
+    let mut ui = showing_code(&ZUNE, 0);
+    assert_eq!(ui.tick(5_000).request, Some(UiRequest::LinkPoll));
+    // Past expiry with a poll in flight: the poll is cancelled, the problem shown.
+    let effects = ui.tick(600_000);
+    assert_eq!(effects.request, Some(UiRequest::Cancel));
+    assert_eq!(ui.screen(), Screen::Problem(Problem::LinkExpired));
+    assert_eq!(ui.choices(), [Some(Choice::NewCode), Some(Choice::Back)]);
+    let effects = press(&mut ui, Button::A);
+    assert_eq!(effects.request, Some(UiRequest::LinkStart));
+    assert_eq!(ui.screen(), Screen::LinkStarting);
+}
+
+#[test]
+fn declined_and_expired_answers_offer_a_new_code_or_the_keyboard() {
+    for (answer, problem) in [
+        (LinkAnswer::Declined, Problem::LinkDeclined),
+        (LinkAnswer::Expired, Problem::LinkExpired),
+        (
+            LinkAnswer::Failed(Outcome::CannotReach),
+            Problem::CannotReach,
+        ),
+        (
+            LinkAnswer::Failed(Outcome::Busy),
+            Problem::ServiceUnavailable,
+        ),
+    ] {
+        let mut ui = showing_code(&OLED, 0);
+        ui.link_answer(answer.clone(), 6_000);
+        assert_eq!(ui.screen(), Screen::Problem(problem), "{answer:?}");
+        assert_eq!(ui.choices(), [Some(Choice::NewCode), Some(Choice::Back)]);
+        // Back (the last choice) is the keyboard again, the phone choice still there.
+        press(&mut ui, Button::Right);
+        let effects = press(&mut ui, Button::A);
+        assert_eq!(effects.request, None);
+        assert_eq!(ui.screen(), Screen::Account);
+        assert!(ui.phone_choice());
+    }
+    // Asked to wait: only Back.
+    let mut ui = showing_code(&OLED, 0);
+    ui.link_answer(
+        LinkAnswer::Failed(Outcome::Denied {
+            reason: DenyReason::Throttled,
+            retry_after_secs: 60,
+        }),
+        1_000,
+    );
+    assert_eq!(ui.choices(), [Some(Choice::Back), None]);
+}
+
+#[test]
+fn back_cancels_the_link_at_any_time() {
+    for button in [Button::A, Button::B, Button::Back] {
+        let mut ui = new_ui(&XBOX360, None);
+        choose_phone(&mut ui);
+        assert_eq!(press(&mut ui, button).request, Some(UiRequest::Cancel));
+        assert_eq!(ui.screen(), Screen::Account);
+        let mut ui = showing_code(&XBOX360, 0);
+        assert_eq!(press(&mut ui, button).request, Some(UiRequest::Cancel));
+        assert_eq!(ui.screen(), Screen::Account);
+        assert!(ui.link().is_none());
+        // A late answer to the cancelled link changes nothing.
+        let late = ui.link_answer(
+            LinkAnswer::Granted {
+                display_name: "Alex".try_into().unwrap(),
+            },
+            1_000,
+        );
+        assert_eq!(late, Effects::default());
+        assert_eq!(ui.screen(), Screen::Account);
+    }
+}
+
+#[test]
+fn a_gateway_without_links_hides_the_phone_choice() {
+    let mut ui = new_ui(&XBOX360, None);
+    choose_phone(&mut ui);
+    ui.link_answer(LinkAnswer::Unsupported, 0);
+    assert_eq!(ui.screen(), Screen::Account);
+    assert!(!ui.phone_choice());
+    // Done on the empty field does nothing again.
+    assert_eq!(press(&mut ui, Button::Start).request, None);
+    assert_eq!(ui.screen(), Screen::Account);
+}
+
+#[test]
+fn answers_out_of_turn_are_protocol_errors() {
+    let mut ui = showing_code(&XBOX360, 0);
+    ui.link_answer(offer(600, 5), 1_000);
+    assert_eq!(ui.screen(), Screen::Problem(Problem::ProtocolError));
+    let mut ui = new_ui(&XBOX360, None);
+    choose_phone(&mut ui);
+    ui.link_answer(
+        LinkAnswer::Waiting {
+            poll_interval_secs: 5,
+        },
+        0,
+    );
+    assert_eq!(ui.screen(), Screen::Problem(Problem::ProtocolError));
+    // A code that is not eight capitals is not shown.
+    let mut ui = new_ui(&XBOX360, None);
+    choose_phone(&mut ui);
+    ui.link_answer(
+        LinkAnswer::Offer {
+            code: *b"wdjb-mjh",
+            address: "https://gw.example/link".try_into().unwrap(),
+            expires_in_secs: 600,
+            poll_interval_secs: 5,
+        },
+        0,
+    );
+    assert_eq!(ui.screen(), Screen::Problem(Problem::ProtocolError));
+}
+
+#[test]
+fn a_sign_in_remembered_by_link_resumes_without_an_address() {
+    let mut ui = new_ui(&XBOX360, Some(""));
+    assert_eq!(ui.start().request, Some(UiRequest::Resume));
+    assert_eq!(
+        Content::of(&ui).first(Part::Message).map(|p| p.text),
+        Some(Text::SigningIn.get(Language::English))
+    );
+    // Its token refused: back to the keyboard, where the phone choice is.
+    ui.outcome(Outcome::Denied {
+        reason: DenyReason::TokenInvalid,
+        retry_after_secs: 0,
+    });
+    assert_eq!(ui.screen(), Screen::Account);
+    assert!(ui.phone_choice());
+}
+
+#[test]
+fn the_code_screen_says_where_what_and_how_long() {
+    let mut ui = showing_code(&ZUNE, 0);
+    ui.tick(2_000);
+    let content = Content::of(&ui);
+    let texts: std::vec::Vec<(Part, &str)> = content.pieces().map(|p| (p.part, p.text)).collect();
+    assert_eq!(
+        texts,
+        [
+            (Part::Title, "Sign in by phone"),
+            (Part::Message, "On your phone, go to"),
+            (Part::Link, "gw.example/link"),
+            (Part::Message, "and enter this code:"),
+            (Part::Code, "WDJB-MJHT"),
+            (Part::Hint, "Code valid for 9:58"),
+            (Part::Button, "Back"),
+        ]
+    );
 }

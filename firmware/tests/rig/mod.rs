@@ -89,11 +89,25 @@ impl<S: FrameService> DerefMut for GatewayPair<S> {
     }
 }
 
+/// The link page a gateway with links offers ([`GatewayPair::with_links`]).
+pub const LINK_ADDRESS: &str = "https://gw.example/link";
+
 impl GatewayPair {
     /// A fresh gateway with one two-step account ([`EMAIL`]), on a wire with `faults` whose
     /// random choices follow `seed`.
     pub fn new(seed: u64, faults: Faults) -> Self {
         Self::scripted(seed, faults, |gateway| gateway)
+    }
+
+    /// As [`Rig::new`], the gateway offering phone links at [`LINK_ADDRESS`].
+    pub fn with_links(seed: u64, faults: Faults) -> Self {
+        let address = padlock_protocol::LinkAddress::new(LINK_ADDRESS).expect("an address");
+        Self::configured(
+            seed,
+            faults,
+            |config| config.with_link_address(address),
+            |g| g,
+        )
     }
 }
 
@@ -101,9 +115,19 @@ impl<S: FrameService> GatewayPair<S> {
     /// As [`GatewayPair::new`], with the device's frames answered by what `script` makes of the
     /// gateway.
     pub fn scripted(seed: u64, faults: Faults, script: impl FnOnce(Arc<Gateway>) -> S) -> Self {
+        Self::configured(seed, faults, |config| config, script)
+    }
+
+    /// As [`Rig::scripted`], with the gateway's configuration changed by `configure`.
+    pub fn configured(
+        seed: u64,
+        faults: Faults,
+        configure: impl FnOnce(GatewayConfig) -> GatewayConfig,
+        script: impl FnOnce(Arc<Gateway>) -> S,
+    ) -> Self {
         let mut rng_seed = [0u8; 32];
         rng_seed[..8].copy_from_slice(&seed.to_le_bytes());
-        let config = GatewayConfig::default().fast_hashing().seeded(rng_seed);
+        let config = configure(GatewayConfig::default().fast_hashing().seeded(rng_seed));
         let gateway = Arc::new(Gateway::in_memory(config).expect("an in-memory gateway"));
         gateway
             .add_account(EMAIL, DISPLAY_NAME, PRIMARY_PASSWORD, true)

@@ -443,6 +443,11 @@ impl Device {
         self.pair.now_ms
     }
 
+    /// The gateway's clock now (the virtual time as a date).
+    pub fn unix(&self) -> padlock_server::UnixMillis {
+        self.pair.unix()
+    }
+
     /// The device's profile.
     pub fn profile(&self) -> &'static Profile {
         self.profile

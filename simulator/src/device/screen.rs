@@ -36,7 +36,7 @@ pub fn drawn_text(renderer: &Renderer, ui: &Ui) -> String {
 }
 
 /// Every name [`focus`] gives, for checking a scenario's spelling.
-pub const FOCUS: [&str; 9] = [
+pub const FOCUS: [&str; 10] = [
     "keyboard",
     "remember",
     "sign-in",
@@ -46,12 +46,14 @@ pub const FOCUS: [&str; 9] = [
     "back",
     "cancel",
     "sign-out",
+    "new-code",
 ];
 
 /// Where the focus is, by the control that has it: `keyboard` on the account screen and
 /// while typing a password; `remember` or `sign-in` below the password; the chosen button
-/// (`retry`, `use-password`, `ok`, `back`) on a problem screen; the one button of the
-/// signing-in (`cancel`) and signed-in (`sign-out`) screens.
+/// (`retry`, `use-password`, `ok`, `back`, `new-code`) on a problem screen; the one button of
+/// the signing-in and link-starting (`cancel`), link-code (`back`) and signed-in (`sign-out`)
+/// screens.
 pub fn focus(ui: &Ui) -> Option<&'static str> {
     match ui.screen() {
         Screen::Account => Some("keyboard"),
@@ -60,7 +62,8 @@ pub fn focus(ui: &Ui) -> Option<&'static str> {
             Focus::Remember => "remember",
             Focus::SignIn => "sign-in",
         }),
-        Screen::SigningIn => Some("cancel"),
+        Screen::SigningIn | Screen::LinkStarting => Some("cancel"),
+        Screen::LinkCode => Some("back"),
         Screen::SignedIn => Some("sign-out"),
         Screen::Problem(_) => {
             let chosen = ui
@@ -73,6 +76,7 @@ pub fn focus(ui: &Ui) -> Option<&'static str> {
                 Choice::UsePassword => "use-password",
                 Choice::Ok => "ok",
                 Choice::Back => "back",
+                Choice::NewCode => "new-code",
             })
         }
     }

@@ -26,6 +26,7 @@
 pub mod batch;
 pub mod expect;
 pub mod outputs;
+pub mod page;
 pub mod parse;
 pub mod placeholders;
 pub mod play;

@@ -85,6 +85,9 @@ pub enum Instruction {
     Gateway(bool),
     /// Act on the demo account on the gateway, as an administrator would.
     Server(ServerAction),
+    /// Act as the player on a phone: open the link page, sign in, and approve (`true`) or
+    /// decline the link code on the device's screen.
+    AnswerLink(bool),
     /// Lose power during the n-th flash write or erase from now (1: the next).
     PowerCut(usize),
     /// Restart the device (power back on if it was cut).
@@ -381,11 +384,13 @@ fn parse_step(word: &str, rest: &str) -> Result<Instruction, String> {
             })
         }
         "reboot" if rest.is_empty() => Ok(Instruction::Reboot),
+        "approve" if rest == "link" => Ok(Instruction::AnswerLink(true)),
+        "decline" if rest == "link" => Ok(Instruction::AnswerLink(false)),
         "done" if rest.is_empty() => Ok(Instruction::Done),
         _ => Err(format!(
             "unknown step {word:?}; expected press, hold, release, stick, type, done, wait, \
-             expect, screenshot, network, gateway, server, power, reboot (or profile, language, seed \
-             before the first step)"
+             expect, screenshot, network, gateway, server, approve link, decline link, power, \
+             reboot (or profile, language, seed before the first step)"
         )),
     }
 }

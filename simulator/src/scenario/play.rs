@@ -59,6 +59,8 @@ pub struct Playthrough {
     outcomes: Outcomes,
     /// The line being played, for errors.
     line: usize,
+    /// The Security info page, once a step acts as the player on a phone.
+    page: Option<super::page::Page>,
 }
 
 impl Playthrough {
@@ -121,6 +123,7 @@ impl Playthrough {
             outputs,
             outcomes,
             line: 0,
+            page: None,
         })
     }
 
@@ -230,6 +233,7 @@ impl Playthrough {
                 self.record()?;
             }
             Instruction::Server(action) => self.server(*action)?,
+            Instruction::AnswerLink(approve) => self.answer_link(*approve)?,
             Instruction::PowerCut(n) => self.device.flash().cut_power_at(*n),
             Instruction::Reboot => {
                 self.device.reboot();
@@ -374,6 +378,47 @@ impl Playthrough {
             ServerAction::TwoStep(on) => gateway.set_two_step(&email, on),
         };
         result.map_err(|e| self.fail(format!("the gateway refused: {e}")))?;
+        self.record()
+    }
+
+    /// As the player on a phone: opens the link page of the code on screen, signs in as the
+    /// demo account and approves or declines, over HTTP on the served Security info page.
+    fn answer_link(&mut self, approve: bool) -> Result<(), Failure> {
+        use padlock_server::web::player::{LinkChoice, PlayerLogin, answer_link};
+        let Some(gateway) = self.device.gateway().cloned() else {
+            return Err(self.fail("approving a link needs the embedded gateway".to_owned()));
+        };
+        let Some(code) = self
+            .device
+            .ui()
+            .and_then(|ui| ui.link())
+            .map(|link| link.shown_code().to_owned())
+        else {
+            return Err(self.fail(format!(
+                "no link code on the screen (it shows {})",
+                self.device.screen_name()
+            )));
+        };
+        let now = self.device.unix();
+        if self.page.is_none() {
+            let page = super::page::Page::serve(gateway, now).map_err(|why| self.fail(why))?;
+            self.page = Some(page);
+        }
+        let page = self.page.as_ref().map(|page| page.at(now));
+        let login = PlayerLogin {
+            email: &self.demo.email,
+            password: &self.demo.password,
+            code: "",
+        };
+        let choice = if approve {
+            LinkChoice::Approve
+        } else {
+            LinkChoice::Decline
+        };
+        if let Some(page) = page {
+            answer_link(page, &login, &code, choice)
+                .map_err(|e| self.fail(format!("the link page: {e}")))?;
+        }
         self.record()
     }
 
