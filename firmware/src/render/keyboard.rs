@@ -289,12 +289,13 @@ impl KeyboardView {
         let p = D::Color::PALETTE;
         let area = self.grid.key(cell.row, cell.col);
         // A label may reach into the gap around its key (the smallest face's descenders do
-        // on the OLED): clear the whole cell first, so a redrawn key leaves what a full frame
-        // shows.
-        target.fill_solid(&self.grid.cell(cell.row, cell.col), p.background)?;
+        // on the OLED): clear the gap too, so a redrawn key leaves what a full frame shows.
+        for strip in self.grid.gap_around(cell.row, cell.col) {
+            target.fill_solid(&strip, p.background)?;
+        }
         let key = keyboard.key(cell);
         if key == Key::Blank {
-            return Ok(());
+            return target.fill_solid(&area, p.background);
         }
         let grouped = keyboard.group().is_some_and(|g| self.in_group(cell, g));
         let (fill, ink) = if focused && keyboard.cell() == cell {

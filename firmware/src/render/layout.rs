@@ -213,6 +213,30 @@ impl Grid {
         )
     }
 
+    /// The gap around a key, as four strips (above, below, left, right) that with the key
+    /// make up its [`cell`](Self::cell). A redrawn key clears these rather than its whole
+    /// cell: the key's own fill covers the rest, so no pixel is sent twice.
+    pub fn gap_around(&self, row: u8, col: u8) -> [Rectangle; 4] {
+        let cell = self.cell(row, col);
+        let key = self.key(row, col);
+        let (gap, height) = (self.gap, key.size.height);
+        [
+            Rectangle::new(cell.top_left, Size::new(cell.size.width, gap)),
+            Rectangle::new(
+                cell.top_left + Point::new(0, (gap + height) as i32),
+                Size::new(cell.size.width, gap),
+            ),
+            Rectangle::new(
+                cell.top_left + Point::new(0, gap as i32),
+                Size::new(gap, height),
+            ),
+            Rectangle::new(
+                key.top_left + Point::new(key.size.width as i32, 0),
+                Size::new(gap, height),
+            ),
+        ]
+    }
+
     /// The area a key fills: its cell less the gap.
     pub fn key(&self, row: u8, col: u8) -> Rectangle {
         let at = self.origin()
