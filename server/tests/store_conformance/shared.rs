@@ -8,6 +8,9 @@ use std::time::Duration;
 use padlock_server::store::{SubjectCount, ThrottleRecord, TokenState};
 use padlock_server::{Store, UnixMillis};
 
+use padlock_server::link::rules::LinkState;
+
+use crate::links::{approval, link};
 use crate::{account_with_app_password, token};
 
 /// Begins an attempt on `store` against `subjects` at `now` with a lease to `lease_until`,
@@ -187,4 +190,55 @@ pub fn tokens_and_counters_written_by_one_gateway_hold_on_the_other(a: &dyn Stor
             last_failure: UnixMillis(2)
         })
     );
+}
+
+pub fn a_link_started_on_one_gateway_is_decided_once_on_either(a: &dyn Store, b: &dyn Store) {
+    let (Some(on_a), Some(on_b)) = (a.links(), b.links()) else {
+        return;
+    };
+    let account = crate::add_account(a, 1, true);
+    let started = link("BBBB-BBBB", 1, 0);
+    assert!(on_a.insert_link(&started).unwrap());
+    assert!(
+        !on_b.insert_link(&link("BBBB-BBBB", 2, 10)).unwrap(),
+        "the code is taken on every gateway"
+    );
+    let (mine, all) = on_b
+        .pending_link_counts(&started.device_key, UnixMillis(100))
+        .unwrap();
+    assert_eq!((mine, all), (vec![started.expires], 1));
+    on_b.record_link_poll(&started.code, 10, UnixMillis(200))
+        .unwrap();
+    assert_eq!(
+        on_a.link(&started.code).unwrap().unwrap().last_poll,
+        Some(UnixMillis(200))
+    );
+    // Approved on B's page: A can neither decline nor approve it again.
+    assert!(
+        on_b.approve_link(
+            &started.code,
+            account,
+            &approval(account, 1, 7, 300),
+            UnixMillis(300)
+        )
+        .unwrap()
+        .is_some()
+    );
+    assert!(!on_a.decline_link(&started.code, UnixMillis(400)).unwrap());
+    assert_eq!(
+        on_a.approve_link(
+            &started.code,
+            account,
+            &approval(account, 1, 8, 400),
+            UnixMillis(400)
+        )
+        .unwrap(),
+        None
+    );
+    assert_eq!(
+        on_a.link(&started.code).unwrap().unwrap().state,
+        LinkState::Approved
+    );
+    assert_eq!(a.app_passwords(account).unwrap().len(), 1);
+    assert!(on_a.pending_links(UnixMillis(400)).unwrap().is_empty());
 }

@@ -45,6 +45,7 @@
 mod accounts;
 mod app_passwords;
 mod devices;
+mod links;
 mod migrations;
 mod pace;
 mod replays;
@@ -60,7 +61,7 @@ use padlock_protocol::PublicKey;
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, NoTls, Row, Statement};
 
-use super::{SecurityStore, Store, WriteCount};
+use super::{LinkStore, SecurityStore, Store, WriteCount};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
@@ -525,6 +526,10 @@ fn rows<T>(rows: Vec<Row>, read: impl Fn(&Row) -> Result<T, Error>) -> Result<Ve
 
 impl Store for PostgresStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
+        Some(self)
+    }
+
+    fn links(&self) -> Option<&dyn LinkStore> {
         Some(self)
     }
 
