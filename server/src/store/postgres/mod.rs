@@ -85,7 +85,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
-    pool: r2d2::Pool<Manager>,
+    /// `None` only while the store is dropped (see its `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
     /// Rows inserted, updated or deleted by this store's committed statements.
     rows_written: AtomicU64,
     /// Calls whose commit wrote something: synced ones (the commit waited for the WAL flush),
@@ -239,7 +240,7 @@ impl PostgresStore {
             .error_handler(Box::new(LogErrors))
             .build(Manager { config })?;
         let mut store = Self {
-            pool,
+            pool: Some(pool),
             rows_written: AtomicU64::new(0),
             synced_writes: AtomicU64::new(0),
             unsynced_writes: AtomicU64::new(0),
@@ -448,9 +449,14 @@ impl PostgresStore {
         &self,
         mut work: impl FnMut(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        // Taken only by `drop`, when no method can run any more.
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| Error::InvalidInput("the PostgreSQL store is closed".into()))?;
         let mut stale = 0;
         loop {
-            let mut connection = self.pool.get()?;
+            let mut connection = pool.get()?;
             match work(&mut connection) {
                 Err(Error::Postgres(error)) if stale < POOL_SIZE && died_idle(&error) => {
                     stale += 1;
@@ -458,6 +464,28 @@ impl PostgresStore {
                     tracing::info!(%error, "a pooled PostgreSQL connection had died; trying another");
                 }
                 other => return other,
+            }
+        }
+    }
+}
+
+impl Drop for PostgresStore {
+    /// Closes the pooled connections off any tokio runtime. The synchronous client closes a
+    /// connection by blocking on a runtime of its own, which panics on a thread of another
+    /// runtime, and the last handle on a gateway can go there: `serve --web` drops the page's
+    /// router, and the gateway in it, as its runtime shuts down.
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Joined: once the store is gone its connections are closed (a test drops its
+            // scratch database next).
+            let closing = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(pool));
+            if let Ok(closing) = closing {
+                let _ = closing.join();
             }
         }
     }
