@@ -108,6 +108,7 @@ macro_rules! conformance {
             a_grant_claimed_on_one_gateway_is_a_replay_on_the_other,
             tokens_and_counters_written_by_one_gateway_hold_on_the_other,
             a_link_started_on_one_gateway_is_decided_once_on_either,
+            pending_link_caps_hold_across_gateways,
         );
     };
     (@each $attrs:tt $backend:ident, $fixture:expr;

@@ -242,3 +242,62 @@ pub fn a_link_started_on_one_gateway_is_decided_once_on_either(a: &dyn Store, b:
     assert_eq!(a.app_passwords(account).unwrap().len(), 1);
     assert!(on_a.pending_links(UnixMillis(400)).unwrap().is_empty());
 }
+
+pub fn pending_link_caps_hold_across_gateways(a: &dyn Store, b: &dyn Store) {
+    let (Some(on_a), Some(on_b)) = (a.links(), b.links()) else {
+        return;
+    };
+    let codes = [
+        "BBBB-BBBB",
+        "CCCC-CCCC",
+        "DDDD-DDDD",
+        "FFFF-FFFF",
+        "GGGG-GGGG",
+        "HHHH-HHHH",
+        "JJJJ-JJJJ",
+        "KKKK-KKKK",
+    ];
+    let stored = AtomicU32::new(0);
+    // Eight starts at once, half on each gateway, for two devices: at most 3 pending per
+    // device and 5 in all.
+    std::thread::scope(|scope| {
+        for (i, code) in codes.into_iter().enumerate() {
+            let (links, stored) = (if i % 2 == 0 { on_a } else { on_b }, &stored);
+            scope.spawn(move || {
+                let started = link(code, 1 + u8::from(i % 4 < 2), 1_000);
+                let admitted = links
+                    .insert_link_admitted(&started, &mut |mine, all| mine.len() < 3 && all < 5)
+                    .unwrap();
+                if admitted == Some(true) {
+                    stored.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(stored.load(Ordering::Relaxed), 5);
+    for device in [1, 2] {
+        let (mine, all) = on_a
+            .pending_link_counts(
+                &padlock_protocol::PublicKey([device; 32]),
+                UnixMillis(2_000),
+            )
+            .unwrap();
+        assert!(mine.len() <= 3, "device {device}: {mine:?}");
+        assert_eq!(all, 5);
+    }
+    // A taken code is told apart from a refusal.
+    let taken = on_a.pending_links(UnixMillis(2_000)).unwrap()[0]
+        .code
+        .to_string();
+    assert_eq!(
+        on_b.insert_link_admitted(&link(&taken, 3, 2_000), &mut |_, _| true)
+            .unwrap(),
+        Some(false)
+    );
+    assert_eq!(
+        on_b.insert_link_admitted(&link("LLLL-LLLL", 3, 2_000), &mut |_, all| all < 5)
+            .unwrap(),
+        None
+    );
+    assert_eq!(on_a.pending_links(UnixMillis(2_000)).unwrap().len(), 5);
+}

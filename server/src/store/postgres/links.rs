@@ -15,24 +15,29 @@
 //! - **Unsynced polls.** A poll's record commits with `synchronous_commit = off`
 //!   ([`PostgresStore::unsynced`]), as the SQLite store writes it unsynced: it is the one write
 //!   of the hottest link path, and losing it with a PostgreSQL crash only forgets a slow-down.
-//! - **What the pending caps guarantee across gateways.** [`crate::link`] checks a start
-//!   against [`LinkStore::pending_link_counts`] and then calls [`LinkStore::insert_link`], two
-//!   calls that one mutex per gateway process keeps together. Each call is exact against every
-//!   gateway (it reads and writes the shared table, nothing cached), but between the two
-//!   another process may store a link. So with `N` gateways starting links for one device at
-//!   the same instant, the per-device cap (and the cap on links pending in all) can be exceeded
-//!   by at most `N - 1` links (each process stores at most one link past a count it read), and
-//!   the next start on any gateway sees them all and is refused until enough expire. A
-//!   device's extra links are as harmless as its others: each is bound to its key, expires with
-//!   the same lifetime, and needs the player's approval.
+//! - **The pending caps hold exactly across gateways.** A start
+//!   ([`LinkStore::insert_link_admitted`]) counts the device's pending links and all pending
+//!   links, has the gateway check its caps, and stores the link, in one READ COMMITTED
+//!   transaction under one transaction-scoped advisory lock ([`LINK_STARTS_LOCK`]), the same
+//!   for every gateway on the database. Starts therefore run one at a time across gateways, and
+//!   each counts (its statements begin after the previous holder committed) every link started
+//!   before it: no cap is exceeded, however many gateways there are. SERIALIZABLE would give
+//!   the same outcome by aborting one of two racing starts instead of queueing it; the lock is
+//!   cheaper and never fails a start. Starts are rare (a device asks at most a few times per
+//!   lifetime of a code), so one lock for all of them costs nothing that matters; one per
+//!   device would not protect the cap on all links. (The plain
+//!   [`LinkStore::pending_link_counts`] and [`LinkStore::insert_link`] are exact each, but
+//!   another gateway may store a link between the two.)
 //!
 //! [`TokenStore::insert_token`]: crate::store::TokenStore::insert_token
 
 use padlock_protocol::{LinkCode, PublicKey};
-use postgres::Row;
+use postgres::{GenericClient, Row};
 
 use super::tokens::start_family;
-use super::{Isolation, PostgresStore, always_inserted, key_from, millis, optional_millis, rows};
+use super::{
+    Db, Isolation, PostgresStore, always_inserted, key_from, millis, optional_millis, rows,
+};
 use crate::error::Error;
 use crate::link::rules::LinkState;
 use crate::store::{LinkApproval, LinkRecord, LinkStore, NewToken};
@@ -41,6 +46,10 @@ use crate::time::UnixMillis;
 const PENDING: i16 = 0;
 const APPROVED: i16 = 1;
 const DECLINED: i16 = 2;
+
+/// The advisory lock every link start takes (`PLLK` in ASCII): one for all devices, since the
+/// cap on links pending in all spans them.
+const LINK_STARTS_LOCK: i64 = 0x504c_4c4b;
 
 const LINK_COLUMNS: &str = "code, device_key, kind, model, firmware, created, expires, \
                             interval_secs, last_poll, state, seed";
@@ -79,29 +88,75 @@ fn link_row(row: &Row) -> Result<LinkRecord, Error> {
     })
 }
 
+/// Stores `link` unless its code is taken; whether it did.
+fn insert(db: &mut Db<'_, impl GenericClient>, link: &LinkRecord) -> Result<bool, Error> {
+    let inserted = db.execute(
+        &format!(
+            "INSERT INTO links ({LINK_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, {PENDING}, $9) \
+             ON CONFLICT (code) DO NOTHING"
+        ),
+        &[
+            &&link.code.as_bytes()[..],
+            &&link.device_key.0[..],
+            &i16::from(link.kind),
+            &link.model,
+            &link.firmware,
+            &link.created.to_sql(),
+            &link.expires.to_sql(),
+            &i16::from(link.interval_secs),
+            &&link.seed[..],
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// The expiry times of the links of `device_key` pending at `now`, and how many are pending in
+/// all, in one statement (so from one snapshot).
+fn pending_counts(
+    db: &mut Db<'_, impl GenericClient>,
+    device_key: &PublicKey,
+    now: UnixMillis,
+) -> Result<(Vec<UnixMillis>, usize), Error> {
+    let row = db.query_opt(
+        &format!(
+            "SELECT (SELECT array_agg(expires ORDER BY expires) FROM links \
+             WHERE device_key = $1 AND state = {PENDING} AND expires > $2), \
+             (SELECT count(*) FROM links WHERE state = {PENDING} AND expires > $2)"
+        ),
+        &[&&device_key.0[..], &now.to_sql()],
+    )?;
+    let Some(row) = row else {
+        return Ok((Vec::new(), 0));
+    };
+    let mine = row
+        .try_get::<_, Option<Vec<i64>>>(0)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(UnixMillis::from_sql)
+        .collect();
+    let all: i64 = row.try_get(1)?;
+    Ok((mine, usize::try_from(all).unwrap_or(usize::MAX)))
+}
+
 impl LinkStore for PostgresStore {
     fn insert_link(&self, link: &LinkRecord) -> Result<bool, Error> {
-        let inserted = self.with(|db| {
-            db.execute(
-                &format!(
-                    "INSERT INTO links ({LINK_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, {PENDING}, $9) \
-                     ON CONFLICT (code) DO NOTHING"
-                ),
-                &[
-                    &&link.code.as_bytes()[..],
-                    &&link.device_key.0[..],
-                    &i16::from(link.kind),
-                    &link.model,
-                    &link.firmware,
-                    &link.created.to_sql(),
-                    &link.expires.to_sql(),
-                    &i16::from(link.interval_secs),
-                    &&link.seed[..],
-                ],
-            )
-        })?;
-        Ok(inserted == 1)
+        self.with(|db| insert(db, link))
+    }
+
+    fn insert_link_admitted(
+        &self,
+        link: &LinkRecord,
+        admit: &mut dyn FnMut(&[UnixMillis], usize) -> bool,
+    ) -> Result<Option<bool>, Error> {
+        self.transaction(Isolation::ReadCommitted, |db| {
+            db.query("SELECT pg_advisory_xact_lock($1)", &[&LINK_STARTS_LOCK])?;
+            let (mine, all) = pending_counts(db, &link.device_key, link.created)?;
+            if !admit(&mine, all) {
+                return Ok(None);
+            }
+            insert(db, link).map(Some)
+        })
     }
 
     fn link(&self, code: &LinkCode) -> Result<Option<LinkRecord>, Error> {
@@ -121,28 +176,7 @@ impl LinkStore for PostgresStore {
         device_key: &PublicKey,
         now: UnixMillis,
     ) -> Result<(Vec<UnixMillis>, usize), Error> {
-        self.with(|db| {
-            // One statement: the device's links and the total come from one snapshot.
-            let row = db.query_opt(
-                &format!(
-                    "SELECT (SELECT array_agg(expires ORDER BY expires) FROM links WHERE device_key = $1 \
-                     AND state = {PENDING} AND expires > $2), \
-                     (SELECT count(*) FROM links WHERE state = {PENDING} AND expires > $2)"
-                ),
-                &[&&device_key.0[..], &now.to_sql()],
-            )?;
-            let Some(row) = row else {
-                return Ok((Vec::new(), 0));
-            };
-            let mine = row
-                .try_get::<_, Option<Vec<i64>>>(0)?
-                .unwrap_or_default()
-                .into_iter()
-                .map(UnixMillis::from_sql)
-                .collect();
-            let all: i64 = row.try_get(1)?;
-            Ok((mine, usize::try_from(all).unwrap_or(usize::MAX)))
-        })
+        self.with(|db| pending_counts(db, device_key, now))
     }
 
     fn record_link_poll(
