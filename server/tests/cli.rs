@@ -603,6 +603,36 @@ fn serve_stops_cleanly_on_ctrl_c() {
 #[path = "common/postgres.rs"]
 mod postgres_db;
 
+/// A scratch PostgreSQL database, and the path of its gateways' key file (not made yet).
+struct OnPostgres {
+    database: postgres_db::ScratchDatabase,
+    keys: String,
+    _dir: tempfile::TempDir,
+}
+
+impl OnPostgres {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("gateway.keys").to_str().unwrap().to_owned();
+        let database = postgres_db::ScratchDatabase::new();
+        Self {
+            database,
+            keys,
+            _dir: dir,
+        }
+    }
+
+    /// `--db URL --keys FILE`.
+    fn args(&self) -> [&str; 4] {
+        [
+            "--db",
+            self.database.url.as_str(),
+            "--keys",
+            self.keys.as_str(),
+        ]
+    }
+}
+
 // A plain test: the PostgreSQL client blocks, which it may not do on a runtime's thread.
 #[test]
 #[cfg_attr(
@@ -610,21 +640,14 @@ mod postgres_db;
     ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
 )]
 fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
-    let database = postgres_db::ScratchDatabase::new();
-    let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("gateway.keys");
-    let on_postgres = [
-        "--db",
-        database.url.as_str(),
-        "--keys",
-        keys.to_str().unwrap(),
-    ];
+    let gateway = OnPostgres::new();
+    let on_postgres = gateway.args();
     let with = |args: &[&'static str]| [args, &on_postgres[..]].concat();
 
     // Without a key file there is no gateway on an existing database, and none without --keys.
     fails(&with(&["key", "show"]), 1, "gateway key file");
     fails(
-        &["key", "show", "--db", database.url.as_str()],
+        &["key", "show", "--db", gateway.database.url.as_str()],
         1,
         "--keys FILE is required",
     );
@@ -675,7 +698,7 @@ fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
             "--db",
             "postgres://padlock:hunter2@%2Fnonexistent/padlock",
             "--keys",
-            keys.to_str().unwrap(),
+            gateway.keys.as_str(),
         ],
         None,
     );
@@ -772,15 +795,8 @@ fn assert_lists_the_pending_zune_link(listing: &str, code: &str) {
     ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
 )]
 fn a_gateway_on_postgres_offers_phone_links_and_link_list_shows_them() {
-    let database = postgres_db::ScratchDatabase::new();
-    let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("gateway.keys");
-    let on_postgres = [
-        "--db",
-        database.url.as_str(),
-        "--keys",
-        keys.to_str().unwrap(),
-    ];
+    let gateway = OnPostgres::new();
+    let on_postgres = gateway.args();
     let with = |args: &[&'static str]| [args, &on_postgres[..]].concat();
     ok(
         &[
