@@ -55,8 +55,6 @@ pub struct Gateway {
     pub(crate) pacer: Pacer,
     /// Granted sign-ins so far (to prune the remembered ones now and then).
     pub(crate) grants: std::sync::atomic::AtomicU64,
-    /// Held while a link starts, so that its caps hold between count and insert.
-    pub(crate) link_starts: Mutex<()>,
     rng: Mutex<ChaCha20Rng>,
 }
 
@@ -141,7 +139,6 @@ impl Gateway {
             throttle: Throttle::default(),
             pacer,
             grants: std::sync::atomic::AtomicU64::new(0),
-            link_starts: Mutex::new(()),
             rng: Mutex::new(rng),
         })
     }

@@ -614,6 +614,36 @@ fn serve_stops_cleanly_on_ctrl_c() {
 #[path = "common/postgres.rs"]
 mod postgres_db;
 
+/// A scratch PostgreSQL database, and the path of its gateways' key file (not made yet).
+struct OnPostgres {
+    database: postgres_db::ScratchDatabase,
+    keys: String,
+    _dir: tempfile::TempDir,
+}
+
+impl OnPostgres {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("gateway.keys").to_str().unwrap().to_owned();
+        let database = postgres_db::ScratchDatabase::new();
+        Self {
+            database,
+            keys,
+            _dir: dir,
+        }
+    }
+
+    /// `--db URL --keys FILE`.
+    fn args(&self) -> [&str; 4] {
+        [
+            "--db",
+            self.database.url.as_str(),
+            "--keys",
+            self.keys.as_str(),
+        ]
+    }
+}
+
 // A plain test: the PostgreSQL client blocks, which it may not do on a runtime's thread.
 #[test]
 #[cfg_attr(
@@ -621,21 +651,14 @@ mod postgres_db;
     ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
 )]
 fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
-    let database = postgres_db::ScratchDatabase::new();
-    let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("gateway.keys");
-    let on_postgres = [
-        "--db",
-        database.url.as_str(),
-        "--keys",
-        keys.to_str().unwrap(),
-    ];
+    let gateway = OnPostgres::new();
+    let on_postgres = gateway.args();
     let with = |args: &[&'static str]| [args, &on_postgres[..]].concat();
 
     // Without a key file there is no gateway on an existing database, and none without --keys.
     fails(&with(&["key", "show"]), 1, "gateway key file");
     fails(
-        &["key", "show", "--db", database.url.as_str()],
+        &["key", "show", "--db", gateway.database.url.as_str()],
         1,
         "--keys FILE is required",
     );
@@ -686,7 +709,7 @@ fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
             "--db",
             "postgres://padlock:hunter2@%2Fnonexistent/padlock",
             "--keys",
-            keys.to_str().unwrap(),
+            gateway.keys.as_str(),
         ],
         None,
     );
@@ -726,38 +749,8 @@ async fn link_list_shows_pending_links_for_support_with_device_text_escaped() {
         ],
         &[],
     );
-    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
-    let request = Request::LinkStart {
-        device: DeviceInfo {
-            kind: DeviceKind::Zune,
-            model: "Zune HD".try_into().unwrap(),
-            firmware: "4.5".try_into().unwrap(),
-        },
-    };
-    let offer = exchange(
-        serving.addr,
-        &console,
-        key,
-        &request,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
-    let Response::LinkOffer { code, address, .. } = offer else {
-        panic!("expected a LinkOffer, got {offer:?}");
-    };
-    assert_eq!(address.as_str(), "https://gw.example/link");
-    let listing = ok(&["link", "list", "--db", db.arg()], None);
-    let mut lines = listing.lines();
-    assert_eq!(lines.next(), Some("code\tdevice\tage\texpires"));
-    let row: Vec<&str> = lines
-        .next()
-        .expect("one pending link")
-        .split('\t')
-        .collect();
-    assert_eq!(row[0], code.to_string());
-    assert_eq!(row[1], "Zune Zune HD (4.5)");
-    assert!(row[2].ends_with('s') && row[3].ends_with('Z'), "{row:?}");
+    let code = start_a_zune_link(serving.addr, key).await;
+    assert_lists_the_pending_zune_link(&ok(&["link", "list", "--db", db.arg()], None), &code);
     // Device text as a hostile device could have had it stored: printed escaped.
     rusqlite::Connection::open(&db.path)
         .unwrap()
@@ -771,4 +764,84 @@ async fn link_list_shows_pending_links_for_support_with_device_text_escaped() {
     assert!(listing.contains("Zune\\u{1b}[2J"), "{listing:?}");
     let (status, log) = serving.stop("-TERM");
     assert!(status.success(), "{log}");
+}
+
+/// Starts a phone link over TCP as a Zune HD would (gateway key `key`, link address
+/// `https://gw.example/link`); returns the code it was offered.
+async fn start_a_zune_link(addr: SocketAddr, key: PublicKey) -> String {
+    let console = StaticKeypair::derive_from_device_secret(&[9; 32]).unwrap();
+    let request = Request::LinkStart {
+        device: DeviceInfo {
+            kind: DeviceKind::Zune,
+            model: "Zune HD".try_into().unwrap(),
+            firmware: "4.5".try_into().unwrap(),
+        },
+    };
+    let offer = exchange(addr, &console, key, &request, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let Response::LinkOffer { code, address, .. } = offer else {
+        panic!("expected a LinkOffer, got {offer:?}");
+    };
+    assert_eq!(address.as_str(), "https://gw.example/link");
+    code.to_string()
+}
+
+/// Asserts that `listing` (`link list`'s output) is the one link [`start_a_zune_link`] started.
+fn assert_lists_the_pending_zune_link(listing: &str, code: &str) {
+    let mut lines = listing.lines();
+    assert_eq!(lines.next(), Some("code\tdevice\tage\texpires"));
+    let row: Vec<&str> = lines
+        .next()
+        .expect("one pending link")
+        .split('\t')
+        .collect();
+    assert_eq!(row[0], code);
+    assert_eq!(row[1], "Zune Zune HD (4.5)");
+    assert!(row[2].ends_with('s') && row[3].ends_with('Z'), "{row:?}");
+    assert_eq!(lines.next(), None, "{listing}");
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_postgres,
+    ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
+)]
+fn a_gateway_on_postgres_offers_phone_links_and_link_list_shows_them() {
+    let gateway = OnPostgres::new();
+    let on_postgres = gateway.args();
+    let with = |args: &[&'static str]| [args, &on_postgres[..]].concat();
+    ok(
+        &[
+            &with(&["account", "add", "--email", EMAIL, "--name", "Player One"])[..],
+            &["--password-stdin"],
+        ]
+        .concat(),
+        Some("correct horse battery\n"),
+    );
+    let key = PublicKey::from_hex(&ok(&with(&["key", "show"]), None)).unwrap();
+    assert_eq!(
+        ok(&with(&["link", "list"]), None).lines().count(),
+        1,
+        "no link pending yet"
+    );
+
+    let serving = Serving::start_on(
+        &[
+            &on_postgres[..],
+            &[
+                "--web",
+                "127.0.0.1:0",
+                "--link-address",
+                "https://gw.example/link",
+            ],
+        ]
+        .concat(),
+    );
+    let code = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(start_a_zune_link(serving.addr, key));
+    assert_lists_the_pending_zune_link(&ok(&with(&["link", "list"]), None), &code);
+    let (status, log) = serving.stop("-TERM");
+    assert!(status.success(), "serve exited with {status}: {log}");
 }

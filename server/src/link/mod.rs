@@ -126,17 +126,16 @@ impl Gateway {
             return Ok(NOT_OFFERED);
         };
         let policy = &self.config.link;
-        // One start at a time, so that the caps hold between the count and the insert.
-        let _one = self
-            .link_starts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         links.forget_links_expired_before(now)?;
-        let (mine, live) = links.pending_link_counts(&device_key, now)?;
-        if let Err(wait) = rules::may_start(policy, &mine, live, now) {
-            tracing::info!(outcome = "throttled", "link start");
-            return Ok(throttled(wait));
-        }
+        let mut refused = None;
+        let mut admit =
+            |mine: &[UnixMillis], live: usize| match rules::may_start(policy, mine, live, now) {
+                Ok(()) => true,
+                Err(wait) => {
+                    refused = Some(wait);
+                    false
+                }
+            };
         let mut seed = [0u8; 32];
         rng.fill_bytes(&mut seed);
         for _ in 0..CODE_DRAWS {
@@ -153,14 +152,24 @@ impl Gateway {
                 state: LinkState::Pending,
                 seed,
             };
-            if links.insert_link(&link)? {
-                tracing::info!(outcome = "offered", "link start");
-                return Ok(Response::LinkOffer {
-                    code: link.code,
-                    address: address.clone(),
-                    expires_in_secs: u16::try_from(policy.lifetime.as_secs()).unwrap_or(u16::MAX),
-                    poll_interval_secs: policy.poll_interval_secs,
-                });
+            // The caps are checked and the link stored with no other start in between, on any
+            // gateway of the database (the store's part).
+            match links.insert_link_admitted(&link, &mut admit)? {
+                None => {
+                    tracing::info!(outcome = "throttled", "link start");
+                    return Ok(throttled(refused.unwrap_or_default()));
+                }
+                Some(true) => {
+                    tracing::info!(outcome = "offered", "link start");
+                    return Ok(Response::LinkOffer {
+                        code: link.code,
+                        address: address.clone(),
+                        expires_in_secs: u16::try_from(policy.lifetime.as_secs())
+                            .unwrap_or(u16::MAX),
+                        poll_interval_secs: policy.poll_interval_secs,
+                    });
+                }
+                Some(false) => {}
             }
         }
         Err(Error::InvalidInput("no free link code".into()))

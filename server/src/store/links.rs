@@ -59,6 +59,16 @@ pub trait LinkStore: Send + Sync {
     /// Stores a new pending link. `false`: its code is taken by a link not yet deleted (draw
     /// another).
     fn insert_link(&self, link: &LinkRecord) -> Result<bool, Error>;
+    /// Stores `link` as [`LinkStore::insert_link`] does, if `admit`, shown the expiry times of
+    /// the links of its device key pending at `link.created` and how many are pending in all
+    /// (as [`LinkStore::pending_link_counts`] gives them), says yes; with no other admitted start
+    /// in between on any gateway sharing the database, so that caps checked in `admit` hold
+    /// there. `None`: not admitted, nothing written; `Some(false)`: the code is taken.
+    fn insert_link_admitted(
+        &self,
+        link: &LinkRecord,
+        admit: &mut dyn FnMut(&[UnixMillis], usize) -> bool,
+    ) -> Result<Option<bool>, Error>;
     /// The link with `code`, whatever its state or age.
     fn link(&self, code: &LinkCode) -> Result<Option<LinkRecord>, Error>;
     /// The expiry times of the links of `device_key` still pending at `now`, and how many links

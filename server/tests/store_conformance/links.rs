@@ -8,7 +8,7 @@ use padlock_server::{Store, UnixMillis};
 
 use crate::{add_account, token};
 
-fn link(code: &str, device: u8, created: u64) -> LinkRecord {
+pub(crate) fn link(code: &str, device: u8, created: u64) -> LinkRecord {
     LinkRecord {
         code: LinkCode::parse(code).unwrap(),
         device_key: PublicKey([device; 32]),
@@ -24,7 +24,7 @@ fn link(code: &str, device: u8, created: u64) -> LinkRecord {
     }
 }
 
-fn approval(account: i64, device: u8, hash: u8, at: u64) -> LinkApproval {
+pub(crate) fn approval(account: i64, device: u8, hash: u8, at: u64) -> LinkApproval {
     LinkApproval {
         name: "Link · Zune HD".into(),
         credential_hash: [hash; 32],

@@ -107,6 +107,8 @@ macro_rules! conformance {
             success_budgets_are_shared,
             a_grant_claimed_on_one_gateway_is_a_replay_on_the_other,
             tokens_and_counters_written_by_one_gateway_hold_on_the_other,
+            a_link_started_on_one_gateway_is_decided_once_on_either,
+            pending_link_caps_hold_across_gateways,
         );
     };
     (@each $attrs:tt $backend:ident, $fixture:expr;
@@ -162,6 +164,10 @@ impl PostgresScratch {
     fn new() -> Self {
         let database = postgres_db::ScratchDatabase::new();
         let store = PostgresStore::open(&database.url).unwrap();
+        assert!(
+            store.links().is_some(),
+            "the PostgreSQL store keeps phone links: the link rules must run on it"
+        );
         Self { store, database }
     }
 }

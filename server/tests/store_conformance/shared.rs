@@ -8,6 +8,9 @@ use std::time::Duration;
 use padlock_server::store::{SubjectCount, ThrottleRecord, TokenState};
 use padlock_server::{Store, UnixMillis};
 
+use padlock_server::link::rules::LinkState;
+
+use crate::links::{approval, link};
 use crate::{account_with_app_password, token};
 
 /// Begins an attempt on `store` against `subjects` at `now` with a lease to `lease_until`,
@@ -187,4 +190,114 @@ pub fn tokens_and_counters_written_by_one_gateway_hold_on_the_other(a: &dyn Stor
             last_failure: UnixMillis(2)
         })
     );
+}
+
+pub fn a_link_started_on_one_gateway_is_decided_once_on_either(a: &dyn Store, b: &dyn Store) {
+    let (Some(on_a), Some(on_b)) = (a.links(), b.links()) else {
+        return;
+    };
+    let account = crate::add_account(a, 1, true);
+    let started = link("BBBB-BBBB", 1, 0);
+    assert!(on_a.insert_link(&started).unwrap());
+    assert!(
+        !on_b.insert_link(&link("BBBB-BBBB", 2, 10)).unwrap(),
+        "the code is taken on every gateway"
+    );
+    let (mine, all) = on_b
+        .pending_link_counts(&started.device_key, UnixMillis(100))
+        .unwrap();
+    assert_eq!((mine, all), (vec![started.expires], 1));
+    on_b.record_link_poll(&started.code, 10, UnixMillis(200))
+        .unwrap();
+    assert_eq!(
+        on_a.link(&started.code).unwrap().unwrap().last_poll,
+        Some(UnixMillis(200))
+    );
+    // Approved on B's page: A can neither decline nor approve it again.
+    assert!(
+        on_b.approve_link(
+            &started.code,
+            account,
+            &approval(account, 1, 7, 300),
+            UnixMillis(300)
+        )
+        .unwrap()
+        .is_some()
+    );
+    assert!(!on_a.decline_link(&started.code, UnixMillis(400)).unwrap());
+    assert_eq!(
+        on_a.approve_link(
+            &started.code,
+            account,
+            &approval(account, 1, 8, 400),
+            UnixMillis(400)
+        )
+        .unwrap(),
+        None
+    );
+    assert_eq!(
+        on_a.link(&started.code).unwrap().unwrap().state,
+        LinkState::Approved
+    );
+    assert_eq!(a.app_passwords(account).unwrap().len(), 1);
+    assert!(on_a.pending_links(UnixMillis(400)).unwrap().is_empty());
+}
+
+pub fn pending_link_caps_hold_across_gateways(a: &dyn Store, b: &dyn Store) {
+    let (Some(on_a), Some(on_b)) = (a.links(), b.links()) else {
+        return;
+    };
+    let codes = [
+        "BBBB-BBBB",
+        "CCCC-CCCC",
+        "DDDD-DDDD",
+        "FFFF-FFFF",
+        "GGGG-GGGG",
+        "HHHH-HHHH",
+        "JJJJ-JJJJ",
+        "KKKK-KKKK",
+    ];
+    let stored = AtomicU32::new(0);
+    // Eight starts at once, half on each gateway, for two devices: at most 3 pending per
+    // device and 5 in all.
+    std::thread::scope(|scope| {
+        for (i, code) in codes.into_iter().enumerate() {
+            let (links, stored) = (if i % 2 == 0 { on_a } else { on_b }, &stored);
+            scope.spawn(move || {
+                let started = link(code, 1 + u8::from(i % 4 < 2), 1_000);
+                let admitted = links
+                    .insert_link_admitted(&started, &mut |mine, all| mine.len() < 3 && all < 5)
+                    .unwrap();
+                if admitted == Some(true) {
+                    stored.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(stored.load(Ordering::Relaxed), 5);
+    for device in [1, 2] {
+        let (mine, all) = on_a
+            .pending_link_counts(
+                &padlock_protocol::PublicKey([device; 32]),
+                UnixMillis(2_000),
+            )
+            .unwrap();
+        assert!(mine.len() <= 3, "device {device}: {mine:?}");
+        assert_eq!(all, 5);
+    }
+    // A taken code is told apart from a refusal.
+    let taken = on_a.pending_links(UnixMillis(2_000)).unwrap()[0]
+        .code
+        .to_string();
+    assert_eq!(
+        on_b.insert_link_admitted(&link(&taken, 3, 2_000), &mut |_, _| true)
+            .unwrap(),
+        Some(false)
+    );
+    assert_eq!(
+        on_b.insert_link_admitted(&link("LLLL-LLLL", 3, 2_000), &mut |_, all| all < 5)
+            .unwrap(),
+        None
+    );
+    assert_eq!(on_a.pending_links(UnixMillis(2_000)).unwrap().len(), 5);
 }

@@ -141,4 +141,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         full_at bigint NOT NULL
     );
     ",
+    // 3: phone links waiting for approval (crate::link; the SQLite store's migration 7), by code
+    // (its 8 letters), bound to the device key that asked; `kind` the device kind's protocol
+    // index, `state` 0 pending, 1 approved, 2 declined. Deleted once expired.
+    "
+    CREATE TABLE links (
+        code          bytea PRIMARY KEY,
+        device_key    bytea NOT NULL,
+        kind          smallint NOT NULL,
+        model         text NOT NULL,
+        firmware      text NOT NULL,
+        created       bigint NOT NULL,
+        expires       bigint NOT NULL,
+        interval_secs smallint NOT NULL,
+        last_poll     bigint,
+        state         smallint NOT NULL,
+        seed          bytea NOT NULL
+    );
+    CREATE INDEX links_by_device ON links(device_key, expires);
+    CREATE INDEX links_by_expiry ON links(expires);
+    ",
 ];

@@ -46,6 +46,7 @@ mod accounts;
 mod app_passwords;
 mod copy;
 mod devices;
+mod links;
 mod migrations;
 mod pace;
 mod replays;
@@ -61,7 +62,7 @@ use padlock_protocol::PublicKey;
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, NoTls, Row, Statement};
 
-use super::{SecurityStore, Store, WriteCount};
+use super::{LinkStore, SecurityStore, Store, WriteCount};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
 use crate::time::UnixMillis;
@@ -85,7 +86,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 
 /// The PostgreSQL implementation of [`Store`].
 pub struct PostgresStore {
-    pool: r2d2::Pool<Manager>,
+    /// `None` only while the store is dropped (see its `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
     /// Rows inserted, updated or deleted by this store's committed statements.
     rows_written: AtomicU64,
     /// Calls whose commit wrote something: synced ones (the commit waited for the WAL flush),
@@ -239,7 +241,7 @@ impl PostgresStore {
             .error_handler(Box::new(LogErrors))
             .build(Manager { config })?;
         let mut store = Self {
-            pool,
+            pool: Some(pool),
             rows_written: AtomicU64::new(0),
             synced_writes: AtomicU64::new(0),
             unsynced_writes: AtomicU64::new(0),
@@ -448,9 +450,14 @@ impl PostgresStore {
         &self,
         mut work: impl FnMut(&mut Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        // Taken only by `drop`, when no method can run any more.
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| Error::InvalidInput("the PostgreSQL store is closed".into()))?;
         let mut stale = 0;
         loop {
-            let mut connection = self.pool.get()?;
+            let mut connection = pool.get()?;
             match work(&mut connection) {
                 Err(Error::Postgres(error)) if stale < POOL_SIZE && died_idle(&error) => {
                     stale += 1;
@@ -458,6 +465,28 @@ impl PostgresStore {
                     tracing::info!(%error, "a pooled PostgreSQL connection had died; trying another");
                 }
                 other => return other,
+            }
+        }
+    }
+}
+
+impl Drop for PostgresStore {
+    /// Closes the pooled connections off any tokio runtime. The synchronous client closes a
+    /// connection by blocking on a runtime of its own, which panics on a thread of another
+    /// runtime, and the last handle on a gateway can go there: `serve --web` drops the page's
+    /// router, and the gateway in it, as its runtime shuts down.
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Joined: once the store is gone its connections are closed (a test drops its
+            // scratch database next).
+            let closing = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(pool));
+            if let Ok(closing) = closing {
+                let _ = closing.join();
             }
         }
     }
@@ -526,6 +555,10 @@ fn rows<T>(rows: Vec<Row>, read: impl Fn(&Row) -> Result<T, Error>) -> Result<Ve
 
 impl Store for PostgresStore {
     fn security(&self) -> Option<&dyn SecurityStore> {
+        Some(self)
+    }
+
+    fn links(&self) -> Option<&dyn LinkStore> {
         Some(self)
     }
 

@@ -82,6 +82,30 @@ fn insert_generation(
     )
 }
 
+/// Starts a token family with its first generation if the credential behind it still signs in
+/// (see [`insert_generation`]), and deletes the device key's oldest families beyond
+/// [`FAMILIES_PER_DEVICE`]. Run inside a SERIALIZABLE transaction (the count and the trimming
+/// must see one state).
+pub(super) fn start_family(
+    db: &mut Db<'_, impl GenericClient>,
+    token: &NewToken,
+    password_hash: Option<&str>,
+) -> Result<Option<i64>, Error> {
+    let id = insert_generation(db, None, token, password_hash)?;
+    if id.is_some() {
+        let evicted = delete_tokens_where(
+            db,
+            "device_key = $1 AND family NOT IN (SELECT family FROM tokens WHERE \
+             device_key = $1 GROUP BY family ORDER BY max(id) DESC LIMIT $2)",
+            &[&&token.device_key.0[..], &limit(FAMILIES_PER_DEVICE)],
+        )?;
+        if evicted > 0 {
+            tracing::info!(evicted, "oldest token families of a device deleted");
+        }
+    }
+    Ok(id)
+}
+
 /// Deletes the token generations `condition` selects (with `params`), and the retries recorded
 /// for them; returns how many generations.
 fn delete_tokens_where(
@@ -134,19 +158,7 @@ impl PostgresStore {
 impl TokenStore for PostgresStore {
     fn insert_token(&self, token: &NewToken, password_hash: &str) -> Result<Option<i64>, Error> {
         self.transaction(Isolation::Serializable, |db| {
-            let id = insert_generation(db, None, token, Some(password_hash))?;
-            if id.is_some() {
-                let evicted = delete_tokens_where(
-                    db,
-                    "device_key = $1 AND family NOT IN (SELECT family FROM tokens WHERE \
-                     device_key = $1 GROUP BY family ORDER BY max(id) DESC LIMIT $2)",
-                    &[&&token.device_key.0[..], &limit(FAMILIES_PER_DEVICE)],
-                )?;
-                if evicted > 0 {
-                    tracing::info!(evicted, "oldest token families of a device deleted");
-                }
-            }
-            Ok(id)
+            start_family(db, token, Some(password_hash))
         })
     }
 

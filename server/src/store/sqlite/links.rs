@@ -1,8 +1,10 @@
 //! [`LinkStore`] on SQLite: the `links` table (migration 7), one row per code. An approval's
-//! credential, token family and state change are one `BEGIN IMMEDIATE` transaction.
+//! credential, token family and state change are one `BEGIN IMMEDIATE` transaction, and so is a
+//! start's check of the pending caps with its insert: the caps hold exactly, for every gateway
+//! process on the file.
 
 use padlock_protocol::{LinkCode, PublicKey};
-use rusqlite::{Row, params};
+use rusqlite::{Connection, Row, params};
 
 use super::tokens::start_family;
 use super::{SqliteStore, write_transaction};
@@ -46,26 +48,72 @@ fn link_row(row: &Row<'_>) -> rusqlite::Result<LinkRecord> {
     })
 }
 
+/// Stores `link` unless its code is taken; whether it did.
+fn insert(connection: &Connection, link: &LinkRecord) -> Result<bool, Error> {
+    let inserted = connection
+        .prepare_cached(&format!(
+            "INSERT OR IGNORE INTO links ({LINK_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, {PENDING}, ?9)"
+        ))?
+        .execute(params![
+            link.code.as_bytes(),
+            link.device_key.0,
+            link.kind,
+            link.model,
+            link.firmware,
+            link.created.to_sql(),
+            link.expires.to_sql(),
+            link.interval_secs,
+            link.seed,
+        ])?;
+    Ok(inserted == 1)
+}
+
+/// The expiry times of the links of `device_key` pending at `now`, and how many are pending in
+/// all.
+fn pending_counts(
+    connection: &Connection,
+    device_key: &PublicKey,
+    now: UnixMillis,
+) -> Result<(Vec<UnixMillis>, usize), Error> {
+    let mine = connection
+        .prepare_cached(&format!(
+            "SELECT expires FROM links WHERE device_key = ?1 AND state = {PENDING} \
+             AND expires > ?2 ORDER BY expires"
+        ))?
+        .query_map(params![device_key.0, now.to_sql()], |row| {
+            Ok(UnixMillis::from_sql(row.get(0)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let all: i64 = connection
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM links WHERE state = {PENDING} AND expires > ?1"
+        ))?
+        .query_row([now.to_sql()], |row| row.get(0))?;
+    Ok((mine, usize::try_from(all).unwrap_or(usize::MAX)))
+}
+
 impl LinkStore for SqliteStore {
     fn insert_link(&self, link: &LinkRecord) -> Result<bool, Error> {
+        insert(&*self.lock()?, link)
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction: the database's one writer lock keeps every other
+    /// start, of this process or another on the file, out between the counts and the insert.
+    fn insert_link_admitted(
+        &self,
+        link: &LinkRecord,
+        admit: &mut dyn FnMut(&[UnixMillis], usize) -> bool,
+    ) -> Result<Option<bool>, Error> {
         let connection = self.lock()?;
-        let inserted = connection
-            .prepare_cached(&format!(
-                "INSERT OR IGNORE INTO links ({LINK_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, {PENDING}, ?9)"
-            ))?
-            .execute(params![
-                link.code.as_bytes(),
-                link.device_key.0,
-                link.kind,
-                link.model,
-                link.firmware,
-                link.created.to_sql(),
-                link.expires.to_sql(),
-                link.interval_secs,
-                link.seed,
-            ])?;
-        Ok(inserted == 1)
+        let tx = write_transaction(&connection)?;
+        let (mine, all) = pending_counts(&tx, &link.device_key, link.created)?;
+        if !admit(&mine, all) {
+            return Ok(None);
+        }
+        let inserted = insert(&tx, link)?;
+        tx.commit()?;
+        Ok(Some(inserted))
     }
 
     fn link(&self, code: &LinkCode) -> Result<Option<LinkRecord>, Error> {
@@ -81,22 +129,7 @@ impl LinkStore for SqliteStore {
         device_key: &PublicKey,
         now: UnixMillis,
     ) -> Result<(Vec<UnixMillis>, usize), Error> {
-        let mine = self.read_all(
-            &format!(
-                "SELECT expires FROM links WHERE device_key = ?1 AND state = {PENDING} \
-                 AND expires > ?2"
-            ),
-            params![device_key.0, now.to_sql()],
-            |row| Ok(UnixMillis::from_sql(row.get(0)?)),
-        )?;
-        let all = self
-            .read_one(
-                &format!("SELECT count(*) FROM links WHERE state = {PENDING} AND expires > ?1"),
-                [now.to_sql()],
-                |row| row.get::<_, i64>(0),
-            )?
-            .unwrap_or(0);
-        Ok((mine, usize::try_from(all).unwrap_or(usize::MAX)))
+        pending_counts(&*self.read()?, device_key, now)
     }
 
     fn record_link_poll(
