@@ -642,6 +642,12 @@ impl OnPostgres {
             self.keys.as_str(),
         ]
     }
+
+    /// `serve` on this database with `extra` arguments.
+    fn serve(&self, extra: &[&str]) -> Serving {
+        let args = [&["--keys", self.keys.as_str()], extra].concat();
+        Serving::start(&self.database.url, "", &args, &[])
+    }
 }
 
 // A plain test: the PostgreSQL client blocks, which it may not do on a runtime's thread.
@@ -692,7 +698,7 @@ fn a_gateway_on_postgres_serves_what_the_cli_made_there() {
     );
     let key = PublicKey::from_hex(&ok(&with(&["key", "show"]), None)).unwrap();
 
-    let serving = Serving::start(&database.url, "", &["--keys", keys.to_str().unwrap()], &[]);
+    let serving = gateway.serve(&[]);
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(sign_in_as_player_one(serving.addr, key, &app_password));
@@ -826,18 +832,12 @@ fn a_gateway_on_postgres_offers_phone_links_and_link_list_shows_them() {
         "no link pending yet"
     );
 
-    let serving = Serving::start_on(
-        &[
-            &on_postgres[..],
-            &[
-                "--web",
-                "127.0.0.1:0",
-                "--link-address",
-                "https://gw.example/link",
-            ],
-        ]
-        .concat(),
-    );
+    let serving = gateway.serve(&[
+        "--web",
+        "127.0.0.1:0",
+        "--link-address",
+        "https://gw.example/link",
+    ]);
     let code = tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(start_a_zune_link(serving.addr, key));

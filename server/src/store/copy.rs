@@ -240,6 +240,25 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         generated_id: true,
     },
+    Table {
+        name: "links",
+        role: "links",
+        columns: &[
+            blob("code"),
+            blob("device_key"),
+            int("kind"),
+            text("model"),
+            text("firmware"),
+            int("created"),
+            int("expires"),
+            int("interval_secs"),
+            int("last_poll"),
+            int("state"),
+            blob("seed"),
+        ],
+        key: &["code"],
+        generated_id: false,
+    },
 ];
 
 /// One value of a copied row.
