@@ -104,7 +104,7 @@ pub fn key_file_path(db: &Path) -> PathBuf {
 /// The keys in the key file `key_file`, sealed under `kek`: the bundle in hex.
 ///
 /// # Errors
-/// As [`GatewayKeys::load`]: the key file missing, unsafe or damaged.
+/// The key file missing, unsafe or damaged (as the gateway finds it at start).
 pub fn export(key_file: &Path, kek: &Kek) -> Result<String, Error> {
     let keys = GatewayKeys::load(key_file)?;
     Ok(sealed::seal(&keys, kek, &mut rand_core::OsRng))

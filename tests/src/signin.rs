@@ -42,7 +42,7 @@ pub struct BoardAndGateway {
     pub app_password: String,
     /// The gateway's database and command line.
     pub server: Server,
-    /// Its Security info page, where phone links are approved ([`Rig::start_with_links`]).
+    /// Its Security info page, where phone links are approved ([`BoardAndGateway::start_with_links`]).
     pub page: Option<std::net::SocketAddr>,
     _serving: Serving,
 }
@@ -56,7 +56,7 @@ impl BoardAndGateway {
         Self::start_with(dir, false)
     }
 
-    /// [`Rig::start`], the gateway also serving its Security info page on a free loopback
+    /// [`BoardAndGateway::start`], the gateway also serving its Security info page on a free loopback
     /// port and offering phone links ([`LINK_ADDRESS`]).
     pub fn start_with_links(dir: &Path) -> Result<Self, String> {
         Self::start_with(dir, true)

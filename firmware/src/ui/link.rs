@@ -15,7 +15,7 @@
 //! [`Link`] is one code on screen: the code, the address, when it expires, when the next poll
 //! is due and whether one is in flight. The screens ([`super::Ui`]) own one while the code
 //! screen shows, ask the module for a `LinkStart` or a `LinkPoll` through their
-//! [`super::Request`]s, and hear the gateway's answers as [`LinkAnswer`]s with the time they
+//! [`super::UiRequest`]s, and hear the gateway's answers as [`LinkAnswer`]s with the time they
 //! arrived, so expiry and polling follow the device's clock and nothing here opens a socket.
 //!
 //! The poll interval is the gateway's: a `LinkWaiting` with a larger interval than before is

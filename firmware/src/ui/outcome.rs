@@ -1,6 +1,6 @@
 //! The seam between the screens and the sign-in below them.
 //!
-//! The screens ask for a sign-in ([`super::Request`]) and later hear how it went as an
+//! The screens ask for a sign-in ([`super::UiRequest`]) and later hear how it went as an
 //! [`Outcome`]. Whatever does the asking (the smoltcp client on a device, a test, the
 //! simulator) only has to produce these; the screens know nothing of sockets or tokens.
 

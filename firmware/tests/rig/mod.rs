@@ -99,7 +99,7 @@ impl GatewayPair {
         Self::scripted(seed, faults, |gateway| gateway)
     }
 
-    /// As [`Rig::new`], the gateway offering phone links at [`LINK_ADDRESS`].
+    /// As [`GatewayPair::new`], the gateway offering phone links at [`LINK_ADDRESS`].
     pub fn with_links(seed: u64, faults: Faults) -> Self {
         let address = padlock_protocol::LinkAddress::new(LINK_ADDRESS).expect("an address");
         Self::configured(
@@ -118,7 +118,7 @@ impl<S: FrameService> GatewayPair<S> {
         Self::configured(seed, faults, |config| config, script)
     }
 
-    /// As [`Rig::scripted`], with the gateway's configuration changed by `configure`.
+    /// As [`GatewayPair::scripted`], with the gateway's configuration changed by `configure`.
     pub fn configured(
         seed: u64,
         faults: Faults,
