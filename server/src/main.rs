@@ -239,9 +239,11 @@ struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.request_timeout))]
     request_timeout: Seconds,
     /// Seconds from the whole request to its reply being ready; a request still queued then
-    /// is dropped unanswered.
-    #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.answer_timeout))]
-    answer_timeout: Seconds,
+    /// is dropped unanswered. Default: 2 on a SQLite file; 5 on PostgreSQL, where a request may
+    /// wait for two pooled connections while the database is down and should still be answered
+    /// ServerError rather than dropped.
+    #[arg(long, value_name = "SECS")]
+    answer_timeout: Option<Seconds>,
     /// Seconds any single read or write may stall before the connection is dropped.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(DEFAULTS.idle_timeout))]
     idle_timeout: Seconds,
@@ -264,6 +266,10 @@ struct ServeArgs {
 }
 
 /// The listener's defaults, shown in `serve --help` (one home: [`ServeConfig::default`]).
+/// `--answer-timeout` on PostgreSQL: the store's wait for a connection (2 s) twice, and room to
+/// answer ServerError.
+const POSTGRES_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
 static DEFAULTS: std::sync::LazyLock<ServeConfig> = std::sync::LazyLock::new(ServeConfig::default);
 
 /// Where a primary password comes from. Prefer `PADLOCK_PASSWORD` or `--password-stdin`: a
@@ -741,7 +747,14 @@ fn run_serve(args: ServeArgs) -> CommandResult {
             .map_or(DEFAULTS.max_concurrent_password_hashes, |n| n as usize),
         password_hashes_per_source_per_s: args.password_hashes_per_source_per_s,
         request_timeout: args.request_timeout.0,
-        answer_timeout: args.answer_timeout.0,
+        answer_timeout: args.answer_timeout.map_or(
+            if is_postgres_url(&args.db.db) {
+                POSTGRES_ANSWER_TIMEOUT
+            } else {
+                DEFAULTS.answer_timeout
+            },
+            |s| s.0,
+        ),
         idle_timeout: args.idle_timeout.0,
         shutdown_grace: args.shutdown_grace.0,
     };
