@@ -105,7 +105,7 @@ impl Device for End {
 
 // ---- the rig: gateway on the wire, page on a socket, one clock ----
 
-struct Rig {
+struct WireAndPage {
     gateway: Arc<Gateway>,
     far_end: VirtualGateway<Arc<Gateway>>,
     gateway_side: End,
@@ -168,7 +168,7 @@ fn serve_page(gateway: Arc<Gateway>, clock: Arc<AtomicU64>) -> (SocketAddr, Page
     )
 }
 
-impl Rig {
+impl WireAndPage {
     fn new(gateway: Gateway) -> Self {
         Self::at(gateway, common::t(0).0)
     }
@@ -328,7 +328,7 @@ fn waiting(secs: u8) -> Response {
 
 #[test]
 fn approved_on_the_page_the_device_is_granted_and_resumes() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let console = device(1);
     let code = rig.start(&console);
     rig.advance_secs(5);
@@ -353,7 +353,7 @@ fn approved_on_the_page_the_device_is_granted_and_resumes() {
 
 #[test]
 fn declined_on_the_page_the_device_is_told() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let console = device(1);
     let code = rig.start(&console);
     rig.player(code, LinkChoice::Decline).unwrap();
@@ -371,7 +371,7 @@ fn declined_on_the_page_the_device_is_told() {
 
 #[test]
 fn an_expired_code_is_refused_on_both_sides() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let console = device(1);
     let code = rig.start(&console);
     rig.advance_secs(600);
@@ -391,7 +391,7 @@ fn an_expired_code_is_refused_on_both_sides() {
 
 #[test]
 fn polling_too_soon_is_told_to_slow_down() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let console = device(1);
     let code = rig.start(&console);
     rig.advance_secs(5);
@@ -404,7 +404,7 @@ fn polling_too_soon_is_told_to_slow_down() {
 
 #[test]
 fn a_poll_from_another_device_key_learns_nothing_and_takes_nothing() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let (console, stranger) = (device(1), device(2));
     let code = rig.start(&console);
     rig.player(code, LinkChoice::Approve).unwrap();
@@ -414,7 +414,7 @@ fn a_poll_from_another_device_key_learns_nothing_and_takes_nothing() {
 
 #[test]
 fn revoking_the_approval_later_refuses_the_token_at_the_next_start() {
-    let mut rig = Rig::new(gateway());
+    let mut rig = WireAndPage::new(gateway());
     let console = device(1);
     let code = rig.start(&console);
     rig.player(code, LinkChoice::Approve).unwrap();
@@ -442,14 +442,14 @@ fn a_pending_link_survives_a_gateway_restart() {
     first.add_account(EMAIL, "Ann", PRIMARY, false).unwrap();
     let console = device(1);
     let (code, stopped_at) = {
-        let mut rig = Rig::new(first);
+        let mut rig = WireAndPage::new(first);
         let code = rig.start(&console);
         rig.advance_secs(5);
         assert_eq!(rig.poll(&console, code), waiting(5));
         (code, rig.now())
     };
     // The gateway process is gone (wire, page and core); a new one opens the same files.
-    let mut rig = Rig::at(
+    let mut rig = WireAndPage::at(
         Gateway::open(&db, link_config()).unwrap(),
         stopped_at.0 + 30_000,
     );

@@ -151,13 +151,13 @@ impl Browser {
     }
 }
 
-struct Rig {
+struct PageAndGateway {
     gateway: Arc<Gateway>,
     clock: Arc<AtomicU64>,
     router: Router,
 }
 
-impl Rig {
+impl PageAndGateway {
     fn new(two_step: bool) -> Self {
         let link = LinkAddress::new("https://account.example.com/link").unwrap();
         let gateway = Arc::new(Gateway::in_memory(config().with_link_address(link)).unwrap());
@@ -240,7 +240,7 @@ fn current_code(secret: &[u8], now: UnixMillis) -> String {
 
 #[tokio::test]
 async fn the_sign_in_page_is_labelled_and_sends_the_security_headers() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     let home = browser.get("/").await;
     assert_eq!(home.status, StatusCode::SEE_OTHER);
@@ -277,7 +277,7 @@ async fn the_sign_in_page_is_labelled_and_sends_the_security_headers() {
 
 #[tokio::test]
 async fn a_wrong_password_is_refused_and_the_right_one_starts_a_new_session() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     let wrong = browser.sign_in("not it", "").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -316,7 +316,7 @@ async fn a_wrong_password_is_refused_and_the_right_one_starts_a_new_session() {
 
 #[tokio::test]
 async fn forms_without_their_token_are_refused_with_403() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.get("/sign-in").await;
     let fields = [("email", EMAIL), ("password", PRIMARY)];
@@ -351,7 +351,7 @@ async fn forms_without_their_token_are_refused_with_403() {
 
 #[tokio::test]
 async fn an_oversized_body_is_413_and_a_wrong_encoding_is_refused() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     let token = browser.get("/sign-in").await.csrf();
     let huge = "x".repeat(64 * 1024);
@@ -372,7 +372,7 @@ async fn an_oversized_body_is_413_and_a_wrong_encoding_is_refused() {
 
 #[tokio::test]
 async fn an_idle_or_old_session_ends() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     browser.advance(Duration::from_secs(29 * 60));
@@ -401,7 +401,7 @@ async fn an_idle_or_old_session_ends() {
 
 #[tokio::test]
 async fn app_passwords_are_shown_once_listed_revoked_and_then_refused_on_the_device() {
-    let rig = Rig::new(true);
+    let rig = PageAndGateway::new(true);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     let created = browser
@@ -468,7 +468,7 @@ async fn app_passwords_are_shown_once_listed_revoked_and_then_refused_on_the_dev
 
 #[tokio::test]
 async fn changes_ask_for_the_password_again_after_a_few_minutes() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     browser.advance(Duration::from_secs(6 * 60));
@@ -498,7 +498,7 @@ async fn changes_ask_for_the_password_again_after_a_few_minutes() {
 
 #[tokio::test]
 async fn two_step_codes_work_once_and_recovery_codes_are_spent() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     // A primary-password device token dies when two-step goes on.
@@ -610,7 +610,7 @@ async fn two_step_codes_work_once_and_recovery_codes_are_spent() {
 
 #[tokio::test]
 async fn web_and_device_failures_share_one_throttle() {
-    let rig = Rig::new(true);
+    let rig = PageAndGateway::new(true);
     let mut browser = rig.browser();
     for _ in 0..5 {
         assert_eq!(
@@ -637,7 +637,7 @@ async fn web_and_device_failures_share_one_throttle() {
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(throttled.shows("Too many attempts"));
     // And device failures hold the web door back.
-    let rig = Rig::new(true);
+    let rig = PageAndGateway::new(true);
     let mut browser = rig.browser();
     for _ in 0..5 {
         let refused = device.sign_in(&rig.gateway, EMAIL, "guess", false, browser.now());
@@ -659,7 +659,7 @@ async fn web_and_device_failures_share_one_throttle() {
 
 #[tokio::test]
 async fn a_password_change_signs_out_what_the_old_one_remembered_and_other_sessions() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut mine = rig.browser();
     let mut other = rig.browser();
     mine.sign_in(PRIMARY, "").await;
@@ -724,7 +724,7 @@ async fn a_password_change_signs_out_what_the_old_one_remembered_and_other_sessi
 
 #[tokio::test]
 async fn devices_are_listed_and_signed_out_one_or_all() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     let (a, b) = (Device::new(5), Device::new(6));
@@ -759,7 +759,7 @@ async fn devices_are_listed_and_signed_out_one_or_all() {
 
 #[tokio::test]
 async fn the_page_speaks_dutch() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let mut browser = rig.browser();
     browser.accept_language = "nl-NL,nl;q=0.9";
     let page = browser.get("/sign-in").await;
@@ -781,7 +781,7 @@ async fn the_page_speaks_dutch() {
 #[tokio::test]
 async fn a_request_head_over_the_limit_is_refused_on_the_socket() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -821,7 +821,7 @@ async fn a_request_head_over_the_limit_is_refused_on_the_socket() {
 
 #[tokio::test]
 async fn an_authenticator_set_up_without_the_page_passes_the_second_step() {
-    let rig = Rig::new(true);
+    let rig = PageAndGateway::new(true);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
     let page = browser.get("/two-step").await;
@@ -850,7 +850,7 @@ async fn an_authenticator_set_up_without_the_page_passes_the_second_step() {
 }
 
 /// A device asks for a link; its code.
-fn link_code(rig: &Rig, device: &Device, now: UnixMillis) -> LinkCode {
+fn link_code(rig: &PageAndGateway, device: &Device, now: UnixMillis) -> LinkCode {
     let request = DeviceRequest::LinkStart {
         device: DeviceInfo {
             kind: DeviceKind::Zune,
@@ -872,7 +872,7 @@ fn within_page_weight(page: &Page) {
 
 #[tokio::test]
 async fn a_scanned_link_code_signs_in_first_then_shows_the_device_in_dutch() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let device = Device::new(5);
     let mut browser = rig.browser();
     browser.accept_language = "nl-NL,nl;q=0.9";
@@ -935,7 +935,7 @@ async fn a_scanned_link_code_signs_in_first_then_shows_the_device_in_dutch() {
 
 #[tokio::test]
 async fn link_codes_typed_on_the_page_are_throttled() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let device = Device::new(5);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
@@ -973,7 +973,7 @@ async fn link_codes_typed_on_the_page_are_throttled() {
 
 #[tokio::test]
 async fn approving_a_link_after_a_few_minutes_asks_the_password_and_code_again() {
-    let rig = Rig::new(false);
+    let rig = PageAndGateway::new(false);
     let device = Device::new(5);
     let mut browser = rig.browser();
     browser.sign_in(PRIMARY, "").await;
