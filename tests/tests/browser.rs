@@ -5,6 +5,11 @@
 //! end-to-end rig). The page then shows the app password used and the device listed; the player
 //! revokes the app password, and the device's remembered token is refused at its next start.
 //!
+//! The phone link in the same browser: the device asks for a link code (Done on the empty
+//! email keyboard), the test reads the code off what the device's display shows, and Chromium
+//! opens the QR code's `/link?code=` address, signs in with two-step, sees which device asks
+//! with the warning, and approves; the device's next poll signs it in.
+//!
 //! Every task is done with the keyboard alone (typing and Enter, never a click), every input is
 //! checked to have a label, and every page is photographed at desktop and phone widths under
 //! `target/tmp/security-info/`. The test measures the bytes of each page (HTML and CSS, there is
@@ -32,10 +37,13 @@ use padlock_firmware::module::player::{press, sign_in, type_text};
 use padlock_firmware::net::NetBuffers;
 use padlock_firmware::net::wire::Faults;
 use padlock_firmware::profile::XBOX360;
-use padlock_firmware::ui::Screen;
+use padlock_firmware::render::Renderer;
+use padlock_firmware::render::report::{Drawn, How};
+use padlock_firmware::ui::{Part, Screen, Ui};
 use padlock_server::UnixMillis;
-use padlock_server::web::{self, WebConfig, totp};
-use rig::{EMAIL, Flash, GatewayPair, PRIMARY_PASSWORD, device_keys};
+use padlock_server::web::player::form_encode;
+use padlock_server::web::{self, WebConfig, i18n, totp};
+use rig::{DISPLAY_NAME, EMAIL, Flash, GatewayPair, LINK_ADDRESS, PRIMARY_PASSWORD, device_keys};
 
 /// The bars the page must meet (the issue's): bytes per page, actions to an app password.
 const MAX_PAGE_BYTES: usize = 20 * 1024;
@@ -104,6 +112,17 @@ impl Session {
             .find(Locator::Css("body"))
             .await
             .expect("a body")
+            .text()
+            .await
+            .expect("its text")
+    }
+
+    /// The text of the element `#id`.
+    async fn text_of(&self, id: &str) -> String {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
             .text()
             .await
             .expect("its text")
@@ -241,91 +260,121 @@ fn start_device(rig: &mut GatewayPair, flash: Flash) -> (Screen, Flash) {
     (screen, module.into_flash())
 }
 
+/// The Security info page of a rig's gateway, served on a loopback port on the rig's virtual
+/// clock, and chromedriver with a headless Chromium to open it; both stop when this is dropped.
+struct PageInChromium {
+    /// Runs the page and the WebDriver client.
+    runtime: tokio::runtime::Runtime,
+    /// The page's clock: the rig's virtual time as last [`PageInChromium::sync`]ed.
+    clock: Arc<AtomicU64>,
+    _driver: Started,
+}
+
+impl PageInChromium {
+    /// Serves `rig`'s gateway's page and opens a fresh Chromium profile on it; screenshots go
+    /// to `target/tmp/{name}/`.
+    fn open(rig: &GatewayPair, name: &str) -> (Self, Session) {
+        let (chromium, chromedriver) = (program("chromium"), program("chromedriver"));
+        // The page reads the rig's virtual clock, so the device, the gateway and the page agree.
+        let clock = Arc::new(AtomicU64::new(rig.unix().0));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let read = clock.clone();
+        let config = WebConfig::new("http://127.0.0.1");
+        let router = web::router_with_clock(
+            rig.gateway.clone(),
+            config.clone(),
+            Arc::new(move || UnixMillis(read.load(Ordering::SeqCst))),
+        )
+        .expect("the page's router");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a port for the page");
+        let base = format!("http://{}", listener.local_addr().expect("its address"));
+        runtime.spawn(async move {
+            web::serve_router(listener, router, &config, std::future::pending()).await;
+        });
+
+        let port = free_port();
+        let driver = Started(
+            Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-profile"));
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_dir_all(&profile);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).expect("the screenshot folder");
+
+        let session = runtime.block_on(async {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err()
+            {
+                assert!(Instant::now() < deadline, "chromedriver did not listen");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let capabilities = serde_json::json!({
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                        format!("--user-data-dir={}", profile.display()),
+                        "--lang=en-GB",
+                    ],
+                }
+            });
+            let serde_json::Value::Object(capabilities) = capabilities else {
+                unreachable!()
+            };
+            let client =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities)
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await
+                    .expect("a WebDriver session");
+            Session {
+                client,
+                base,
+                shots,
+                pages: Vec::new(),
+                actions: 0,
+            }
+        });
+        let page = Self {
+            runtime,
+            clock,
+            _driver: driver,
+        };
+        (page, session)
+    }
+
+    /// Sets the page's clock to the rig's virtual time.
+    fn sync(&self, rig: &GatewayPair) {
+        self.clock.store(rig.unix().0, Ordering::SeqCst);
+    }
+}
+
 #[test]
 #[cfg_attr(
     padlock_no_browser,
     ignore = "needs chromium and chromedriver (Debian: sudo apt-get install chromium chromium-driver)"
 )]
 fn a_player_makes_an_app_password_in_chromium_and_the_device_signs_in_with_it() {
-    let (chromium, chromedriver) = (program("chromium"), program("chromedriver"));
     let mut rig = GatewayPair::new(13, Faults::default());
-    // The page reads the rig's virtual clock, so the device, the gateway and the page agree.
-    let clock = Arc::new(AtomicU64::new(rig.unix().0));
-    let sync = |rig: &GatewayPair| clock.store(rig.unix().0, Ordering::SeqCst);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let read = clock.clone();
-    let config = WebConfig::new("http://127.0.0.1");
-    let router = web::router_with_clock(
-        rig.gateway.clone(),
-        config.clone(),
-        Arc::new(move || UnixMillis(read.load(Ordering::SeqCst))),
-    )
-    .expect("the page's router");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("a port for the page");
-    let base = format!("http://{}", listener.local_addr().expect("its address"));
-    runtime.spawn(async move {
-        web::serve_router(listener, router, &config, std::future::pending()).await;
-    });
-
-    let port = free_port();
-    let _driver = Started(
-        Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join("security-info-profile");
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("security-info");
-    let _ = std::fs::remove_dir_all(&profile);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("the screenshot folder");
-
+    let (page, mut s) = PageInChromium::open(&rig, "security-info");
     let mut flash = Flash::new();
-    let (mut s, app_password, to_app_password) = runtime.block_on(async {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let capabilities = serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                    format!("--user-data-dir={}", profile.display()),
-                    "--lang=en-GB",
-                ],
-            }
-        });
-        let serde_json::Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
-        let mut s = Session {
-            client,
-            base,
-            shots,
-            pages: Vec::new(),
-            actions: 0,
-        };
-
+    let (app_password, to_app_password) = page.runtime.block_on(async {
         // Sign in with the password (two-step is not set up on the page yet).
         s.goto("/").await;
         assert_eq!(
@@ -344,21 +393,14 @@ fn a_player_makes_an_app_password_in_chromium_and_the_device_signs_in_with_it() 
         s.goto("/two-step").await;
         s.page("two-step-off").await;
         s.enter("form[action='/two-step/begin'] button").await;
-        let key = s
-            .client
-            .find(Locator::Id("totp-secret"))
-            .await
-            .expect("the key as text")
-            .text()
-            .await
-            .expect("its text");
+        let key = s.text_of("totp-secret").await;
         let secret = totp::from_base32(&key).expect("base32");
         assert!(
             s.client.find(Locator::Css("svg.qr")).await.is_ok(),
             "a QR code"
         );
         s.page("two-step-setup").await;
-        let code = current_code(&secret, &clock);
+        let code = current_code(&secret, &page.clock);
         s.fill("code", &code).await;
         s.enter("#code").await;
         let shown = s.text().await;
@@ -375,35 +417,28 @@ fn a_player_makes_an_app_password_in_chromium_and_the_device_signs_in_with_it() 
 
         // From a signed-out tab to an app password on screen, counting what the player does.
         rig.now_ms += 31_000; // the enrolment's code is used; the app shows the next one
-        sync(&rig);
+        page.sync(&rig);
         s.actions = 0;
         s.goto("/sign-in").await;
         s.fill("email", EMAIL).await;
         s.fill("password", PRIMARY_PASSWORD).await;
-        let code = current_code(&secret, &clock);
+        let code = current_code(&secret, &page.clock);
         s.fill("code", &code).await;
         s.enter("#code").await;
         assert_eq!(s.path().await, "/", "signed in with the code");
         s.enter("form[action='/app-passwords'] button").await;
-        let app_password = s
-            .client
-            .find(Locator::Id("app-password"))
-            .await
-            .expect("the new app password")
-            .text()
-            .await
-            .expect("its text");
+        let app_password = s.text_of("app-password").await;
         let to_app_password = s.actions;
         assert_eq!(app_password.len(), 19, "{app_password}");
         assert!(s.text().await.contains("instead of your password"));
         s.page("new-app-password").await;
-        (s, app_password, to_app_password)
+        (app_password, to_app_password)
     });
 
     // The device signs in with what the page showed.
     flash = sign_in_on_the_device(&mut rig, flash, &app_password.replace(' ', ""));
-    sync(&rig);
-    runtime.block_on(async {
+    page.sync(&rig);
+    page.runtime.block_on(async {
         s.goto("/").await;
         let list = s.text().await;
         assert!(list.contains("App password 1"), "{list}");
@@ -464,7 +499,137 @@ fn a_player_makes_an_app_password_in_chromium_and_the_device_signs_in_with_it() 
     report.write_docs().expect("docs/benchmarks.md written");
     assert!(largest <= MAX_PAGE_BYTES, "a page of {largest} bytes");
     assert!(to_app_password <= MAX_ACTIONS, "{to_app_password} actions");
-    runtime.block_on(async {
+    page.runtime.block_on(async {
         s.client.close().await.expect("the browser closes");
     });
+}
+
+/// What the Xbox 360's display shows of `ui`'s screen, piece by piece, as the renderer reports
+/// it drew it (what the simulator's `expect text` reads): a piece the display cut or left out
+/// is not whole here.
+fn on_screen(ui: &Ui) -> Vec<(Part, String, How)> {
+    let mut drawn = Vec::new();
+    let mut report = |d: &Drawn<'_>| drawn.push((d.part, d.shown.to_owned(), d.how));
+    Renderer::new(XBOX360.display.size()).report(ui, &mut report);
+    drawn
+}
+
+#[test]
+#[cfg_attr(
+    padlock_no_browser,
+    ignore = "needs chromium and chromedriver (Debian: sudo apt-get install chromium chromium-driver)"
+)]
+fn a_player_approves_a_phone_link_in_chromium_and_the_device_signs_in_at_its_next_poll() {
+    let mut rig = GatewayPair::with_links(14, Faults::default());
+    // Two-step is on with an authenticator app: signing in on the page asks its code.
+    let setup = rig
+        .gateway
+        .set_up_authenticator(EMAIL, rig.unix())
+        .expect("an authenticator");
+    let secret = totp::from_base32(&setup.secret).expect("base32");
+    let (page, mut s) = PageInChromium::open(&rig, "phone-link");
+
+    // Done on the empty email keyboard (Start on the Xbox 360): the device asks for a code.
+    let keys = device_keys();
+    let mut buffers = NetBuffers::new();
+    let mut module = rig.power_on(&XBOX360, &keys, &mut buffers, Flash::new());
+    rig.settle(&mut module);
+    assert_eq!(module.ui().screen(), Screen::Account);
+    assert!(module.ui().phone_choice(), "the phone choice is offered");
+    press(&mut module, Physical::Press(Button::Start), rig.now_ms);
+    let answered = rig.run_until(&mut module, 60_000, |m| {
+        m.ui().screen() != Screen::LinkStarting
+    });
+    assert!(answered, "the gateway answered");
+    assert_eq!(module.ui().screen(), Screen::LinkCode);
+
+    // The player reads the code and the address off the display.
+    let shown = on_screen(module.ui());
+    let code = shown
+        .iter()
+        .find(|(part, _, how)| *part == Part::Code && *how == How::Whole)
+        .map(|(_, text, _)| text.clone())
+        .unwrap_or_else(|| panic!("no whole code on the display: {shown:?}"));
+    let address = LINK_ADDRESS.trim_start_matches("https://");
+    assert!(
+        shown.iter().any(|(_, text, _)| text.contains(address)),
+        "the address on the display: {shown:?}"
+    );
+    // The device polls while the player walks to the phone; still no answer.
+    rig.run_until(&mut module, 12_000, |_| false);
+    assert_eq!(module.ui().screen(), Screen::LinkCode);
+
+    page.sync(&rig);
+    page.runtime.block_on(async {
+        // The QR code's address, opened signed out: sign in first, the code kept.
+        s.goto(&format!("/link?code={}", form_encode(&code))).await;
+        assert_eq!(s.path().await, "/sign-in");
+        assert!(s.text().await.contains(i18n::EN.link_sign_in_first));
+        s.fill("email", EMAIL).await;
+        s.fill("password", PRIMARY_PASSWORD).await;
+        s.fill("code", &current_code(&secret, &page.clock)).await;
+        s.enter("#code").await;
+        assert_eq!(s.path().await, "/link", "back to the link after signing in");
+        let kept = s
+            .client
+            .find(Locator::Id("code"))
+            .await
+            .expect("the code field")
+            .prop("value")
+            .await
+            .expect("its value");
+        assert_eq!(kept.as_deref(), Some(code.as_str()), "the code came along");
+        s.page("link-entry").await;
+
+        // Next: which device asks, and the warning.
+        s.enter("#code").await;
+        let mut device = Vec::new();
+        for dd in s
+            .client
+            .find_all(Locator::Css("#link-device dd"))
+            .await
+            .expect("the device's description")
+        {
+            device.push(dd.text().await.expect("its text"));
+        }
+        assert_eq!(
+            device[..4],
+            [
+                code.clone(),
+                "Xbox 360".to_owned(), // the kind
+                XBOX360.model.to_owned(),
+                "1.0.0".to_owned(), // the firmware the rig's device reports
+            ],
+            "{device:?}"
+        );
+        let approval = s.text().await;
+        assert!(approval.contains(i18n::EN.link_warning), "{approval}");
+        s.page("link-approval").await;
+
+        // Approve, by keyboard.
+        s.enter("form[action='/link/approve'] button").await;
+        let outcome = s.text_of("link-outcome").await;
+        assert_eq!(outcome, i18n::EN.link_approved);
+        s.page("link-approved").await;
+        s.client.close().await.expect("the browser closes");
+    });
+
+    // The device's next poll: signed in, greeting the player by name.
+    let signed_in = rig.run_until(&mut module, 60_000, |m| m.ui().screen() == Screen::SignedIn);
+    assert!(
+        signed_in,
+        "signed in at the next poll: {:?}",
+        module.ui().screen()
+    );
+    let shown = on_screen(module.ui());
+    assert!(
+        shown.iter().any(|(_, text, _)| text.contains(DISPLAY_NAME)),
+        "the name on the display: {shown:?}"
+    );
+    assert!(
+        rig.gateway
+            .pending_links(rig.unix())
+            .expect("listed")
+            .is_empty()
+    );
 }
