@@ -147,8 +147,10 @@ fn main() {
          time. Presses from power-on with nothing remembered to the signed-in screen, counted as \
          the keyboard benchmarks count them (a button press or a stick move into a sector is one; \
          the stick's return to centre is free). By link: the phone choice is Done on the empty \
-         email keyboard (Start on the Xbox 360; two strokes to the Done key on the Zune; the \
-         cursor to the Done key on the board, whose five buttons all belong to the keyboard), \
+         email keyboard (Start on the Xbox 360; two strokes to the Done key on the Zune; \
+         one move up to the Done key on the board, whose five buttons all belong to the keyboard: \
+         its email keyboard keeps Done in the first cell of the last row, where the cursor \
+         wraps to from the first key), \
          then the approval on the phone, which takes no controller press. By app password, for \
          the same account (`alex@outlook.com`) and a fresh app password: the planner's fewest \
          presses for the address, Done, the sixteen letters, Remember ticked, Sign in. Bar: at \

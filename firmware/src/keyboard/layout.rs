@@ -10,7 +10,9 @@
 //! domain keys, then on-screen keys for functions the profile has no button for), poured into
 //! the profile's grid in the order its quick entry reads it. On the Xbox 360 a stick sector
 //! picks a column, so keys fill column by column (`a b c d` under ↑); on the Zune the first
-//! stroke picks a row, so keys fill row by row.
+//! stroke picks a row, so keys fill row by row. Where the cursor is the only way to a key, the
+//! email keyboard's Done (the phone choice while the field is empty) takes the first cell of
+//! the last row, one move up from the first key.
 
 use crate::input::Button;
 use crate::profile::{Profile, QuickEntry};
@@ -98,6 +100,12 @@ pub struct ModeLayout {
     done: bool,
     cursor: bool,
     back: bool,
+    /// On the email keyboard, Done sits apart from the other controls, in the first cell of
+    /// the last row: one move up from where the cursor starts (the cursor wraps). For profiles
+    /// whose only way to a key is the cursor, since Done on the empty email field is the phone
+    /// choice ([`crate::ui::Ui::phone_choice`]). Other modes keep Done among the controls,
+    /// where moving it would cost the app-password letters presses.
+    done_below_home: bool,
     domains: &'static [&'static str],
 }
 
@@ -134,6 +142,7 @@ impl ModeLayout {
             done: !profile.has(Button::Start) || two_stroke,
             cursor: !profile.has(Button::Lb),
             back: !profile.has(Button::B) && !profile.has(Button::Back),
+            done_below_home: profile.quick_entry == QuickEntry::None,
             domains,
         }
     }
@@ -150,7 +159,7 @@ impl ModeLayout {
     /// Cells the fullest page needs: its characters and the on-screen controls (domain keys
     /// take what is left). A grid with fewer cells would lose keys.
     pub fn cells_needed(&self) -> usize {
-        let controls = self.controls().key_count;
+        let controls = self.controls().key_count + usize::from(self.done_apart().is_some());
         (0..self.pages())
             .map(|page| self.chars(page).chars().count() + controls)
             .max()
@@ -168,7 +177,13 @@ impl ModeLayout {
         }
     }
 
+    /// The on-screen controls that fill the end of every page: Done among them unless it sits
+    /// apart.
     fn controls(&self) -> Controls {
+        self.control_keys(self.done_apart().is_none())
+    }
+
+    fn control_keys(&self, with_done: bool) -> Controls {
         let mut run = Controls {
             keys: [Key::Blank; 8],
             key_count: 0,
@@ -181,7 +196,7 @@ impl ModeLayout {
             (self.cursor, Key::CursorLeft),
             (self.cursor, Key::CursorRight),
             (self.mode == Mode::AppPassword, Key::Reveal),
-            (self.done, Key::Done),
+            (self.done && with_done, Key::Done),
             (self.back, Key::Back),
         ];
         for (want, key) in wanted {
@@ -193,15 +208,38 @@ impl ModeLayout {
         run
     }
 
+    /// The reading-order index of Done when it sits apart from the other controls (see
+    /// `done_below_home`): the first cell of the last row, on every page of the email keyboard.
+    /// `None` in other modes, and where the last row starts among the controls (a grid too small to set Done apart).
+    fn done_apart(&self) -> Option<usize> {
+        let last_row = usize::from(self.rows.saturating_sub(1)) * usize::from(self.cols);
+        let controls_start = self
+            .capacity()
+            .saturating_sub(self.control_keys(false).key_count);
+        (self.done
+            && self.done_below_home
+            && self.mode == Mode::Email
+            && self.rows > 1
+            && last_row < controls_start)
+            .then_some(last_row)
+    }
+
     /// The key at position `index` in a page's reading order: the page's characters, then
     /// (email only) the domain keys that fit on page 0, with the rest leading page 1; on-screen
-    /// controls fill the end of every page, so they stay put when the page changes.
+    /// controls fill the end of every page, so they stay put when the page changes. Where Done
+    /// sits apart, it takes its cell on every page and the keys before the controls flow
+    /// around it.
     fn key_at_index(&self, page: u8, index: usize, shift: bool) -> Key {
         let controls = self.controls();
         let controls_start = self.capacity().saturating_sub(controls.key_count);
         if let Some(control) = index.checked_sub(controls_start) {
             return controls.keys.get(control).copied().unwrap_or(Key::Blank);
         }
+        let (index, controls_start) = match self.done_apart() {
+            Some(done) if index == done => return Key::Done,
+            Some(done) => (index - usize::from(index > done), controls_start - 1),
+            None => (index, controls_start),
+        };
         let domains: &[&str] = if self.mode == Mode::Email {
             self.domains
         } else {
@@ -616,6 +654,33 @@ mod tests {
         }
         let xbox = ModeLayout::new(&XBOX360, Mode::Email, DEFAULT_DOMAINS);
         assert!(!page(&xbox, 0).contains(&Key::Backspace), "X is backspace");
+    }
+
+    #[test]
+    fn cursor_only_email_keyboards_keep_done_in_the_first_cell_of_the_last_row() {
+        use crate::profile::{MONO_128X32, MONO_128X64};
+        for profile in [&OLED, &MONO_128X64, &MONO_128X32] {
+            let email = ModeLayout::new(profile, Mode::Email, DEFAULT_DOMAINS);
+            let (rows, _) = email.size(0);
+            for p in 0..email.pages() {
+                assert_eq!(
+                    email.key(p, rows - 1, 0, false),
+                    Key::Done,
+                    "{}",
+                    profile.name
+                );
+                let dones = page(&email, p).iter().filter(|k| **k == Key::Done).count();
+                assert_eq!(dones, 1, "{} page {p}", profile.name);
+            }
+            // The app-password letters keep Done among the controls at the end.
+            let letters = ModeLayout::new(profile, Mode::AppPassword, DEFAULT_DOMAINS);
+            let keys = page(&letters, 0);
+            let done = keys.iter().position(|k| *k == Key::Done);
+            assert!(done > Some(keys.len() / 2), "{}", profile.name);
+        }
+        // Profiles with a quick entry keep their arrangement.
+        let zune = ModeLayout::new(&ZUNE, Mode::Email, DEFAULT_DOMAINS);
+        assert_ne!(zune.key(0, 5, 0, false), Key::Done);
     }
 
     #[test]

@@ -81,6 +81,16 @@ fn changing_row_lands_on_the_nearest_key() {
 }
 
 #[test]
+fn on_the_oled_done_is_one_move_up_from_a_fresh_email_keyboard() {
+    // Done on the empty email field is the phone choice: one move and select.
+    let mut kb = Keyboard::for_profile(&OLED, Mode::Email);
+    assert_eq!(kb.key(kb.cell()), Key::Char('a'));
+    kb.handle(KeyInput::Move(Direction::Up));
+    assert_eq!(kb.key(kb.cell()), Key::Done);
+    assert!(kb.handle(KeyInput::Press).done);
+}
+
+#[test]
 fn moves_damage_two_keys_and_typing_the_field_only() {
     let mut kb = Keyboard::for_profile(&XBOX360, Mode::Email);
     let change = press(&XBOX360, &mut kb, Button::Right);
