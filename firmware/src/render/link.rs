@@ -25,7 +25,8 @@ use heapless::Vec;
 
 use super::face::{FACES, Face};
 use super::layout::Metrics;
-use super::report::{Drawn, Report};
+use super::report::Report;
+use super::screens::{Align, draw_line};
 use super::theme::Themed;
 use crate::ui::{Content, Part, Piece, Ui};
 
@@ -241,7 +242,8 @@ where
             Part::Hint => p.dim,
             _ => p.text,
         };
-        line(target, report, *piece, *band, color)?;
+        // The link screen's pieces are whole or optional, never cut for an ellipsis.
+        draw_line(target, report, *piece, *band, color, Align::Centre)?;
     }
     #[cfg(feature = "qr")]
     if let Some(area) = layout.qr {
@@ -274,28 +276,12 @@ where
         return Ok(());
     };
     target.fill_solid(&area, p.background)?;
-    line(target, &mut (), piece, Some((area, face)), p.dim)
-}
-
-/// One line centred in its band, cut to the band's width; reported as drawn.
-fn line<D: DrawTarget>(
-    target: &mut D,
-    report: &mut dyn Report,
-    piece: Piece<'_>,
-    band: Option<(Rectangle, Face)>,
-    color: D::Color,
-) -> Result<(), D::Error> {
-    let Some((area, face)) = band else {
-        report.drawn(&Drawn::left_out(piece.part));
-        return Ok(());
-    };
-    // The link screen's pieces are whole or optional, never cut for an ellipsis.
-    let (shown, how) = super::screens::fitted(&piece, face.columns(area.size.width));
-    face.draw_centered(target, shown, area, color)?;
-    report.drawn(&Drawn {
-        part: piece.part,
-        shown,
-        how,
-    });
-    Ok(())
+    draw_line(
+        target,
+        &mut (),
+        piece,
+        Some((area, face)),
+        p.dim,
+        Align::Centre,
+    )
 }

@@ -351,7 +351,7 @@ impl Renderer {
         let m = &self.metrics;
         if let Some(title) = content.first(Part::Title) {
             let area = plan.title.map(|a| (a, m.title));
-            draw_line(target, report, title, area, p.text)?;
+            draw_line(target, report, title, area, p.text, Align::Left)?;
         }
         match ui.screen() {
             Screen::Account | Screen::Password => {
@@ -362,10 +362,10 @@ impl Renderer {
                 };
                 if let Some(label) = content.first(Part::Label) {
                     let area = plan.label.map(|a| (a, m.body));
-                    draw_line(target, report, label, area, p.dim)?;
+                    draw_line(target, report, label, area, p.dim, Align::Left)?;
                 }
                 if let Some(account) = content.first(Part::Account) {
-                    draw_line(target, report, account, plan.account, p.text)?;
+                    draw_line(target, report, account, plan.account, p.text, Align::Left)?;
                 }
                 let hidden_keys = plan.swap && !self.keyboard_focused(ui);
                 match plan.keyboard {
@@ -477,6 +477,7 @@ impl Renderer {
                     },
                     band,
                     p.dim,
+                    Align::Left,
                 )
             }
             _ => {
@@ -644,7 +645,14 @@ impl Renderer {
         let label_at = bx.top_left + Point::new((side + m.pad) as i32, 0);
         let label_w = (area.top_left.x + area.size.width as i32 - label_at.x).max(0) as u32;
         let label = Rectangle::new(label_at, Size::new(label_w, face.height()));
-        draw_line(target, report, remember, Some((label, face)), ink)?;
+        draw_line(
+            target,
+            report,
+            remember,
+            Some((label, face)),
+            ink,
+            Align::Left,
+        )?;
         // The Sign in button: right of the checkbox, or under it on narrow screens.
         let button_w = face.width(sign_in.text) + 4 * m.pad;
         let at = if plan.stacked {
@@ -1002,21 +1010,46 @@ fn paragraphs<'c, C: Copy>(
         .collect()
 }
 
-/// A piece of text on one line of `band` (its area and face): cut to the columns there are,
-/// with an ellipsis if the piece asks for one; reported as left out with no band.
-fn draw_line<D: DrawTarget>(
+/// Where a line sits in its band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Align {
+    /// At the band's top left.
+    Left,
+    /// Centred in the band, both ways.
+    Centre,
+}
+
+/// A piece of text on one line of `band` (its area and face), placed by `align`: cut to the
+/// columns there are, with an ellipsis if the piece asks for one; reported as left out with no
+/// band.
+pub(super) fn draw_line<D: DrawTarget>(
     target: &mut D,
     report: &mut dyn Report,
     piece: Piece<'_>,
     band: Option<(Rectangle, Face)>,
     color: D::Color,
+    align: Align,
 ) -> Result<(), D::Error> {
     let Some((area, face)) = band else {
         report.drawn(&Drawn::left_out(piece.part));
         return Ok(());
     };
     let (shown, how) = fitted(&piece, face.columns(area.size.width));
-    let end = face.draw(target, shown, area.top_left, color)?;
+    let at = match align {
+        Align::Left => area.top_left,
+        Align::Centre => {
+            let ellipsis = if how == How::Ellipsis {
+                face.width("…")
+            } else {
+                0
+            };
+            let width = (face.width(shown) + ellipsis) as i32;
+            let x = (area.size.width as i32 - width) / 2;
+            let y = (area.size.height as i32 - face.height() as i32) / 2;
+            area.top_left + Point::new(x, y)
+        }
+    };
+    let end = face.draw(target, shown, at, color)?;
     if how == How::Ellipsis {
         face.draw(target, "…", end, color)?;
     }
