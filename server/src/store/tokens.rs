@@ -33,6 +33,34 @@ pub enum TokenState {
     Revoked,
 }
 
+impl TokenState {
+    /// Its code in the `tokens.state` column of every store: one numbering, so that
+    /// `store copy` can move the column between backends as it is.
+    pub const fn code(self) -> i64 {
+        match self {
+            TokenState::Active => 0,
+            TokenState::Superseded => 1,
+            TokenState::Revoked => 2,
+        }
+    }
+
+    /// The state a stored code stands for; an unknown code counts as revoked (fails closed).
+    pub const fn from_code(code: i64) -> Self {
+        match code {
+            0 => TokenState::Active,
+            1 => TokenState::Superseded,
+            _ => TokenState::Revoked,
+        }
+    }
+}
+
+/// [`TokenState::Active`]'s code, for SQL text.
+pub(crate) const STATE_ACTIVE: i64 = TokenState::Active.code();
+/// [`TokenState::Superseded`]'s code, for SQL text.
+pub(crate) const STATE_SUPERSEDED: i64 = TokenState::Superseded.code();
+/// [`TokenState::Revoked`]'s code, for SQL text.
+pub(crate) const STATE_REVOKED: i64 = TokenState::Revoked.code();
+
 /// One generation of a remember-me token family.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {

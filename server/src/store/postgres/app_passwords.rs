@@ -4,10 +4,10 @@
 
 use postgres::Row;
 
-use super::tokens::STATE_REVOKED;
 use super::{Isolation, PostgresStore, always_inserted, hash_from, millis, optional_millis, rows};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
+use crate::store::tokens::STATE_REVOKED;
 use crate::store::{AppPasswordRecord, AppPasswordStore};
 use crate::time::UnixMillis;
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use padlock_protocol::PublicKey;
 use postgres::Row;
 
-use super::tokens::STATE_ACTIVE;
 use super::{Isolation, PostgresStore, key_from, millis, rows, security};
 use crate::error::Error;
 use crate::store::security::ActivityKind;
+use crate::store::tokens::STATE_ACTIVE;
 use crate::store::{DeviceStore, KnownDevice};
 use crate::time::UnixMillis;
 

@@ -12,25 +12,18 @@ use super::{
 };
 use crate::error::Error;
 use crate::hashing::KeyedHash;
+use crate::store::tokens::{STATE_ACTIVE, STATE_REVOKED, STATE_SUPERSEDED};
 use crate::store::{
     ANSWERS_PER_TOKEN, FAMILIES_PER_DEVICE, GENERATIONS_KEPT, NewToken, TokenRecord, TokenState,
     TokenStore,
 };
 use crate::time::UnixMillis;
 
-pub(super) const STATE_ACTIVE: i16 = 0;
-const STATE_SUPERSEDED: i16 = 1;
-pub(super) const STATE_REVOKED: i16 = 2;
-
 const TOKEN_COLUMNS: &str = "id, family, account_id, app_password_id, device_key, created, \
                              expires, state, superseded_at, consumed_by, successor";
 
 fn token_row(row: &Row) -> Result<TokenRecord, Error> {
-    let state = match row.try_get::<_, i16>(7)? {
-        STATE_ACTIVE => TokenState::Active,
-        STATE_SUPERSEDED => TokenState::Superseded,
-        _ => TokenState::Revoked,
-    };
+    let state = TokenState::from_code(i64::from(row.try_get::<_, i16>(7)?));
     Ok(TokenRecord {
         id: row.try_get(0)?,
         family: row.try_get(1)?,

@@ -3,10 +3,10 @@
 
 use rusqlite::{Row, params};
 
-use super::tokens::STATE_REVOKED;
 use super::{SqliteStore, write_transaction};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
+use crate::store::tokens::STATE_REVOKED;
 use crate::store::{AppPasswordRecord, AppPasswordStore};
 use crate::time::UnixMillis;
 

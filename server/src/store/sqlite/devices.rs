@@ -4,10 +4,10 @@
 use padlock_protocol::PublicKey;
 use rusqlite::{Row, params};
 
-use super::tokens::STATE_ACTIVE;
 use super::{SqliteStore, web, write_transaction};
 use crate::error::Error;
 use crate::store::security::ActivityKind;
+use crate::store::tokens::STATE_ACTIVE;
 use crate::store::{DeviceStore, KnownDevice};
 use crate::time::UnixMillis;
 

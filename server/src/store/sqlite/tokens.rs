@@ -9,25 +9,18 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use super::{SqliteStore, limit, write_transaction};
 use crate::error::Error;
 use crate::hashing::KeyedHash;
+use crate::store::tokens::{STATE_ACTIVE, STATE_REVOKED, STATE_SUPERSEDED};
 use crate::store::{
     ANSWERS_PER_TOKEN, FAMILIES_PER_DEVICE, GENERATIONS_KEPT, NewToken, TokenRecord, TokenState,
     TokenStore,
 };
 use crate::time::UnixMillis;
 
-pub(super) const STATE_ACTIVE: i64 = 0;
-const STATE_SUPERSEDED: i64 = 1;
-pub(super) const STATE_REVOKED: i64 = 2;
-
 const TOKEN_COLUMNS: &str = "id, family, account_id, app_password_id, device_key, created, \
                              expires, state, superseded_at, consumed_by, successor";
 
 fn token_row(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
-    let state = match row.get::<_, i64>(7)? {
-        STATE_ACTIVE => TokenState::Active,
-        STATE_SUPERSEDED => TokenState::Superseded,
-        _ => TokenState::Revoked,
-    };
+    let state = TokenState::from_code(row.get::<_, i64>(7)?);
     Ok(TokenRecord {
         id: row.get(0)?,
         family: row.get(1)?,
