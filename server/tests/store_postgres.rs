@@ -240,16 +240,16 @@ fn a_postgresql_restart_fails_requests_meanwhile_and_the_store_recovers_by_itsel
     padlock_no_postgres,
     ignore = "needs PostgreSQL: PADLOCK_TEST_POSTGRES is not set (eval \"$(.ci/postgres start)\")"
 )]
-fn rows_written_counts_what_each_store_committed() {
+fn writes_count_what_each_store_committed() {
     let db = ScratchDatabase::new();
     let (a, b) = two_gateways(&db);
-    assert_eq!(a.rows_written(), 2, "an account and an app password");
-    assert_eq!(b.rows_written(), 0, "counted per store");
+    assert_eq!(a.writes().synced, 2, "an account and an app password");
+    assert_eq!(b.writes().synced, 0, "counted per store");
     let first = a.insert_token(&token(1, 1, 0), "").unwrap().unwrap();
-    assert_eq!(a.rows_written(), 3);
+    assert_eq!(a.writes().synced, 3);
     // A rotation: the successor inserted, its predecessor superseded.
     b.rotate_token(first, &[7; 32], &token(2, 1, 10)).unwrap();
-    assert_eq!(b.rows_written(), 2);
+    assert_eq!(b.writes().synced, 1, "one transaction");
     // Nothing changes: nothing counted; a failed insert neither.
     assert_eq!(
         b.rotate_token(first, &[8; 32], &token(3, 1, 20)).unwrap(),
@@ -259,7 +259,7 @@ fn rows_written_counts_what_each_store_committed() {
         a.insert_app_password(1, "again", &[1; 32], UnixMillis(0))
             .is_err()
     );
-    assert_eq!((a.rows_written(), b.rows_written()), (3, 2));
+    assert_eq!((a.writes().synced, b.writes().synced), (3, 1));
     // One synced commit per call that wrote; reads are no writes.
     assert_eq!(
         a.writes(),

@@ -88,8 +88,6 @@ pub fn is_postgres_url(db: &str) -> bool {
 pub struct PostgresStore {
     /// `None` only while the store is dropped (see its `Drop`).
     pool: Option<r2d2::Pool<Manager>>,
-    /// Rows inserted, updated or deleted by this store's committed statements.
-    rows_written: AtomicU64,
     /// Calls whose commit wrote something: synced ones (the commit waited for the WAL flush),
     /// and unsynced ones ([`PostgresStore::unsynced`]).
     synced_writes: AtomicU64,
@@ -242,14 +240,12 @@ impl PostgresStore {
             .build(Manager { config })?;
         let mut store = Self {
             pool: Some(pool),
-            rows_written: AtomicU64::new(0),
             synced_writes: AtomicU64::new(0),
             unsynced_writes: AtomicU64::new(0),
             created: false,
         };
         store.created = store.migrate()?;
         // The schema's own bookkeeping is not the gateway's work.
-        store.rows_written.store(0, Ordering::Relaxed);
         store.synced_writes.store(0, Ordering::Relaxed);
         Ok(store)
     }
@@ -258,12 +254,6 @@ impl PostgresStore {
     /// the one that may create the gateway's keys).
     pub fn created(&self) -> bool {
         self.created
-    }
-
-    /// Rows this store's committed statements have inserted, updated or deleted since it was
-    /// opened: the database's share of the work, per request, in the benchmarks.
-    pub fn rows_written(&self) -> u64 {
-        self.rows_written.load(Ordering::Relaxed)
     }
 
     /// The schema version this gateway brings a database to (how many migrations it knows).
@@ -431,7 +421,6 @@ impl PostgresStore {
         if rows == 0 {
             return;
         }
-        self.rows_written.fetch_add(rows, Ordering::Relaxed);
         let calls = if synced {
             &self.synced_writes
         } else {
